@@ -1,0 +1,2 @@
+export { CompiledExpression, compileExpression } from './compiled-expression';
+export type { ExpressionSite } from './syntax-error';

@@ -1,0 +1,15 @@
+export type { CommitOutcome, CommitRequest } from './commit';
+export type { Committer } from './committer';
+export type { ExactlyOnceMechanism, PipelineGuarantee, SinkGuarantee, SourceGuarantee } from './guarantee';
+export type { InitContext, SinkWriterInitContext } from './init-context';
+export type { Plugin, PluginContext, SinkPlugin, SourcePlugin, TransformPlugin } from './plugin';
+export type { LockstepRecord } from './record';
+export type { Versioned, VersionedSerializer } from './serializer';
+export type { Sink } from './sink';
+export { isCommittingSinkWriter, supportsWriterState } from './sink-writer';
+export type { CommittingSinkWriter, SinkWriter, SupportsWriterState } from './sink-writer';
+export type { Source } from './source';
+export type { PollResult, SourceReader } from './source-reader';
+export type { SourceSplit } from './source-split';
+export type { SplitEnumerator, SplitEnumeratorContext } from './split-enumerator';
+export type { Transform, TransformFactory } from './transform';

@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+
+/** What every source reader, sink writer, committer and enumerator is created with. */
+export interface InitContext {
+  /** Pipeline name: part of transactional ids and gids, so it must stay the same across restarts. */
+  readonly pipeline: string;
+  /** The component's id in the pipeline config (`orders`, `pg`). */
+  readonly componentId: string;
+  /** Subtask index, `0 … parallelism-1` (0 for enumerators and committers). */
+  readonly subtask: number;
+  readonly parallelism: number;
+  /** Logger bound to pipeline, component and subtask. */
+  readonly log: Logger;
+}
+
+/** A sink writer's context also tells it where recovery stands. */
+export interface SinkWriterInitContext extends InitContext {
+  /**
+   * Id of the checkpoint the pipeline restored from (undefined on a fresh start). Transactions this writer's naming
+   * scheme opened for a later checkpoint id are leftovers of the crashed run and must be aborted before writing.
+   */
+  readonly restoredCheckpointId: number | undefined;
+  /** The id the next checkpoint will at least have: everything the writer opens now belongs to ids ≥ this. */
+  readonly firstCheckpointId: number;
+}

@@ -1,0 +1,38 @@
+import type { Sink } from './sink';
+import type { Source } from './source';
+import type { TransformFactory } from './transform';
+
+/** Facts a plugin factory gets besides its validated config. */
+export interface PluginContext {
+  readonly pipeline: string;
+  readonly componentId: string;
+  /** Folder of the pipeline file, for resolving relative paths in the config. */
+  readonly baseDir: string;
+}
+
+/**
+ * A connector or transform type usable from pipeline configs (`type: <type>`). `configSchema` names the JSON Schema
+ * file under `config-schemas/` its config is validated against before `create` is called.
+ */
+export interface SourcePlugin<Config = unknown> {
+  readonly kind: 'source';
+  readonly type: string;
+  readonly configSchema: string;
+  create(config: Config, context: PluginContext): Source;
+}
+
+export interface SinkPlugin<Config = unknown> {
+  readonly kind: 'sink';
+  readonly type: string;
+  readonly configSchema: string;
+  create(config: Config, context: PluginContext): Sink;
+}
+
+export interface TransformPlugin<Config = unknown> {
+  readonly kind: 'transform';
+  readonly type: string;
+  readonly configSchema: string;
+  create(config: Config, context: PluginContext): TransformFactory | Promise<TransformFactory>;
+}
+
+export type Plugin = SourcePlugin | SinkPlugin | TransformPlugin;

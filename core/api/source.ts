@@ -1,0 +1,28 @@
+import type { SourceGuarantee } from './guarantee';
+import type { InitContext } from './init-context';
+import type { VersionedSerializer } from './serializer';
+import type { SourceReader } from './source-reader';
+import type { SourceSplit } from './source-split';
+import type { SplitEnumerator, SplitEnumeratorContext } from './split-enumerator';
+
+/**
+ * A source: a factory for its enumerator and readers, plus the serializers of what it checkpoints.
+ *
+ * Call order at start: `createEnumerator` (fresh) or `restoreEnumerator` (from a checkpoint), then `createReader`
+ * once per subtask. Readers restored from a checkpoint get their split states through `SourceReader.addSplits`.
+ */
+export interface Source<Split extends SourceSplit = SourceSplit, EnumState = unknown> {
+  /** `replayable` when re-reading from a checkpointed position yields the same records. */
+  readonly guarantee: SourceGuarantee;
+  /** True when the input ends (generator with `count`, files, Kafka `bounded: latest`). */
+  readonly bounded: boolean;
+  createEnumerator(context: SplitEnumeratorContext<Split>, init: InitContext): SplitEnumerator<Split, EnumState>;
+  restoreEnumerator(
+    context: SplitEnumeratorContext<Split>,
+    init: InitContext,
+    state: EnumState,
+  ): SplitEnumerator<Split, EnumState>;
+  createReader(init: InitContext): SourceReader<Split>;
+  readonly splitSerializer: VersionedSerializer<Split>;
+  readonly enumeratorStateSerializer: VersionedSerializer<EnumState>;
+}

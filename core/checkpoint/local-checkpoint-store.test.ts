@@ -1,0 +1,76 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHECKPOINT_FORMAT_VERSION, type CheckpointRecord } from './checkpoint-record';
+import { LocalCheckpointStore } from './local-checkpoint-store';
+
+function record(checkpointId: number): CheckpointRecord {
+  return {
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    pipeline: 'p',
+    checkpointId,
+    kind: 'periodic',
+    triggeredAt: 1,
+    completedAt: 2,
+    parallelism: {},
+    sources: {},
+    transforms: {},
+    sinks: {},
+    finished: false,
+  };
+}
+
+describe('LocalCheckpointStore', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lockstep-store-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('hands out strictly increasing ids, also across reopen', async () => {
+    const first = new LocalCheckpointStore(dir, 3);
+    await first.open();
+    expect(await first.reserveCheckpointId()).toBe(1);
+    expect(await first.reserveCheckpointId()).toBe(2);
+    const second = new LocalCheckpointStore(dir, 3);
+    await second.open();
+    expect(await second.reserveCheckpointId()).toBe(3);
+  });
+
+  it('never goes below the newest stored record even if the counter is lost', async () => {
+    const store = new LocalCheckpointStore(dir, 3);
+    await store.open();
+    await store.reserveCheckpointId();
+    await store.save(record(41));
+    await rm(join(dir, 'checkpoint-id.json'));
+    const reopened = new LocalCheckpointStore(dir, 3);
+    await reopened.open();
+    expect(await reopened.reserveCheckpointId()).toBe(42);
+  });
+
+  it('keeps the last N records and returns the newest', async () => {
+    const store = new LocalCheckpointStore(dir, 2);
+    await store.open();
+    for (const id of [1, 2, 3, 4]) await store.save(record(id));
+    expect((await store.latest())?.checkpointId).toBe(4);
+    const files = (await readdir(dir)).filter((name) => name.startsWith('chk-')).sort();
+    expect(files).toEqual(['chk-000000000003.json', 'chk-000000000004.json']);
+    expect(files.some((name) => name.endsWith('.tmp'))).toBe(false);
+  });
+
+  it('returns undefined when nothing completed', async () => {
+    const store = new LocalCheckpointStore(dir, 2);
+    await store.open();
+    expect(await store.latest()).toBeUndefined();
+  });
+
+  it('keeps savepoints apart from retention and loads them by name or path', async () => {
+    const store = new LocalCheckpointStore(dir, 1);
+    await store.open();
+    const path = await store.saveSavepoint('before-upgrade', record(7));
+    for (const id of [8, 9]) await store.save(record(id));
+    expect((await store.loadSavepoint('before-upgrade')).checkpointId).toBe(7);
+    expect((await store.loadSavepoint(path)).checkpointId).toBe(7);
+    await expect(store.loadSavepoint('nope')).rejects.toThrow(/savepoint not found/);
+  });
+});

@@ -1,0 +1,55 @@
+import type { PipelineGuarantee } from '../api/guarantee';
+
+/**
+ * A pipeline after loading: interpolated, validated against `config-schemas/pipeline.schema.json` and each
+ * component's schema, with defaults applied and durations turned into milliseconds.
+ */
+export interface PipelineConfig {
+  /** `[A-Za-z0-9][A-Za-z0-9_.-]*`: it names checkpoints, Kafka transactional ids and Postgres gids. */
+  readonly name: string;
+  /** The guarantee the user asks for; `validate` refuses `exactly-once` when a component cannot keep it. */
+  readonly guarantee?: Exclude<PipelineGuarantee, 'at-most-once'>;
+  readonly checkpoint: CheckpointConfig;
+  /** Default parallelism of sources and sinks (≥ 1). */
+  readonly parallelism: number;
+  readonly sources: readonly ComponentConfig[];
+  readonly transforms: readonly ComponentConfig[];
+  readonly sinks: readonly ComponentConfig[];
+  readonly errors: ErrorPolicyConfig;
+  readonly restart: RestartConfig;
+}
+
+export interface CheckpointConfig {
+  /** Periodic checkpoint interval in ms; 0 = no periodic checkpoints (bounded inputs still end with one). */
+  readonly intervalMs: number;
+  /** A checkpoint not complete after this long is aborted. */
+  readonly timeoutMs: number;
+  /** Checkpoint store folder, resolved against the pipeline file's folder. */
+  readonly storage: string;
+  /** Completed checkpoints kept in the store (≥ 1). */
+  readonly retain: number;
+}
+
+/** One source, transform or sink: `id` and `type` plus the options its type's schema allows. */
+export interface ComponentConfig {
+  readonly id: string;
+  readonly type: string;
+  /** Sources and sinks only; defaults to the pipeline's parallelism. */
+  readonly parallelism?: number;
+  readonly [option: string]: unknown;
+}
+
+export interface ErrorPolicyConfig {
+  readonly policy: 'fail' | 'skip' | 'dead-letter';
+  /** Id of the dead-letter sink (a sink of this pipeline that then receives only bad records). */
+  readonly sink?: string;
+}
+
+export interface RestartConfig {
+  /** Restarts before the pipeline is marked FAILED; 0 = never restart. */
+  readonly maxAttempts: number;
+  readonly initialBackoffMs: number;
+  readonly maxBackoffMs: number;
+  /** 0 … 1: each backoff is multiplied by a random factor in [1 - jitter, 1 + jitter]. */
+  readonly jitter: number;
+}

@@ -1,0 +1,30 @@
+/** Facts every lockstep error carries, beyond the message. */
+export interface LockstepErrorOptions {
+  /** Stable machine-readable code, `LS_<AREA>_<WHAT>` (e.g. `LS_CONFIG_INVALID`). */
+  readonly code: string;
+  /** True when retrying the same operation may succeed (connection loss, timeouts, broker re-elections). */
+  readonly retriable?: boolean;
+  readonly cause?: unknown;
+  /** The pipeline, connector or record the error concerns, for logs and the CLI. */
+  readonly context?: Readonly<Record<string, string | number | undefined>>;
+}
+
+/** The one base class of lockstep's errors: a stable `code`, whether it is `retriable`, the `cause` and context. */
+export class LockstepError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+  readonly context: Readonly<Record<string, string | number | undefined>>;
+
+  constructor(message: string, options: LockstepErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LockstepError';
+    this.code = options.code;
+    this.retriable = options.retriable ?? false;
+    this.context = options.context ?? {};
+  }
+
+  /** True for any LockstepError, also one thrown by another copy of this module. */
+  static is(error: unknown): error is LockstepError {
+    return error instanceof LockstepError || (error instanceof Error && error.name === 'LockstepError' && 'code' in error);
+  }
+}

@@ -1,0 +1,4 @@
+export { MemorySink, MemorySinkStore } from './memory-sink';
+export type { MemoryCommittable } from './memory-sink';
+export { MemorySource } from './memory-source';
+export type { MemorySourceOptions, MemorySplit } from './memory-source';

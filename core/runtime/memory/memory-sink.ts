@@ -1,0 +1,93 @@
+import type { CommitOutcome, CommitRequest } from '../../api/commit';
+import type { Committer } from '../../api/committer';
+import type { SinkGuarantee } from '../../api/guarantee';
+import type { SinkWriterInitContext } from '../../api/init-context';
+import type { LockstepRecord } from '../../api/record';
+import type { VersionedSerializer } from '../../api/serializer';
+import type { Sink } from '../../api/sink';
+import type { CommittingSinkWriter } from '../../api/sink-writer';
+
+/** A transaction of a {@link MemorySink}: `<subtask>-<checkpointId>`. */
+export interface MemoryCommittable {
+  readonly transactionId: string;
+}
+
+/**
+ * Shared "database" of a {@link MemorySink}: prepared transactions and committed records, with hooks to inject
+ * failures. Survives the engine's restarts within a test, as a real external system would.
+ */
+export class MemorySinkStore {
+  readonly prepared = new Map<string, LockstepRecord[]>();
+  readonly committed: Array<{ transactionId: string; checkpointId: number; records: LockstepRecord[] }> = [];
+  readonly committedIds = new Set<string>();
+  /** Called before each commit; return an outcome to override it (e.g. `retry-later`). */
+  commitHook: ((request: CommitRequest<MemoryCommittable>) => CommitOutcome | undefined) | undefined;
+  /** Called at each prepareCommit; may delay or throw. */
+  prepareHook: ((checkpointId: number, subtask: number) => Promise<void>) | undefined;
+
+  committedRecords(): LockstepRecord[] {
+    return this.committed.flatMap((entry) => entry.records);
+  }
+}
+
+const identity = <T>(): VersionedSerializer<T> => ({ version: 1, serialize: (v) => v, deserialize: (_v, d) => d as T });
+
+/** An in-memory two-phase-commit sink for engine tests. */
+export class MemorySink implements Sink<MemoryCommittable, never> {
+  readonly guarantee: SinkGuarantee = 'exactly-once';
+  readonly mechanism = 'two-phase-commit' as const;
+  readonly committableSerializer = identity<MemoryCommittable>();
+
+  constructor(readonly store: MemorySinkStore) {}
+
+  createWriter(init: SinkWriterInitContext): CommittingSinkWriter<MemoryCommittable> {
+    const { store } = this;
+    let buffer: LockstepRecord[] = [];
+    return {
+      init: async () => {
+        // Abort leftovers of this subtask opened after the restored checkpoint.
+        for (const id of [...store.prepared.keys()]) {
+          const [subtask, checkpointId] = id.split('-').map(Number);
+          if (subtask === init.subtask && (init.restoredCheckpointId === undefined || (checkpointId ?? 0) > init.restoredCheckpointId)) {
+            store.prepared.delete(id);
+          }
+        }
+      },
+      write: async (records) => {
+        buffer.push(...records);
+      },
+      flush: async () => undefined,
+      prepareCommit: async (checkpointId) => {
+        await store.prepareHook?.(checkpointId, init.subtask);
+        if (buffer.length === 0) return [];
+        const transactionId = `${init.subtask}-${checkpointId}`;
+        store.prepared.set(transactionId, buffer);
+        buffer = [];
+        return [{ transactionId }];
+      },
+      close: async () => {
+        buffer = [];
+      },
+    };
+  }
+
+  createCommitter(): Committer<MemoryCommittable> {
+    const { store } = this;
+    return {
+      commit: async (requests) =>
+        requests.map((request): CommitOutcome => {
+          const override = store.commitHook?.(request);
+          if (override) return override;
+          const id = request.committable.transactionId;
+          if (store.committedIds.has(id)) return { kind: 'already-committed' };
+          const records = store.prepared.get(id);
+          if (records === undefined) return { kind: 'failed-known', reason: `transaction ${id} is gone` };
+          store.prepared.delete(id);
+          store.committedIds.add(id);
+          store.committed.push({ transactionId: id, checkpointId: request.checkpointId, records });
+          return { kind: 'committed' };
+        }),
+      close: async () => undefined,
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import type { CheckpointResult } from '../checkpoint/checkpoint-coordinator';
+import type { CheckpointStore } from '../checkpoint/checkpoint-store';
+import { LockstepError } from '../errors';
+import type { PipelineComponents } from './pipeline-components';
+import { PipelineExecution, type ExecutionOutcome } from './pipeline-execution';
+import type { PipelineMetrics } from './pipeline-metrics';
+import { restartDelayMs } from './restart-strategy';
+
+export interface RunPipelineOptions {
+  /** Creates fresh plugin instances; called once per attempt. */
+  readonly components: () => PipelineComponents;
+  readonly store: CheckpointStore;
+  readonly log: Logger;
+  readonly metrics: PipelineMetrics;
+  /** Resolves when a graceful stop is asked for. */
+  readonly stopRequested: Promise<void>;
+  /** Restore from this savepoint (name or path) instead of the latest checkpoint, on the first attempt. */
+  readonly fromSavepoint?: string;
+  /** Name of the savepoint a stop writes (default `stop-<timestamp>`). */
+  readonly savepointName?: string;
+  readonly batchSize?: number;
+  readonly channelCapacity?: number;
+  readonly onCheckpoint?: (result: CheckpointResult) => void;
+}
+
+/**
+ * Runs a pipeline to its end: recovers from the last completed checkpoint (or a savepoint), executes, and on a
+ * retriable failure restarts with exponential backoff and jitter until `restart.maxAttempts` is spent; then (or on a
+ * non-retriable failure such as a bad record under the `fail` policy) it throws `LS_PIPELINE_FAILED` with the cause.
+ */
+export async function runPipeline(options: RunPipelineOptions): Promise<ExecutionOutcome> {
+  const { store, log, metrics } = options;
+  await store.open();
+  let stopping = false;
+  void options.stopRequested.then(() => (stopping = true));
+  let attempt = 0;
+  for (;;) {
+    const components = options.components();
+    const restored =
+      attempt === 0 && options.fromSavepoint !== undefined ? await store.loadSavepoint(options.fromSavepoint) : await store.latest();
+    const completedBefore = metrics.checkpointsCompleted;
+    log.info({ attempt, restoredCheckpoint: restored?.checkpointId, store: store.location }, restored ? 'starting from checkpoint' : 'starting fresh');
+    try {
+      return await new PipelineExecution({
+        components,
+        store,
+        restored,
+        log,
+        metrics,
+        batchSize: options.batchSize ?? 512,
+        channelCapacity: options.channelCapacity ?? 8,
+        stopRequested: options.stopRequested,
+        savepointName: () => options.savepointName ?? `stop-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+        onCheckpoint: options.onCheckpoint ?? (() => undefined),
+      }).run();
+    } catch (error) {
+      const retriable = !(error instanceof LockstepError) || error.retriable || error.code === 'LS_RUNTIME_CHANNEL_CLOSED';
+      // A run that completed a checkpoint since its restart made progress: count restarts afresh.
+      if (metrics.checkpointsCompleted > completedBefore) attempt = 0;
+      attempt += 1;
+      const { restart } = components.config;
+      if (!retriable || attempt > restart.maxAttempts) {
+        throw new LockstepError(
+          `pipeline ${components.config.name} FAILED${retriable ? ` after ${attempt - 1} restarts` : ''}: ${(error as Error).message}`,
+          { code: 'LS_PIPELINE_FAILED', cause: error, context: { pipeline: components.config.name } },
+        );
+      }
+      if (stopping) return { status: 'stopped', checkpointId: undefined, savepoint: false };
+      const delay = restartDelayMs(restart, attempt);
+      metrics.restarts += 1;
+      log.warn({ err: error, attempt, delayMs: delay }, 'pipeline failed; restarting from the last completed checkpoint');
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, delay)), options.stopRequested]);
+      if (stopping) return { status: 'stopped', checkpointId: undefined, savepoint: false };
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import type { Logger } from 'pino';
+import type { LockstepRecord } from '../api/record';
+import type { Versioned, VersionedSerializer } from '../api/serializer';
+import type { SourceReader } from '../api/source-reader';
+import type { SourceSplit } from '../api/source-split';
+import type { Transform } from '../api/transform';
+import type { CheckpointKind } from '../checkpoint/checkpoint-record';
+import type { BarrierTarget } from '../checkpoint/checkpoint-coordinator';
+import type { ReaderSnapshot } from '../checkpoint/task-snapshot';
+import { RecordError } from '../errors';
+import type { Channel } from './channel';
+import { deadLetterRecord, type ErrorPolicy } from './error-policy';
+import type { PipelineMetrics } from './pipeline-metrics';
+import type { RecordRouter } from './record-router';
+import { WakeSignal } from './signal';
+import type { DeadLetter, StreamElement } from './stream-element';
+
+export interface ChainedTransform {
+  readonly id: string;
+  readonly transform: Transform;
+}
+
+export interface ReaderTaskOptions {
+  readonly sourceId: string;
+  readonly subtask: number;
+  readonly reader: SourceReader<SourceSplit>;
+  readonly splitSerializer: VersionedSerializer<SourceSplit>;
+  readonly transforms: readonly ChainedTransform[];
+  /** One router per (non-dead-letter) sink. */
+  readonly routers: readonly RecordRouter[];
+  /** Channels to the dead-letter sink's writers (empty without one). */
+  readonly deadLetterChannels: readonly Channel<StreamElement>[];
+  readonly errorPolicy: (deadLetter: (letter: DeadLetter) => void) => ErrorPolicy;
+  readonly acknowledge: (checkpointId: number, snapshot: ReaderSnapshot) => void;
+  readonly onEndOfInput: () => void;
+  readonly batchSize: number;
+  readonly metrics: PipelineMetrics;
+  readonly log: Logger;
+}
+
+/**
+ * One source subtask: polls its reader, runs the chained transforms, routes batches to the sinks, and injects
+ * checkpoint barriers between two batches. After a `final` or `savepoint` barrier it sends `end` and stops.
+ */
+export class ReaderTask implements BarrierTarget {
+  readonly taskId: string;
+  private readonly barriers: Array<{ id: number; kind: CheckpointKind }> = [];
+  private readonly completed: number[] = [];
+  private readonly incomingSplits: SourceSplit[] = [];
+  private noMoreSplits = false;
+  private readonly wake = new WakeSignal();
+  private cancelled = false;
+  private finished = false;
+  private readonly deadLetters: DeadLetter[] = [];
+  private readonly policy: ErrorPolicy;
+  private deadLetterNext = 0;
+
+  constructor(private readonly options: ReaderTaskOptions) {
+    this.taskId = `source:${options.sourceId}#${options.subtask}`;
+    this.policy = options.errorPolicy((letter) => this.deadLetters.push(letter));
+  }
+
+  injectBarrier(checkpointId: number, kind: CheckpointKind): void {
+    this.barriers.push({ id: checkpointId, kind });
+    this.wake.notify();
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.completed.push(checkpointId);
+    this.wake.notify();
+  }
+
+  addSplits(splits: readonly SourceSplit[]): void {
+    this.incomingSplits.push(...splits);
+    this.wake.notify();
+  }
+
+  signalNoMoreSplits(): void {
+    this.noMoreSplits = true;
+    this.wake.notify();
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.wake.notify();
+  }
+
+  /** Closes the reader (after the task ended or was cancelled). */
+  close(): Promise<void> {
+    return this.options.reader.close();
+  }
+
+  async run(): Promise<void> {
+    const { reader } = this.options;
+    await reader.start();
+    for (;;) {
+      if (this.cancelled) return;
+      this.deliverSplits();
+      await this.deliverCompletions();
+      const barrier = this.barriers.shift();
+      if (barrier !== undefined) {
+        if (await this.emitBarrier(barrier.id, barrier.kind)) return;
+        continue;
+      }
+      if (this.finished) {
+        await this.wake.wait();
+        continue;
+      }
+      await this.pollOnce();
+    }
+  }
+
+  private deliverSplits(): void {
+    if (this.incomingSplits.length > 0) this.options.reader.addSplits(this.incomingSplits.splice(0));
+    if (this.noMoreSplits) {
+      this.noMoreSplits = false;
+      this.options.reader.notifyNoMoreSplits();
+    }
+  }
+
+  private async deliverCompletions(): Promise<void> {
+    for (const id of this.completed.splice(0)) {
+      await this.options.reader.notifyCheckpointComplete?.(id);
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
+    const result = await this.options.reader.pollNext(this.options.batchSize);
+    switch (result.status) {
+      case 'records': {
+        this.options.metrics.recordsIn += result.records.length;
+        const out = await this.transform(result.records);
+        for (const router of this.options.routers) await router.route(out);
+        await this.flushDeadLetters();
+        return;
+      }
+      case 'nothing-available':
+        await Promise.race([this.options.reader.isAvailable(), this.wake.wait()]);
+        return;
+      case 'end-of-input':
+        this.finished = true;
+        this.options.log.debug({ source: this.options.sourceId, subtask: this.options.subtask }, 'end of input');
+        this.options.onEndOfInput();
+        return;
+    }
+  }
+
+  private async transform(records: readonly LockstepRecord[]): Promise<readonly LockstepRecord[]> {
+    let current = records;
+    for (const { id, transform } of this.options.transforms) {
+      const next: LockstepRecord[] = [];
+      for (const record of current) {
+        try {
+          const produced = transform.process(record);
+          const list = produced instanceof Promise ? await produced : produced;
+          for (const item of list) next.push(item);
+        } catch (error) {
+          if (!RecordError.isRecordError(error)) throw error;
+          this.policy.handle(error, id);
+        }
+      }
+      current = next;
+    }
+    return current;
+  }
+
+  private async flushDeadLetters(): Promise<void> {
+    if (this.deadLetters.length === 0) return;
+    const channels = this.options.deadLetterChannels;
+    const records = this.deadLetters.splice(0).map(deadLetterRecord);
+    const channel = channels[this.deadLetterNext % channels.length] as Channel<StreamElement>;
+    this.deadLetterNext += 1;
+    await channel.send({ kind: 'records', records });
+  }
+
+  /** Snapshots, acknowledges and forwards barrier `id`; returns true when the task ends with it. */
+  private async emitBarrier(id: number, kind: CheckpointKind): Promise<boolean> {
+    const { reader, splitSerializer, transforms } = this.options;
+    const splits: Versioned[] = reader
+      .snapshotState(id)
+      .map((split) => ({ version: splitSerializer.version, data: splitSerializer.serialize(split) }));
+    const transformStates: Record<string, Versioned> = {};
+    for (const { id: transformId, transform } of transforms) {
+      if (transform.snapshotState && transform.stateSerializer) {
+        const serializer = transform.stateSerializer;
+        transformStates[transformId] = { version: serializer.version, data: serializer.serialize(transform.snapshotState(id)) };
+      }
+    }
+    const ends = kind === 'final' || kind === 'savepoint';
+    this.options.acknowledge(id, {
+      kind: 'reader',
+      sourceId: this.options.sourceId,
+      subtask: this.options.subtask,
+      splits,
+      transformStates,
+      finished: this.finished,
+    });
+    const barrier: StreamElement = { kind: 'barrier', checkpointId: id, checkpointKind: kind };
+    for (const router of this.options.routers) await router.broadcast(barrier);
+    for (const channel of this.options.deadLetterChannels) await channel.send(barrier);
+    if (!ends) return false;
+    for (const router of this.options.routers) await router.broadcast({ kind: 'end' });
+    for (const channel of this.options.deadLetterChannels) await channel.send({ kind: 'end' });
+    return true;
+  }
+}

@@ -1,0 +1,151 @@
+import type { Logger } from 'pino';
+import type { LockstepRecord } from '../api/record';
+import type { Versioned, VersionedSerializer } from '../api/serializer';
+import { isCommittingSinkWriter, supportsWriterState, type SinkWriter } from '../api/sink-writer';
+import type { CheckpointKind } from '../checkpoint/checkpoint-record';
+import type { WriterSnapshot } from '../checkpoint/task-snapshot';
+import { LockstepError, RecordError } from '../errors';
+import type { Channel } from './channel';
+import { deadLetterRecord, type ErrorPolicy } from './error-policy';
+import type { PipelineMetrics } from './pipeline-metrics';
+import type { DeadLetter, StreamElement } from './stream-element';
+
+export interface WriterTaskOptions {
+  readonly sinkId: string;
+  readonly subtask: number;
+  readonly writer: SinkWriter;
+  readonly inputs: readonly Channel<StreamElement>[];
+  readonly committableSerializer?: VersionedSerializer<unknown>;
+  readonly writerStateSerializer?: VersionedSerializer<unknown>;
+  /** Channels to the dead-letter sink's writers (empty for the dead-letter sink itself). */
+  readonly deadLetterChannels: readonly Channel<StreamElement>[];
+  readonly errorPolicy: (deadLetter: (letter: DeadLetter) => void) => ErrorPolicy;
+  readonly acknowledge: (checkpointId: number, snapshot: WriterSnapshot) => void;
+  readonly metrics: PipelineMetrics;
+  readonly log: Logger;
+}
+
+type Received = { readonly index: number; readonly element: StreamElement };
+
+/**
+ * One sink subtask. Reads all its inputs; on barrier n from an input it stops reading that input until every
+ * input delivered barrier n (alignment), then flushes, pre-commits, acknowledges and forwards the barrier.
+ * Ends when every input sent `end`.
+ */
+export class WriterTask {
+  readonly taskId: string;
+  private readonly ended: boolean[];
+  private readonly blocked: boolean[];
+  private readonly receiving = new Map<number, Promise<Received>>();
+  private aligning: { id: number; kind: CheckpointKind; count: number } | undefined;
+  private readonly policy: ErrorPolicy;
+  private readonly deadLetters: DeadLetter[] = [];
+  private deadLetterNext = 0;
+
+  constructor(private readonly options: WriterTaskOptions) {
+    this.taskId = `sink:${options.sinkId}#${options.subtask}`;
+    this.ended = options.inputs.map(() => false);
+    this.blocked = options.inputs.map(() => false);
+    this.policy = options.errorPolicy((letter) => this.deadLetters.push(letter));
+  }
+
+  async run(): Promise<void> {
+    await this.options.writer.init();
+    while (this.ended.some((ended) => !ended)) {
+      const { index, element } = await this.nextElement();
+      switch (element.kind) {
+        case 'records':
+          await this.write(element.records);
+          break;
+        case 'barrier':
+          await this.onBarrier(index, element.checkpointId, element.checkpointKind);
+          break;
+        case 'end':
+          this.ended[index] = true;
+          break;
+      }
+    }
+    for (const channel of this.options.deadLetterChannels) await channel.send({ kind: 'end' });
+  }
+
+  private nextElement(): Promise<Received> {
+    this.options.inputs.forEach((channel, index) => {
+      if (!this.ended[index] && !this.blocked[index] && !this.receiving.has(index)) {
+        this.receiving.set(index, channel.receive().then((element) => ({ index, element })));
+      }
+    });
+    if (this.receiving.size === 0) {
+      throw new LockstepError(`${this.taskId}: every input is blocked or ended`, { code: 'LS_RUNTIME_ALIGNMENT' });
+    }
+    return Promise.race(this.receiving.values()).then((received) => {
+      this.receiving.delete(received.index);
+      return received;
+    });
+  }
+
+  private async onBarrier(index: number, id: number, kind: CheckpointKind): Promise<void> {
+    if (this.aligning === undefined) this.aligning = { id, kind, count: 0 };
+    if (this.aligning.id !== id) {
+      throw new LockstepError(`${this.taskId}: barrier ${id} arrived while aligning ${this.aligning.id}`, {
+        code: 'LS_RUNTIME_ALIGNMENT',
+      });
+    }
+    this.blocked[index] = true;
+    this.aligning.count += 1;
+    const live = this.ended.filter((ended) => !ended).length;
+    if (this.aligning.count < live) return;
+    await this.preCommit(id, kind);
+    this.aligning = undefined;
+    this.blocked.fill(false);
+  }
+
+  private async preCommit(id: number, kind: CheckpointKind): Promise<void> {
+    const { writer, committableSerializer, writerStateSerializer } = this.options;
+    await writer.flush(kind === 'final');
+    await this.flushDeadLetters();
+    let committables: Versioned[] = [];
+    if (isCommittingSinkWriter<unknown>(writer)) {
+      if (committableSerializer === undefined) {
+        throw new LockstepError(`sink ${this.options.sinkId} pre-commits but has no committable serializer`, {
+          code: 'LS_SINK_CONTRACT',
+        });
+      }
+      const prepared = await writer.prepareCommit(id);
+      committables = prepared.map((c) => ({ version: committableSerializer.version, data: committableSerializer.serialize(c) }));
+    }
+    let writerState: Versioned | undefined;
+    if (supportsWriterState<unknown>(writer) && writerStateSerializer !== undefined) {
+      writerState = { version: writerStateSerializer.version, data: writerStateSerializer.serialize(writer.snapshotState(id)) };
+    }
+    this.options.acknowledge(id, { kind: 'writer', sinkId: this.options.sinkId, subtask: this.options.subtask, committables, writerState });
+    const barrier: StreamElement = { kind: 'barrier', checkpointId: id, checkpointKind: kind };
+    for (const channel of this.options.deadLetterChannels) await channel.send(barrier);
+  }
+
+  /** Writes a batch, applying the error policy to each record the sink refuses and writing the rest. */
+  private async write(records: readonly LockstepRecord[]): Promise<void> {
+    let rest = records;
+    while (rest.length > 0) {
+      try {
+        await this.options.writer.write(rest);
+        this.options.metrics.recordsOut += rest.length;
+        rest = [];
+      } catch (error) {
+        const at = RecordError.isRecordError(error) ? rest.indexOf(error.record) : -1;
+        if (at < 0) throw error;
+        this.options.metrics.recordsOut += at;
+        this.policy.handle(error as RecordError, this.options.sinkId);
+        rest = rest.slice(at + 1);
+      }
+    }
+    await this.flushDeadLetters();
+  }
+
+  private async flushDeadLetters(): Promise<void> {
+    if (this.deadLetters.length === 0) return;
+    const channels = this.options.deadLetterChannels;
+    const channel = channels[this.deadLetterNext % channels.length] as Channel<StreamElement>;
+    this.deadLetterNext += 1;
+    await channel.send({ kind: 'records', records: this.deadLetters.splice(0).map(deadLetterRecord) });
+  }
+}

@@ -1,0 +1,49 @@
+import type { ExactlyOnceMechanism } from '../api/guarantee';
+import type { LockstepRecord } from '../api/record';
+import type { Sink } from '../api/sink';
+
+/**
+ * A sink under test with the destination one test writes to: made by {@link SinkConformanceHarness.setup} and
+ * removed by `cleanup` after the test.
+ */
+export interface SinkFixture {
+  /**
+   * A new sink writing to the prepared destination, as a restarted process would build it from the config: the suite
+   * calls it at the start and after every simulated crash, so nothing may be shared between the sinks it returns.
+   */
+  createSink(): Sink<unknown, unknown>;
+  /** Every value a reader of the destination sees now (committed rows, files, documents), in any order. */
+  readCommitted(): Promise<unknown[]>;
+  /** Names of what is pre-committed or open but not committed (pending files, prepared transactions), any subtask. */
+  listUncommitted?(): Promise<string[]>;
+  /** The record the suite writes for `id`; by default `{ value: { id, n } }`. */
+  makeRecord?(id: string): LockstepRecord;
+  /** The id of a value `readCommitted` returned; by default its `id` field. */
+  idOf?(value: unknown): string;
+  /** Writer subtasks the suite runs; 2 by default. */
+  readonly parallelism?: number;
+  cleanup(): Promise<void>;
+}
+
+/** What a connector's test hands to `describeSinkConformance`. */
+export interface SinkConformanceHarness {
+  /** How the sink keeps exactly-once; two-phase-commit sinks also get the visibility and orphan tests. */
+  readonly mechanism: ExactlyOnceMechanism;
+  /** Prepares a fresh, empty destination for one test. */
+  setup(): Promise<SinkFixture>;
+  /** Seeds of the randomized crash tests; `[1, 2, 3, 4, 5]` by default. */
+  readonly seeds?: readonly number[];
+}
+
+/** The record the suite writes for `id` unless the fixture says otherwise. */
+export function defaultRecord(id: string): LockstepRecord {
+  return { value: { id, n: Number(id.replace(/^\D+/, '')) }, origin: `conformance:${id}` };
+}
+
+/** The id of a committed value unless the fixture says otherwise. */
+export function defaultIdOf(value: unknown): string {
+  if (typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string') {
+    return (value as { id: string }).id;
+  }
+  throw new Error(`committed value has no string id: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,86 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { prepareElasticsearch, startElasticsearch } from './local/elasticsearch';
+import { prepareKafka, startKafka } from './local/kafka';
+import { prepareKinesis, startKinesis } from './local/kinesis';
+import type { LocalServiceContext, StartedLocalService } from './local/local-service';
+import { preparePostgres, startPostgres } from './local/postgres';
+import type {
+  ProviderContext,
+  ProvisionedServices,
+  RunningServices,
+  ServiceName,
+  ServiceProvider,
+} from './service-provider';
+
+interface LocalLauncher {
+  prepare(context: LocalServiceContext): Promise<void>;
+  start(context: LocalServiceContext): Promise<StartedLocalService<unknown>>;
+}
+
+const LAUNCHERS: Record<ServiceName, LocalLauncher> = {
+  kafka: { prepare: prepareKafka, start: startKafka },
+  postgres: { prepare: preparePostgres, start: startPostgres },
+  elasticsearch: { prepare: prepareElasticsearch, start: startElasticsearch },
+  kinesis: { prepare: prepareKinesis, start: startKinesis },
+};
+
+async function serviceContext(name: ServiceName, context: ProviderContext): Promise<LocalServiceContext> {
+  const runDir = join(context.runDir, name);
+  await mkdir(runDir, { recursive: true });
+  return { cacheDir: context.cacheDir, runDir, log: context.log.child({ service: name }) };
+}
+
+async function timed<T>(name: ServiceName, verb: string, context: ProviderContext, work: () => Promise<T>): Promise<T> {
+  const startedAt = Date.now();
+  context.progress(`${name}: ${verb}…`);
+  const result = await work();
+  context.progress(`${name}: ${verb} done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  return result;
+}
+
+/**
+ * Real services as local processes, no Docker: a KRaft Kafka broker and an Elasticsearch node from Maven Central
+ * jars run with `java`, a private PostgreSQL cluster, and kinesis-mock from npm. All start in parallel.
+ */
+export const localProvider: ServiceProvider = {
+  name: 'local',
+  async prepare(names, context) {
+    // Sequential: Maven resolutions share ~/.m2 and are the slow part of a cold start anyway.
+    for (const name of names) {
+      const serviceContextValue = await serviceContext(name, context);
+      await timed(name, 'prepare', context, () => LAUNCHERS[name].prepare(serviceContextValue));
+    }
+  },
+  async start(names, context): Promise<RunningServices> {
+    const started: Array<[ServiceName, StartedLocalService<unknown>]> = [];
+    const stopAll = async (): Promise<void> => {
+      await Promise.allSettled(started.map(([, service]) => service.stop()));
+    };
+    const results = await Promise.allSettled(
+      names.map(async (name) => {
+        const ctx = await serviceContext(name, context);
+        const service = await timed(name, 'start', context, () => LAUNCHERS[name].start(ctx));
+        started.push([name, service]);
+      }),
+    );
+    const failures = results.flatMap((result, index) =>
+      result.status === 'rejected' ? [`${names[index] ?? '?'}: ${errorMessage(result.reason)}`] : [],
+    );
+    if (failures.length > 0) {
+      await stopAll();
+      throw new Error(`local provider could not start every service:\n  ${failures.join('\n  ')}`);
+    }
+    const services: Record<string, unknown> = { provider: 'local' };
+    for (const [name, service] of started) services[name] = service.info;
+    return {
+      services: services as unknown as ProvisionedServices,
+      pids: () => started.flatMap(([, service]) => service.pids()),
+      stop: stopAll,
+    };
+  },
+};
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,111 @@
+import { ElasticsearchContainer } from '@testcontainers/elasticsearch';
+import { KafkaContainer } from '@testcontainers/kafka';
+import { LocalstackContainer } from '@testcontainers/localstack';
+import { PostgreSqlContainer } from '@testcontainers/postgresql';
+import type { StartedTestContainer } from 'testcontainers';
+import { CONTAINER_IMAGES } from './container-images';
+import type {
+  ProviderContext,
+  ProvisionedServices,
+  RunningServices,
+  ServiceName,
+  ServiceProvider,
+} from './service-provider';
+
+interface StartedContainer {
+  readonly container: StartedTestContainer;
+  readonly info: unknown;
+}
+
+const KAFKA_CLIENT_PORT = 9093;
+
+/** Starts one pinned container configured as lockstep's suites need it. */
+async function startContainer(name: ServiceName): Promise<StartedContainer> {
+  switch (name) {
+    case 'kafka': {
+      const container = await new KafkaContainer(CONTAINER_IMAGES.kafka)
+        .withKraft()
+        .withEnvironment({
+          KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+          KAFKA_TRANSACTION_MAX_TIMEOUT_MS: '900000',
+        })
+        .start();
+      const brokers = [`${container.getHost()}:${container.getMappedPort(KAFKA_CLIENT_PORT)}`];
+      return { container, info: { brokers, version: kafkaVersionOf(CONTAINER_IMAGES.kafka) } };
+    }
+    case 'postgres': {
+      const container = await new PostgreSqlContainer(CONTAINER_IMAGES.postgres)
+        .withCommand([
+          'postgres',
+          '-c', 'max_prepared_transactions=64',
+          '-c', 'wal_level=logical',
+          '-c', 'max_replication_slots=16',
+          '-c', 'max_wal_senders=16',
+        ])
+        .start();
+      return { container, info: { url: container.getConnectionUri(), version: tagOf(CONTAINER_IMAGES.postgres) } };
+    }
+    case 'elasticsearch': {
+      const container = await new ElasticsearchContainer(CONTAINER_IMAGES.elasticsearch)
+        .withPassword('lockstep')
+        .start();
+      // The module enables security with basic auth; the URL carries the credentials, which the ES client reads.
+      const url = `http://${container.getUsername()}:${container.getPassword()}@${container.getHost()}:${container.getPort()}`;
+      return { container, info: { url, version: tagOf(CONTAINER_IMAGES.elasticsearch) } };
+    }
+    case 'kinesis': {
+      const container = await new LocalstackContainer(CONTAINER_IMAGES.localstack)
+        .withEnvironment({ SERVICES: 'kinesis', KINESIS_LATENCY: '0' })
+        .start();
+      return {
+        container,
+        info: {
+          endpoint: container.getConnectionUri(),
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        },
+      };
+    }
+  }
+}
+
+function tagOf(image: string): string {
+  return image.slice(image.lastIndexOf(':') + 1);
+}
+
+/** Confluent Platform 7.x carries Kafka 3.(x); 8.x carries Kafka 4.(x-8+0). */
+function kafkaVersionOf(image: string): string {
+  const [major = 0, minor = 0] = tagOf(image).split('.').map(Number);
+  return major >= 8 ? `4.${minor}` : `3.${minor}`;
+}
+
+/** Pinned Docker images started through testcontainers; used when a Docker engine answers. */
+export const testcontainersProvider: ServiceProvider = {
+  name: 'testcontainers',
+  async prepare() {
+    // Images are pulled by `start`; nothing to cache beforehand.
+  },
+  async start(names, context: ProviderContext): Promise<RunningServices> {
+    const started: Array<[ServiceName, StartedContainer]> = [];
+    const stopAll = async (): Promise<void> => {
+      await Promise.allSettled(started.map(([, entry]) => entry.container.stop()));
+    };
+    const results = await Promise.allSettled(
+      names.map(async (name) => {
+        context.progress(`${name}: starting container ${name === 'kinesis' ? CONTAINER_IMAGES.localstack : CONTAINER_IMAGES[name]}…`);
+        started.push([name, await startContainer(name)]);
+        context.progress(`${name}: container ready`);
+      }),
+    );
+    const failures = results.flatMap((result, index) =>
+      result.status === 'rejected' ? [`${names[index] ?? '?'}: ${String(result.reason)}`] : [],
+    );
+    if (failures.length > 0) {
+      await stopAll();
+      throw new Error(`testcontainers provider could not start every service:\n  ${failures.join('\n  ')}`);
+    }
+    const services: Record<string, unknown> = { provider: 'testcontainers' };
+    for (const [name, entry] of started) services[name] = entry.info;
+    return { services: services as unknown as ProvisionedServices, pids: () => [], stop: stopAll };
+  },
+};

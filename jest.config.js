@@ -1,0 +1,26 @@
+/** Two projects: fast unit tests beside the code, and integration suites against real services (one global setup). */
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' } }] };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      roots: ['<rootDir>/core', '<rootDir>/connectors', '<rootDir>/integration-tests/env'],
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform,
+      roots: ['<rootDir>/integration-tests'],
+      testMatch: ['**/*.int.test.ts'],
+      globalSetup: '<rootDir>/integration-tests/env/global-setup.ts',
+      globalTeardown: '<rootDir>/integration-tests/env/global-teardown.ts',
+      testTimeout: 120000,
+    },
+  ],
+};
