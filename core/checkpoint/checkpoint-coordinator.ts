@@ -10,6 +10,7 @@ import {
   type SourceSnapshot,
 } from './checkpoint-record';
 import type { CheckpointStore } from './checkpoint-store';
+import { crashPoint } from './crash-points';
 import type { CommitSummary, PendingCommits } from './pending-commits';
 import { taskId, type ReaderSnapshot, type TaskSnapshot, type WriterSnapshot } from './task-snapshot';
 
@@ -156,6 +157,7 @@ export class CheckpointCoordinator {
       if (flight.kind === 'savepoint' && this.options.savepointName) {
         await this.options.store.saveSavepoint(this.options.savepointName(), record);
       }
+      crashPoint('after-checkpoint-saved');
       this.inFlight = undefined;
       this.lastCompletedId = flight.id;
       for (const [sinkId, snapshot] of Object.entries(record.sinks)) {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CommitOutcome } from '../api/commit';
 import { LockstepError } from '../errors';
 import type { PersistedCommittable } from './checkpoint-record';
+import { crashPoint } from './crash-points';
 import type { SinkCommitterHandle } from './sink-committer-handle';
 
 /** Counts of commit outcomes, for logs, metrics and tests. */
@@ -56,6 +57,7 @@ export class PendingCommits {
         checkpointId: entry.checkpointId,
         attempt: entry.attempts,
       }));
+      crashPoint('during-commit');
       const outcomes = await handle.committer.commit(requests);
       if (outcomes.length !== list.length) {
         throw new LockstepError(`committer of sink ${sinkId} returned ${outcomes.length} outcomes for ${list.length} requests`, {

@@ -17,6 +17,17 @@ export interface PipelineConfig {
   readonly sinks: readonly ComponentConfig[];
   readonly errors: ErrorPolicyConfig;
   readonly restart: RestartConfig;
+  // The three facts below are always set by the loader; they are optional so that configs built in code (tests,
+  // embedding) need not invent them.
+  /** The pipeline file as given to the loader, for messages. */
+  readonly file?: string;
+  /** Absolute folder of the pipeline file: relative paths in component options resolve against it (default: cwd). */
+  readonly baseDir?: string;
+  /**
+   * JSON pointers (`/sinks/0/password`) of the values that schemas mark `writeOnly`: never log them; use
+   * `redactConfig` for a printable copy. Absent means none.
+   */
+  readonly secretPaths?: readonly string[];
 }
 
 export interface CheckpointConfig {

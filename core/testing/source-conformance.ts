@@ -5,7 +5,7 @@ import { SeededRandom } from './seeded-random';
 import { roundTrip, unknownVersionError } from './serializer-checks';
 import type { SourceConformanceHarness, SourceFixture } from './source-harness';
 import { SourceRun } from './source-run';
-import { randomSourceSteps, runSourceScenario, type SourceStep } from './source-scenarios';
+import { randomSourceSteps, runSourceScenario, snapshotBeforeAndAfterReading, type SourceStep } from './source-scenarios';
 
 const DEFAULT_SEEDS = [1, 2, 3, 4, 5];
 const TEST_TIMEOUT_MS = 30_000;
@@ -103,20 +103,8 @@ export function describeSourceConformance(name: string, harness: SourceConforman
     it(
       'returns snapshots that do not change while reading goes on',
       async () => {
-        const source = (await setup()).createSource();
-        const random = new SeededRandom(5);
-        const run = await SourceRun.start(source, fixture?.parallelism ?? 2);
-        for (let i = 0; i < 3; i += 1) await run.poll(random);
-        const taken = run.checkpoint(1);
-        const serialize = (): string =>
-          JSON.stringify({
-            enumerator: source.enumeratorStateSerializer.serialize(taken.enumeratorState),
-            splits: taken.splitStates.map((splits) => splits.map((split) => source.splitSerializer.serialize(split))),
-          });
-        const before = serialize();
-        while (!run.finished && run.delivered.length < (fixture?.expectedIds.length ?? 0)) await run.poll(random);
-        expect(serialize()).toBe(before);
-        await run.close();
+        const { before, after } = await snapshotBeforeAndAfterReading(await setup(), 5);
+        expect(after).toBe(before);
       },
       TEST_TIMEOUT_MS,
     );

@@ -116,6 +116,33 @@ async function release(runs: readonly SourceRun[]): Promise<void> {
   }
 }
 
+/**
+ * Takes a checkpoint after a few polls and serializes what the source returned for it twice: right away, and again
+ * after reading on. A source whose snapshot shares objects with its live state returns two different texts.
+ */
+export async function snapshotBeforeAndAfterReading(
+  fixture: SourceFixture,
+  seed: number,
+): Promise<{ readonly before: string; readonly after: string }> {
+  const source = fixture.createSource();
+  const random = new SeededRandom(seed);
+  const run = await SourceRun.start(source, fixture.parallelism ?? 2);
+  try {
+    for (let i = 0; i < 3; i += 1) await run.poll(random);
+    const taken = run.checkpoint(1);
+    const serialize = (): string =>
+      JSON.stringify({
+        enumerator: source.enumeratorStateSerializer.serialize(taken.enumeratorState),
+        splits: taken.splitStates.map((splits) => splits.map((split) => source.splitSerializer.serialize(split))),
+      });
+    const before = serialize();
+    for (let i = 0; i < 10 && !run.finished; i += 1) await run.poll(random);
+    return { before, after: serialize() };
+  } finally {
+    await run.close();
+  }
+}
+
 /** A random scenario of `crashes` crashes, each after some polls and checkpoints (about a quarter of them aborted). */
 export function randomSourceSteps(seed: number, crashes: number): SourceStep[] {
   const random = new SeededRandom(seed * 7919);

@@ -35,9 +35,14 @@ describe('elasticsearch smoke', () => {
     expect(first.result).toBe('created');
     expect(first._version).toBe(5);
 
-    const stale = client.index({ index, id: 'doc-1', version: 3, version_type: 'external', document: { value: 'v3' } });
-    await expect(stale).rejects.toBeInstanceOf(errors.ResponseError);
-    const conflict = await stale.catch((error: unknown) => error as InstanceType<typeof errors.ResponseError>);
+    const stale = await client
+      .index({ index, id: 'doc-1', version: 3, version_type: 'external', document: { value: 'v3' } })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(stale).toBeInstanceOf(errors.ResponseError);
+    const conflict = stale as InstanceType<typeof errors.ResponseError>;
     expect(conflict.meta.statusCode).toBe(409);
     expect(JSON.stringify(conflict.meta.body)).toContain('version_conflict_engine_exception');
 

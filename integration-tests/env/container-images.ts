@@ -3,9 +3,9 @@
  * local provider's (see docs/testing.md), so the suites see the same servers with and without Docker.
  */
 export const CONTAINER_IMAGES = {
-  /** Confluent Platform 7.9 ships Apache Kafka 3.9; run in KRaft mode by the Kafka module. */
-  kafka: 'confluentinc/cp-kafka:7.9.0',
+  /** Apache Kafka's own image, same release as the local provider's jars (KAFKA_VERSION in local/kafka.ts). */
+  kafka: 'apache/kafka:4.3.1',
   postgres: 'postgres:15.10-alpine',
-  elasticsearch: 'docker.elastic.co/elasticsearch/elasticsearch:8.19.2',
+  elasticsearch: 'docker.elastic.co/elasticsearch/elasticsearch:8.19.21',
   localstack: 'localstack/localstack:4.0.3',
 } as const;

@@ -1,8 +1,8 @@
 import { ElasticsearchContainer } from '@testcontainers/elasticsearch';
-import { KafkaContainer } from '@testcontainers/kafka';
 import { LocalstackContainer } from '@testcontainers/localstack';
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
-import type { StartedTestContainer } from 'testcontainers';
+import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { freePort } from './local/free-port';
 import { CONTAINER_IMAGES } from './container-images';
 import type {
   ProviderContext,
@@ -17,22 +17,39 @@ interface StartedContainer {
   readonly info: unknown;
 }
 
-const KAFKA_CLIENT_PORT = 9093;
+/**
+ * Kafka advertises the address clients must use, so the host port is chosen before the container starts and mapped
+ * 1:1 (the testcontainers Kafka module only drives Confluent images; we run Apache's own, as the local provider does).
+ */
+async function startKafkaContainer(): Promise<StartedContainer> {
+  const port = await freePort();
+  const container = await new GenericContainer(CONTAINER_IMAGES.kafka)
+    .withExposedPorts({ container: 9092, host: port })
+    .withEnvironment({
+      KAFKA_NODE_ID: '1',
+      KAFKA_PROCESS_ROLES: 'broker,controller',
+      KAFKA_LISTENERS: 'PLAINTEXT://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093',
+      KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://localhost:${port}`,
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+      KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
+      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+      KAFKA_TRANSACTION_MAX_TIMEOUT_MS: '900000',
+      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+    })
+    .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
+    .withStartupTimeout(180_000)
+    .start();
+  return { container, info: { brokers: [`localhost:${port}`], version: tagOf(CONTAINER_IMAGES.kafka) } };
+}
 
 /** Starts one pinned container configured as lockstep's suites need it. */
 async function startContainer(name: ServiceName): Promise<StartedContainer> {
   switch (name) {
-    case 'kafka': {
-      const container = await new KafkaContainer(CONTAINER_IMAGES.kafka)
-        .withKraft()
-        .withEnvironment({
-          KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
-          KAFKA_TRANSACTION_MAX_TIMEOUT_MS: '900000',
-        })
-        .start();
-      const brokers = [`${container.getHost()}:${container.getMappedPort(KAFKA_CLIENT_PORT)}`];
-      return { container, info: { brokers, version: kafkaVersionOf(CONTAINER_IMAGES.kafka) } };
-    }
+    case 'kafka':
+      return startKafkaContainer();
     case 'postgres': {
       const container = await new PostgreSqlContainer(CONTAINER_IMAGES.postgres)
         .withCommand([
@@ -71,12 +88,6 @@ async function startContainer(name: ServiceName): Promise<StartedContainer> {
 
 function tagOf(image: string): string {
   return image.slice(image.lastIndexOf(':') + 1);
-}
-
-/** Confluent Platform 7.x carries Kafka 3.(x); 8.x carries Kafka 4.(x-8+0). */
-function kafkaVersionOf(image: string): string {
-  const [major = 0, minor = 0] = tagOf(image).split('.').map(Number);
-  return major >= 8 ? `4.${minor}` : `3.${minor}`;
 }
 
 /** Pinned Docker images started through testcontainers; used when a Docker engine answers. */

@@ -19,11 +19,16 @@ export function typeProblem(message: string): never {
   throw new EvaluationProblem(message, 'LS_EXPRESSION_TYPE');
 }
 
-/** True for objects made by JSON.parse or object literals: the only objects whose fields expressions may read. */
+/**
+ * True for objects made by JSON.parse or object literals: the only objects whose fields expressions may read. Checks
+ * the shape of the prototype chain rather than `Object.prototype` identity, so objects from another realm (a user
+ * module loaded outside a test sandbox, a `vm` context) count too; class instances, Buffers and Dates do not.
+ */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  if (prototype === null) return true;
+  return Object.getPrototypeOf(prototype) === null && Object.prototype.toString.call(value) === '[object Object]';
 }
 
 /** The type name used in error messages, in the language's own words (`list`, not `array`). */

@@ -41,9 +41,9 @@ interface RunResult {
 }
 
 /** Runs a tool to completion; a missing executable is reported as `ENOENT` on the error. */
-function run(command: string, args: readonly string[], cwd?: string): Promise<RunResult> {
+function run(command: string, args: readonly string[]): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    execFile(command, [...args], { cwd, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(command, [...args], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) reject(Object.assign(error, { stdout, stderr }));
       else resolve({ stdout, stderr });
     });

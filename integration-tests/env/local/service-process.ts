@@ -56,10 +56,11 @@ export function spawnService(options: SpawnServiceOptions): ServiceProcess {
   const stop = async (graceMs = 10_000): Promise<void> => {
     if (pid <= 0) return;
     killGroup(pid, 'SIGTERM');
-    const ended = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+    // Unreferenced timers: a stop that finished early must not keep the process alive for the grace period.
+    const ended = await Promise.race([exited.then(() => true), sleep(graceMs, false, { ref: false })]);
     // Kill the group even when the leader ended: children it forked may linger.
     killGroup(pid, 'SIGKILL');
-    if (!ended) await Promise.race([exited, sleep(2_000)]);
+    if (!ended) await Promise.race([exited, sleep(2_000, undefined, { ref: false })]);
     log.end();
   };
   return { pid, logFile: options.logFile, exited, isRunning: () => running, stop };

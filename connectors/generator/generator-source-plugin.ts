@@ -1,0 +1,11 @@
+import type { SourcePlugin } from '../../core/api/plugin';
+import type { GeneratorSourceConfig } from './generator-source-config';
+import { GeneratorSource } from './generator-source';
+
+/** `type: generator` in a pipeline's `sources`. */
+export const generatorSourcePlugin: SourcePlugin<GeneratorSourceConfig> = {
+  kind: 'source',
+  type: 'generator',
+  configSchema: 'generator/source.schema.json',
+  create: (config) => new GeneratorSource(config),
+};

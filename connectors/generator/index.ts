@@ -1,0 +1,14 @@
+export type { GeneratorEnumeratorState } from './generator-enumerator-state';
+export { generatorRecord } from './generator-record';
+export type { GeneratorValue } from './generator-record';
+export { GeneratorSource } from './generator-source';
+export type { GeneratorSourceConfig } from './generator-source-config';
+export { generatorSourcePlugin } from './generator-source-plugin';
+export { GeneratorSourceReader } from './generator-source-reader';
+export type { GeneratorReaderOptions } from './generator-source-reader';
+export { initialGeneratorSplit } from './generator-split';
+export type { GeneratorSplit } from './generator-split';
+export { GeneratorSplitEnumerator } from './generator-split-enumerator';
+export { RateLimiter } from './rate-limiter';
+export { GeneratorEnumeratorStateSerializer } from './serializers/generator-enumerator-state-serializer';
+export { GeneratorSplitSerializer } from './serializers/generator-split-serializer';

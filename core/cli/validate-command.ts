@@ -1,0 +1,38 @@
+import { analyzeGuarantee } from '../config/guarantee-analysis';
+import { formatGuaranteeReport } from '../config/guarantee-report';
+import { loadPipelineFile } from '../config/pipeline-loader';
+import type { Environment } from '../config/interpolation';
+import type { PluginRegistry } from '../config/plugin-registry';
+import { LockstepError } from '../errors/lockstep-error';
+
+/** Where `validate` writes, and the environment it interpolates with (default `process.env`). */
+export interface ValidateCommandIo {
+  readonly out: NodeJS.WritableStream;
+  readonly err: NodeJS.WritableStream;
+  readonly env?: Environment;
+}
+
+// Same values as EXIT in main.ts; not imported from there because main.ts imports this command.
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_INVALID = 2;
+
+/**
+ * `lockstep validate <file>`: loads the pipeline (parse, interpolate, schemas, rules), then analyses its guarantee.
+ * Prints `valid: <file>` and the guarantee report to `out` and returns 0; prints one line per problem to `err` and
+ * returns 2 when the configuration is invalid; returns 1 for other failures (a broken plugin). Nothing printed
+ * contains a secret value.
+ */
+export async function validateCommand(file: string, registry: PluginRegistry, io: ValidateCommandIo): Promise<number> {
+  try {
+    const config = await loadPipelineFile(file, { registry, ...(io.env === undefined ? {} : { env: io.env }) });
+    const report = analyzeGuarantee(config, registry);
+    io.out.write(`valid: ${file} (pipeline ${config.name})\n`);
+    io.out.write(`${formatGuaranteeReport(report).join('\n')}\n`);
+    return EXIT_OK;
+  } catch (error) {
+    if (!LockstepError.is(error)) throw error;
+    io.err.write(`${error.toString()}\n`);
+    return error.code.startsWith('LS_CONFIG_') && error.code !== 'LS_CONFIG_SCHEMA' ? EXIT_INVALID : EXIT_FAILED;
+  }
+}

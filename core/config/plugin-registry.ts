@@ -1,0 +1,72 @@
+import type { Plugin } from '../api/plugin';
+import { LockstepError } from '../errors/lockstep-error';
+import { closestName } from './did-you-mean';
+
+/** The kinds of components a pipeline has. */
+export type PluginKind = Plugin['kind'];
+
+/** The plugin type registered for a kind. */
+export type PluginOfKind<K extends PluginKind> = Extract<Plugin, { readonly kind: K }>;
+
+const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+const KINDS: readonly PluginKind[] = ['source', 'transform', 'sink'];
+
+/**
+ * The source, transform and sink types a pipeline may use (`type: kafka`), by kind: the same type name may be both
+ * a source and a sink. Register every plugin before loading pipelines.
+ */
+export class PluginRegistry {
+  private readonly plugins = new Map<PluginKind, Map<string, Plugin>>(KINDS.map((kind) => [kind, new Map()]));
+
+  /**
+   * Adds a plugin. Returns the registry, for chaining.
+   * @throws LockstepError `LS_CONFIG_PLUGIN` when its kind, type or schema name is malformed or the kind and type
+   *   are already registered.
+   */
+  register(plugin: Plugin): this {
+    const byType = this.plugins.get(plugin.kind);
+    if (byType === undefined) throw pluginError(`plugin kind must be one of ${KINDS.join(', ')}`);
+    if (typeof plugin.type !== 'string' || !TYPE_NAME.test(plugin.type)) {
+      throw pluginError(`plugin type '${String(plugin.type)}' must be letters, digits, '_', '.' or '-', starting with a letter`);
+    }
+    if (typeof plugin.configSchema !== 'string' || !plugin.configSchema.endsWith('.json')) {
+      throw pluginError(`${plugin.kind} plugin '${plugin.type}' must name its schema file (configSchema)`);
+    }
+    if (byType.has(plugin.type)) throw pluginError(`a ${plugin.kind} plugin of type '${plugin.type}' is already registered`);
+    byType.set(plugin.type, plugin);
+    return this;
+  }
+
+  /** The plugin for a kind and type, or undefined. */
+  find<K extends PluginKind>(kind: K, type: string): PluginOfKind<K> | undefined {
+    return this.plugins.get(kind)?.get(type) as PluginOfKind<K> | undefined;
+  }
+
+  /**
+   * The plugin for a kind and type.
+   * @throws LockstepError `LS_CONFIG_UNKNOWN_TYPE` listing the known types of that kind.
+   */
+  get<K extends PluginKind>(kind: K, type: string): PluginOfKind<K> {
+    const plugin = this.find(kind, type);
+    if (plugin === undefined) throw new LockstepError(this.unknownTypeMessage(kind, type), { code: 'LS_CONFIG_UNKNOWN_TYPE' });
+    return plugin;
+  }
+
+  /** Registered types of a kind, sorted. */
+  types(kind: PluginKind): string[] {
+    return [...(this.plugins.get(kind)?.keys() ?? [])].sort();
+  }
+
+  /** `unknown sink type 'postgress' (did you mean 'postgres'?); known sink types: file, postgres`. */
+  unknownTypeMessage(kind: PluginKind, type: string): string {
+    const known = this.types(kind);
+    if (known.length === 0) return `unknown ${kind} type '${type}': no ${kind} types are registered`;
+    const suggestion = closestName(type, known);
+    const hint = suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
+    return `unknown ${kind} type '${type}'${hint}; known ${kind} types: ${known.join(', ')}`;
+  }
+}
+
+function pluginError(message: string): LockstepError {
+  return new LockstepError(message, { code: 'LS_CONFIG_PLUGIN' });
+}
