@@ -2,4 +2,6 @@
 'use strict';
 // The compiled CLI (npm run build writes dist/). Kept as plain JS so the bin works without a TypeScript loader.
 const { runCli } = require('../dist/core/cli/main.js');
-process.exitCode = runCli(process.argv.slice(2), process.stdout, process.stderr);
+runCli(process.argv.slice(2), process.stdout, process.stderr).then((code) => {
+  process.exitCode = code;
+});

@@ -49,10 +49,8 @@ export class FileLineCursor {
     const { size } = await handle.stat();
     if (size < offset) {
       await handle.close();
-      throw new LockstepError(`input ${path} has ${size} bytes but was read up to byte ${offset}: it changed since the checkpoint`, {
-        code: 'LS_FILE_CHANGED',
-        context: { path, offset, size },
-      });
+      const message = `input ${path} has ${size} bytes but was read up to byte ${offset}: it changed since then`;
+      throw new LockstepError(message, { code: 'LS_FILE_CHANGED', context: { path, offset, size } });
     }
     return new FileLineCursor(handle, path, offset, line, chunkBytes);
   }
@@ -108,6 +106,7 @@ export class FileLineCursor {
       return;
     }
     this.readPosition += bytesRead;
-    this.pending = this.pending.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([this.pending, chunk.subarray(0, bytesRead)]);
+    const fresh = chunk.subarray(0, bytesRead);
+    this.pending = this.pending.length === 0 ? fresh : Buffer.concat([this.pending, fresh]);
   }
 }

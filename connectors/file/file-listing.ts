@@ -32,7 +32,10 @@ export async function listInputFiles(path: string, pattern: string | undefined):
   }
   if (info.isFile()) return [path];
   if (!info.isDirectory()) {
-    throw new LockstepError(`input ${path} is neither a file nor a folder`, { code: 'LS_FILE_NOT_A_FILE', context: { path } });
+    throw new LockstepError(`input ${path} is neither a file nor a folder`, {
+      code: 'LS_FILE_NOT_A_FILE',
+      context: { path },
+    });
   }
   const matchers = pattern === undefined ? DEFAULT_PATTERNS : [globToRegExp(pattern)];
   let entries;
@@ -44,7 +47,8 @@ export async function listInputFiles(path: string, pattern: string | undefined):
   const names: string[] = [];
   for (const entry of entries) {
     if (entry.name.startsWith('.') || !matchers.some((matcher) => matcher.test(entry.name))) continue;
-    if (entry.isFile() || (entry.isSymbolicLink() && (await stat(join(path, entry.name))).isFile())) names.push(entry.name);
+    const isFile = entry.isFile() || (entry.isSymbolicLink() && (await stat(join(path, entry.name))).isFile());
+    if (isFile) names.push(entry.name);
   }
   names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return names.map((name) => join(path, name));

@@ -36,9 +36,10 @@ export async function removeLeftovers(dir: string, init: SinkWriterInitContext):
     const open = parseInProgressFileName(name);
     const part = parsePartFileName(name);
     const restored = init.restoredCheckpointId;
+    const afterRestored = part !== undefined && (restored === undefined || part.checkpointId > restored);
     const orphan =
       (open !== undefined && cleansUpAfter(init, open.subtask)) ||
-      (part !== undefined && cleansUpAfter(init, part.subtask) && (restored === undefined || part.checkpointId > restored));
+      (part !== undefined && afterRestored && cleansUpAfter(init, part.subtask));
     if (!orphan) continue;
     try {
       await unlink(join(pendingDir, name));

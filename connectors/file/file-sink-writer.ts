@@ -37,19 +37,20 @@ export class FileSinkWriter implements CommittingSinkWriter<FileCommittable> {
   constructor(
     private readonly dir: string,
     private readonly format: LineFormat,
-    private readonly init: SinkWriterInitContext,
+    private readonly context: SinkWriterInitContext,
   ) {
     this.pendingDir = join(dir, PENDING_FOLDER);
-    this.nextCheckpointId = init.firstCheckpointId;
-    this.log = init.log.child({ sinkDir: dir });
+    this.nextCheckpointId = context.firstCheckpointId;
+    this.log = context.log.child({ sinkDir: dir });
   }
 
   async init(): Promise<void> {
-    const removed = await removeLeftovers(this.dir, this.init);
+    const removed = await removeLeftovers(this.dir, this.context);
     if (removed.length > 0) {
-      this.log.info({ removed, restoredCheckpointId: this.init.restoredCheckpointId }, 'removed files of a crashed run');
+      const { restoredCheckpointId } = this.context;
+      this.log.info({ removed, restoredCheckpointId }, 'removed files of a crashed run');
     }
-    await refuseIdReuse(this.dir, this.init);
+    await refuseIdReuse(this.dir, this.context);
   }
 
   async write(records: readonly LockstepRecord[]): Promise<void> {
@@ -73,14 +74,14 @@ export class FileSinkWriter implements CommittingSinkWriter<FileCommittable> {
     if (checkpointId < this.nextCheckpointId) {
       throw new LockstepError(`checkpoint ${checkpointId} arrived after checkpoint ${this.nextCheckpointId - 1}`, {
         code: 'LS_FILE_CHECKPOINT_ORDER',
-        context: { checkpointId, subtask: this.init.subtask },
+        context: { checkpointId, subtask: this.context.subtask },
       });
     }
     this.nextCheckpointId = checkpointId + 1;
     const { part } = this;
     if (part === undefined) return [];
     this.part = undefined;
-    const name = partFileName(this.init.subtask, checkpointId);
+    const name = partFileName(this.context.subtask, checkpointId);
     const pendingPath = join(this.pendingDir, name);
     try {
       await part.handle.sync();
@@ -88,6 +89,8 @@ export class FileSinkWriter implements CommittingSinkWriter<FileCommittable> {
       await rename(part.path, pendingPath);
       await syncDirectory(this.pendingDir);
     } catch (error) {
+      // what is left (an open or pre-committed file of an unfinished checkpoint) is removed by recovery
+      await part.handle.close().catch(() => undefined);
       throw mapFileError(error, 'pre-commit', pendingPath);
     }
     this.log.debug({ checkpointId, file: name, records: part.records }, 'part file pre-committed');
@@ -110,7 +113,7 @@ export class FileSinkWriter implements CommittingSinkWriter<FileCommittable> {
 
   private async openPart(): Promise<OpenPart> {
     const unique = randomBytes(4).toString('hex');
-    const path = join(this.pendingDir, inProgressFileName(this.init.subtask, this.nextCheckpointId, unique));
+    const path = join(this.pendingDir, inProgressFileName(this.context.subtask, this.nextCheckpointId, unique));
     try {
       // 'ax': append, and fail rather than share a file with another writer
       this.part = { handle: await open(path, 'ax'), path, records: 0 };

@@ -39,7 +39,8 @@ export class FileSourceReader implements SourceReader<FileSplit> {
       this.cursor ??= await FileLineCursor.open(split.path, split.offset, split.line, this.chunkBytes);
       const lines = await this.cursor.readLines(Math.max(1, maxRecords));
       if (lines.length > 0) {
-        return { status: 'records', records: lines.map(({ text, line }) => ({ value: text, origin: `${split.path}:${line}` })) };
+        const records = lines.map(({ text, line }) => ({ value: text, origin: `${split.path}:${line}` }));
+        return { status: 'records', records };
       }
       this.init.log.debug({ path: split.path, lines: this.cursor.line }, 'input file read to its end');
       await this.closeCursor();

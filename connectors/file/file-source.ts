@@ -42,7 +42,10 @@ export class FileSource implements Source<FileSplit, FileEnumeratorState> {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_READ_CHUNK_BYTES;
   }
 
-  createEnumerator(context: SplitEnumeratorContext<FileSplit>, init: InitContext): SplitEnumerator<FileSplit, FileEnumeratorState> {
+  createEnumerator(
+    context: SplitEnumeratorContext<FileSplit>,
+    init: InitContext,
+  ): SplitEnumerator<FileSplit, FileEnumeratorState> {
     return new FileSplitEnumerator(context, { path: this.path, pattern: this.config.pattern }, init.log);
   }
 

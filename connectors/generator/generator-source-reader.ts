@@ -58,7 +58,9 @@ export class GeneratorSourceReader implements SourceReader<GeneratorSplit> {
 
   async pollNext(maxRecords: number): Promise<PollResult> {
     this.dropFinished();
-    if (this.stripes.length === 0) return this.noMoreSplits ? { status: 'end-of-input' } : { status: 'nothing-available' };
+    if (this.stripes.length === 0) {
+      return this.noMoreSplits ? { status: 'end-of-input' } : { status: 'nothing-available' };
+    }
     const allowed = this.options.limiter === undefined ? maxRecords : this.options.limiter.take(maxRecords);
     if (allowed === 0) return { status: 'nothing-available' };
     const records: LockstepRecord[] = [];

@@ -100,7 +100,8 @@ describe('generator source', () => {
 
   it('has a plugin whose schema accepts the documented options and refuses others', () => {
     const check = configSchemaCheck(generatorSourcePlugin.configSchema);
-    expect(check({ id: 'gen', type: 'generator', parallelism: 2, count: 10, ratePerSecond: 0.5, payloadBytes: 64 })).toEqual([]);
+    const full = { id: 'gen', type: 'generator', parallelism: 2, count: 10, ratePerSecond: 0.5, payloadBytes: 64 };
+    expect(check(full)).toEqual([]);
     expect(check({ id: 'gen', type: 'generator' })).toEqual([]);
     expect(check({ id: 'gen', type: 'generator', count: -1 })).not.toEqual([]);
     expect(check({ id: 'gen', type: 'generator', ratePerSecond: 0 })).not.toEqual([]);

@@ -44,7 +44,8 @@ export class GeneratorSource implements Source<GeneratorSplit, GeneratorEnumerat
   createReader(init: InitContext): SourceReader<GeneratorSplit> {
     const { count, ratePerSecond, payloadBytes } = this.config;
     // the configured rate is the total across subtasks: each reader takes its share
-    const limiter = ratePerSecond === undefined ? undefined : new RateLimiter(ratePerSecond / Math.max(1, init.parallelism));
+    const share = ratePerSecond === undefined ? undefined : ratePerSecond / Math.max(1, init.parallelism);
+    const limiter = share === undefined ? undefined : new RateLimiter(share);
     return new GeneratorSourceReader({ count, payloadBytes: payloadBytes ?? 0, limiter }, init);
   }
 }

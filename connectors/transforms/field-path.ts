@@ -41,9 +41,14 @@ function parseSegments(tokens: readonly Token[]): string[] {
   for (;;) {
     const token = next();
     if (token.kind === 'end') return segments;
-    if (isPunctuation(token, '.')) segments.push(fieldName(next()));
-    else if (isPunctuation(token, '[')) segments.push(bracketed(next(), next()));
-    else throw new SyntaxProblem(`expected '.', '[' or the end but found ${describe(token)}${hint(token)}`, token.column);
+    if (isPunctuation(token, '.')) {
+      segments.push(fieldName(next()));
+    } else if (isPunctuation(token, '[')) {
+      segments.push(bracketed(next(), next()));
+    } else {
+      const found = `${describe(token)}${hint(token)}`;
+      throw new SyntaxProblem(`expected '.', '[' or the end but found ${found}`, token.column);
+    }
   }
 }
 

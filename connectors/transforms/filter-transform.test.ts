@@ -1,9 +1,9 @@
-import { pino } from 'pino';
-import type { InitContext, LockstepRecord, Transform } from '../../core/api';
+import type { LockstepRecord, Transform } from '../../core/api';
 import { LockstepError, RecordError } from '../../core/errors';
+import { testInitContext } from '../../core/testing';
 import { filterTransformPlugin } from './filter-transform';
 
-const init: InitContext = { pipeline: 'orders', componentId: 'paid', subtask: 0, parallelism: 1, log: pino({ enabled: false }) };
+const init = testInitContext({ pipeline: 'orders', componentId: 'paid' });
 
 async function filter(where: string): Promise<Transform> {
   const factory = await filterTransformPlugin.create(

@@ -1,10 +1,10 @@
-import { pino } from 'pino';
-import type { InitContext, LockstepRecord, Transform } from '../../core/api';
+import type { LockstepRecord, Transform } from '../../core/api';
 import { RecordError } from '../../core/errors';
+import { testInitContext } from '../../core/testing';
 import { jsonTransformPlugin } from './json-transform';
 import type { JsonTransformConfig } from './json-transform';
 
-const init: InitContext = { pipeline: 'orders', componentId: 'parse', subtask: 0, parallelism: 1, log: pino({ enabled: false }) };
+const init = testInitContext({ pipeline: 'orders', componentId: 'parse' });
 
 async function transform(options: Partial<JsonTransformConfig> = {}): Promise<Transform> {
   const config: JsonTransformConfig = { id: 'parse', type: 'json', ...options };

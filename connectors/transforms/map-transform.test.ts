@@ -1,10 +1,10 @@
-import { pino } from 'pino';
-import type { InitContext, LockstepRecord, Transform } from '../../core/api';
+import type { LockstepRecord, Transform } from '../../core/api';
 import { RecordError } from '../../core/errors';
+import { testInitContext } from '../../core/testing';
 import { mapTransformPlugin } from './map-transform';
 import type { MapTransformConfig } from './map-transform';
 
-const init: InitContext = { pipeline: 'orders', componentId: 'shape', subtask: 0, parallelism: 1, log: pino({ enabled: false }) };
+const init = testInitContext({ pipeline: 'orders', componentId: 'shape' });
 
 async function map(options: Omit<MapTransformConfig, 'id' | 'type'>): Promise<Transform> {
   const factory = await mapTransformPlugin.create(
@@ -42,7 +42,11 @@ const order = deepFreeze({
 describe('map transform', () => {
   it('sets, overwrites and removes fields and sets the key, on a copy', async () => {
     const t = await map({
-      set: { total: 'value.price * value.quantity', 'customer.email': 'lower(value.customer.email)', source: 'headers.source' },
+      set: {
+        total: 'value.price * value.quantity',
+        'customer.email': 'lower(value.customer.email)',
+        source: 'headers.source',
+      },
       remove: ['raw'],
       key: "concat(value.customer.id, '/', value.id)",
     });
@@ -106,12 +110,14 @@ describe('map transform', () => {
 
   it('refuses configs that cannot work, at create time', async () => {
     await expect(map({})).rejects.toMatchObject({ code: 'LS_TRANSFORM_MAP_EMPTY' });
-    await expect(map({ set: { 'a.b': '1' }, remove: ['a'] })).rejects.toMatchObject({ code: 'LS_TRANSFORM_MAP_CONFLICT' });
+    const conflicting = map({ set: { 'a.b': '1' }, remove: ['a'] });
+    await expect(conflicting).rejects.toMatchObject({ code: 'LS_TRANSFORM_MAP_CONFLICT' });
     await expect(map({ set: { 'a b': '1' } })).rejects.toMatchObject({ code: 'LS_TRANSFORM_MAP_FIELD_PATH' });
     await expect(map({ set: { a: 'value.' } })).rejects.toMatchObject({
       code: 'LS_EXPRESSION_SYNTAX',
       context: { option: 'set.a', column: 7 },
     });
-    await expect(map({ key: 'nonsense' })).rejects.toMatchObject({ code: 'LS_EXPRESSION_SYNTAX', context: { option: 'key' } });
+    const badKey = map({ key: 'nonsense' });
+    await expect(badKey).rejects.toMatchObject({ code: 'LS_EXPRESSION_SYNTAX', context: { option: 'key' } });
   });
 });

@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import type { InitContext, LockstepRecord, Transform } from '../../core/api';
+import type { LockstepRecord, Transform } from '../../core/api';
 import { LockstepError, RecordError } from '../../core/errors';
+import { testInitContext } from '../../core/testing';
 import { moduleTransformPlugin } from './module-transform';
 
-const init: InitContext = { pipeline: 'orders', componentId: 'user', subtask: 0, parallelism: 1, log: pino({ enabled: false }) };
+const init = testInitContext({ pipeline: 'orders', componentId: 'user' });
 const baseDir = join(__dirname, 'fixtures');
 
 async function created(module: string, exportName?: string): Promise<Transform> {
-  const config = { id: 'user', type: 'module' as const, module, ...(exportName === undefined ? {} : { export: exportName }) };
+  const config = { id: 'user', type: 'module' as const, module, export: exportName };
   const factory = await moduleTransformPlugin.create(config, { pipeline: 'orders', componentId: 'user', baseDir });
   return factory(init);
 }
@@ -40,7 +40,11 @@ async function failure(t: Transform, record: LockstepRecord): Promise<RecordErro
   throw new Error('expected a RecordError');
 }
 
-const person = Object.freeze({ value: Object.freeze({ name: 'ada', items: ['x', 'y'] }), key: 'p1', origin: 'people:4' });
+const person = Object.freeze({
+  value: Object.freeze({ name: 'ada', items: ['x', 'y'] }),
+  key: 'p1',
+  origin: 'people:4',
+});
 
 describe('module transform with a CommonJS module', () => {
   it("calls the module.exports function for export 'default'", async () => {
@@ -184,7 +188,9 @@ describe('module transform with TypeScript and ES modules (in a plain Node proce
     expect(outcomes[4]).toMatchObject({
       openError: {
         code: 'LS_TRANSFORM_MODULE_NOT_FOUND',
-        message: expect.stringContaining(`cannot find module './missing.ts' (looked for ${join(baseDir, 'missing.ts')})`),
+        message: expect.stringContaining(
+          `cannot find module './missing.ts' (looked for ${join(baseDir, 'missing.ts')})`,
+        ),
       },
     });
   });
@@ -194,7 +200,8 @@ describe('module transform with TypeScript and ES modules (in a plain Node proce
       openError: {
         code: 'LS_TRANSFORM_MODULE_EXPORT',
         message: expect.stringContaining(
-          `module ${join(baseDir, 'enrich-order.ts')} has no export named 'nope' (exports: countCalls, default, keyById)`,
+          `module ${join(baseDir, 'enrich-order.ts')} has no export named 'nope' ` +
+            '(exports: countCalls, default, keyById)',
         ),
         context: { component: 'user', module: './enrich-order.ts', export: 'nope' },
       },

@@ -51,7 +51,8 @@ export function loadUserFunction(reference: UserModuleReference): UserRecordFunc
   try {
     exports = loader.load(resolvedPath);
   } catch (cause) {
-    throw moduleError(reference, 'LS_TRANSFORM_MODULE_LOAD', `loading ${absolutePath} failed: ${messageOf(cause)}`, cause);
+    const message = `loading ${absolutePath} failed: ${messageOf(cause)}`;
+    throw moduleError(reference, 'LS_TRANSFORM_MODULE_LOAD', message, cause);
   }
   return pickExport(exports, reference, absolutePath);
 }
@@ -66,7 +67,7 @@ function resolveModule(loader: ModuleLoader, absolutePath: string, reference: Us
 }
 
 function javascriptLoader(baseDir: string): ModuleLoader {
-  // The file name only anchors resolution (relative paths, node_modules lookup from the pipeline folder); it need not exist.
+  // The file name only anchors resolution (node_modules lookup from the pipeline folder); it need not exist.
   const load = createRequire(join(baseDir, 'lockstep-pipeline.js'));
   return { resolve: (path) => load.resolve(path), load: (path): unknown => load(path) };
 }

@@ -1,17 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LockstepError } from '../errors';
+import { builtinRegistry } from './builtin-registry';
+import { EXIT } from './exit-codes';
+import { runCommand } from './run-command';
+import { validateCommand } from './validate-command';
 
-/** Exit codes of the `lockstep` command. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export { EXIT } from './exit-codes';
 
 const HELP = `lockstep — exactly-once data integration (sources → transforms → sinks, checkpoint-aligned two-phase commit)
 
 Usage:
-  lockstep --help        show this help
-  lockstep --version     print the version
+  lockstep run <file> [--from-savepoint <name|path>] [--savepoint-name <name>]
+                          run a pipeline until its bounded input ends or SIGINT/SIGTERM (then it takes a
+                          savepoint); a re-run resumes from the last completed checkpoint
+  lockstep validate <file>
+                          check a pipeline file and print its end-to-end guarantee (exit 0 valid, 2 invalid)
+  lockstep --help         show this help
+  lockstep --version      print the version
 
-Pipeline commands (run, validate, serve, verify) arrive with the core engine; see README.md.
+Pipelines are YAML or JSON (see examples/ and config-schemas/). Exit codes: 0 ok, 1 failed, 2 invalid input.
 `;
 
 function packageVersion(): string {
@@ -27,22 +35,40 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-/** Runs the CLI with `argv` (without node and script) and returns the exit code; output goes to the given streams. */
-export function runCli(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
-  const [first] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-    out.write(HELP);
-    return EXIT.ok;
+/** Runs the CLI with `argv` (without node and script) and resolves with the exit code. */
+export async function runCli(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WriteStream): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      out.write(HELP);
+      return EXIT.ok;
+    case '--version':
+    case '-v':
+      out.write(`${packageVersion()}\n`);
+      return EXIT.ok;
+    case 'run':
+      return runCommand(rest, out, err);
+    case 'validate': {
+      const [file, extra] = rest;
+      if (file === undefined || extra !== undefined) {
+        err.write('usage: lockstep validate <file>\n');
+        return EXIT.usage;
+      }
+      return validateCommand(file, builtinRegistry(), { out, err });
+    }
+    default: {
+      const error = new LockstepError(`unknown command '${command}'; try 'lockstep --help'`, { code: 'LS_CLI_USAGE' });
+      err.write(`${error.message}\n`);
+      return EXIT.usage;
+    }
   }
-  if (first === '--version' || first === '-v') {
-    out.write(`${packageVersion()}\n`);
-    return EXIT.ok;
-  }
-  const error = new LockstepError(`unknown command '${first}'; try 'lockstep --help'`, { code: 'LS_CLI_USAGE' });
-  err.write(`${error.message}\n`);
-  return EXIT.usage;
 }
 
 if (require.main === module) {
-  process.exitCode = runCli(process.argv.slice(2), process.stdout, process.stderr);
+  void runCli(process.argv.slice(2), process.stdout, process.stderr).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -1,15 +1,20 @@
+import { ConfigError } from '../config/config-error';
 import { analyzeGuarantee } from '../config/guarantee-analysis';
 import { formatGuaranteeReport } from '../config/guarantee-report';
 import { loadPipelineFile } from '../config/pipeline-loader';
 import type { Environment } from '../config/interpolation';
 import type { PluginRegistry } from '../config/plugin-registry';
+import type { SchemaRegistry } from '../config/schema-registry';
 import { LockstepError } from '../errors/lockstep-error';
 
-/** Where `validate` writes, and the environment it interpolates with (default `process.env`). */
+/** Where `validate` writes, and what it reads besides the file. */
 export interface ValidateCommandIo {
   readonly out: NodeJS.WritableStream;
   readonly err: NodeJS.WritableStream;
+  /** Variables for `${VAR}`; default `process.env`. */
   readonly env?: Environment;
+  /** Plugin schemas; default the repository's `config-schemas/`. */
+  readonly schemas?: SchemaRegistry;
 }
 
 // Same values as EXIT in main.ts; not imported from there because main.ts imports this command.
@@ -25,14 +30,19 @@ const EXIT_INVALID = 2;
  */
 export async function validateCommand(file: string, registry: PluginRegistry, io: ValidateCommandIo): Promise<number> {
   try {
-    const config = await loadPipelineFile(file, { registry, ...(io.env === undefined ? {} : { env: io.env }) });
+    const config = await loadPipelineFile(file, {
+      registry,
+      ...(io.env === undefined ? {} : { env: io.env }),
+      ...(io.schemas === undefined ? {} : { schemas: io.schemas }),
+    });
     const report = analyzeGuarantee(config, registry);
     io.out.write(`valid: ${file} (pipeline ${config.name})\n`);
     io.out.write(`${formatGuaranteeReport(report).join('\n')}\n`);
     return EXIT_OK;
   } catch (error) {
     if (!LockstepError.is(error)) throw error;
-    io.err.write(`${error.toString()}\n`);
+    // A ConfigError prints one line per issue; other errors have a one-line message.
+    io.err.write(`${ConfigError.isConfigError(error) ? error.toString() : error.message}\n`);
     return error.code.startsWith('LS_CONFIG_') && error.code !== 'LS_CONFIG_SCHEMA' ? EXIT_INVALID : EXIT_FAILED;
   }
 }

@@ -20,9 +20,9 @@ export function parseConfigText(text: string, file: string): unknown {
       { file, path: '', message: `unsupported file type '${extension}': use .yaml, .yml or .json` },
     ]);
   }
-  const document = parseYaml(text.replace(/^\uFEFF/, ''), file, extension === '.json' ? 'json' : 'core');
+  const parsed = parseYaml(text.replace(/^\uFEFF/, ''), file, extension === '.json' ? 'json' : 'core');
   const issues: ConfigIssue[] = [];
-  checkShape(document, '', 0, file, issues);
+  const document = copyTree(parsed, '', 0, file, issues);
   if (issues.length > 0) throw new ConfigError('LS_CONFIG_PARSE', issues);
   return document;
 }
@@ -58,20 +58,24 @@ function toIssue(problem: YAMLError, file: string, lineCounter: LineCounter): Co
   return { file, path: '', message: problem.message, line, column: col };
 }
 
-function checkShape(node: unknown, path: string, depth: number, file: string, issues: ConfigIssue[]): void {
-  if (node === null || typeof node !== 'object') return;
+/**
+ * Copies the parsed tree while checking its shape. The copy matters: YAML aliases (`*defaults`) make several places
+ * share one object, and later steps change values in place (interpolation would otherwise run twice on a shared
+ * string, turning an escaped `$${` into a reference on the second pass).
+ */
+function copyTree(node: unknown, path: string, depth: number, file: string, issues: ConfigIssue[]): unknown {
+  if (node === null || typeof node !== 'object') return node;
   if (depth >= MAX_CONFIG_DEPTH) {
     issues.push({ file, path, message: `is nested deeper than ${MAX_CONFIG_DEPTH} levels` });
-    return;
+    return null;
   }
-  if (Array.isArray(node)) {
-    node.forEach((item, index) => checkShape(item, childPointer(path, index), depth + 1, file, issues));
-    return;
-  }
+  if (Array.isArray(node)) return node.map((item, index) => copyTree(item, childPointer(path, index), depth + 1, file, issues));
+  const entries: [string, unknown][] = [];
   for (const [key, value] of Object.entries(node)) {
     if (key === '__proto__') issues.push({ file, path: childPointer(path, key), message: 'the key __proto__ is not allowed' });
-    else checkShape(value, childPointer(path, key), depth + 1, file, issues);
+    else entries.push([key, copyTree(value, childPointer(path, key), depth + 1, file, issues)]);
   }
+  return Object.fromEntries(entries);
 }
 
 function errorMessage(error: unknown): string {

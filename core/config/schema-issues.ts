@@ -36,9 +36,9 @@ interface Reported {
 }
 
 /**
- * Ajv reports the errors of every failed branch right before the `anyOf`/`oneOf` error itself. When one branch fits
- * the value's shape (its errors are all deeper), only that branch's errors are useful; otherwise the branches'
- * shape errors become one "must be X or Y".
+ * Ajv reports the errors of every failed branch right before the `anyOf`/`oneOf` error itself. When exactly one
+ * branch fits the value's kind, only its errors are useful; otherwise the branches' errors about the value itself
+ * become one "must be X or Y".
  */
 function foldAlternatives(errors: readonly ErrorObject[]): Reported[] {
   const reported: Reported[] = [];
@@ -56,13 +56,20 @@ function foldAlternatives(errors: readonly ErrorObject[]): Reported[] {
       reported.push(...fitting);
       continue;
     }
-    const alternatives = branches
-      .filter((entry) => entry.error.instancePath === error.instancePath)
-      .map((entry) => entry.message ?? wording(entry.error))
-      .filter((text, index, all) => all.indexOf(text) === index);
-    reported.push({ error, message: alternatives.length > 0 ? alternatives.join(' or ') : 'matches none of the allowed forms' });
+    reported.push({ error, message: alternativesWording(branches.filter((entry) => entry.error.instancePath === error.instancePath)) });
   }
   return reported;
+}
+
+/** `must be a string or must be a list`; `must have at least one of: set, remove` when each branch requires a key. */
+function alternativesWording(shapeErrors: readonly Reported[]): string {
+  if (shapeErrors.length === 0) return 'matches none of the allowed forms';
+  if (shapeErrors.every((entry) => entry.error.keyword === 'required' && entry.message === undefined)) {
+    const names = shapeErrors.map((entry) => String(entry.error.params.missingProperty));
+    return `must have at least one of: ${[...new Set(names)].join(', ')}`;
+  }
+  const texts = shapeErrors.map((entry) => entry.message ?? wording(entry.error));
+  return [...new Set(texts)].join(' or ');
 }
 
 function isBranchError(candidate: ErrorObject | undefined, alternative: ErrorObject): boolean {
@@ -74,7 +81,13 @@ function isBranchError(candidate: ErrorObject | undefined, alternative: ErrorObj
   return within && !sibling;
 }
 
-/** The errors of the first branch that failed only below the value itself (it fits the value's shape). */
+/** Errors saying a value has the wrong kind altogether, as opposed to the right kind with wrong details. */
+const SHAPE_KEYWORDS = new Set(['type', 'const', 'enum', 'false schema', 'not']);
+
+/**
+ * The errors of the one branch that fits the value's kind (its errors are details: a missing property, a wrong
+ * format, something deeper), or undefined when no branch or several fit.
+ */
 function fittingBranch(branches: readonly Reported[], alternative: ErrorObject): Reported[] | undefined {
   const groups = new Map<string | undefined, Reported[]>();
   for (const entry of branches) {
@@ -83,7 +96,10 @@ function fittingBranch(branches: readonly Reported[], alternative: ErrorObject):
     const branch = entry.error.schemaPath.startsWith(prefix) ? entry.error.schemaPath.slice(prefix.length).split('/')[0] : undefined;
     groups.set(branch, [...(groups.get(branch) ?? []), entry]);
   }
-  return [...groups.values()].find((group) => group.every((entry) => entry.error.instancePath !== alternative.instancePath));
+  const fitting = [...groups.values()].filter((group) =>
+    group.every((entry) => entry.error.instancePath !== alternative.instancePath || !SHAPE_KEYWORDS.has(entry.error.keyword)),
+  );
+  return fitting.length === 1 ? fitting[0] : undefined;
 }
 
 function describe(error: ErrorObject, location: IssueLocation, message?: string): ConfigIssue | undefined {

@@ -42,6 +42,7 @@ export function findSchemaRoot(moduleDir: string = __dirname): string {
  * Schemas by name (a path relative to the schema root, as in `SourcePlugin.configSchema`), compiled once into the
  * shared Ajv instance and cached. Files may `$ref` each other by relative path (`../common.schema.json#/$defs/x`).
  * Schemas can also be registered in memory under a name, for tests and plugins that live outside this repository.
+ * Ajv applies a `default` only where the property is declared, not through a `$ref`: put defaults beside the `$ref`.
  */
 export class SchemaRegistry {
   /** Absolute folder that names are resolved against. */

@@ -25,6 +25,8 @@ export class LockstepError extends Error {
 
   /** True for any LockstepError, also one thrown by another copy of this module. */
   static is(error: unknown): error is LockstepError {
-    return error instanceof LockstepError || (error instanceof Error && error.name === 'LockstepError' && 'code' in error);
+    if (error instanceof LockstepError) return true;
+    // Duck-typed for errors thrown by another copy of this module (a user's module transform, a plugin package).
+    return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && 'retriable' in error;
   }
 }

@@ -9,7 +9,7 @@ import { restartDelayMs } from './restart-strategy';
 
 export interface RunPipelineOptions {
   /** Creates fresh plugin instances; called once per attempt. */
-  readonly components: () => PipelineComponents;
+  readonly components: () => PipelineComponents | Promise<PipelineComponents>;
   readonly store: CheckpointStore;
   readonly log: Logger;
   readonly metrics: PipelineMetrics;
@@ -36,7 +36,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Executio
   void options.stopRequested.then(() => (stopping = true));
   let attempt = 0;
   for (;;) {
-    const components = options.components();
+    const components = await options.components();
     const restored =
       attempt === 0 && options.fromSavepoint !== undefined ? await store.loadSavepoint(options.fromSavepoint) : await store.latest();
     const completedBefore = metrics.checkpointsCompleted;

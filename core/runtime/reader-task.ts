@@ -85,13 +85,19 @@ export class ReaderTask implements BarrierTarget {
     this.wake.notify();
   }
 
-  /** Closes the reader (after the task ended or was cancelled). */
-  close(): Promise<void> {
-    return this.options.reader.close();
+  /** Closes the reader and the chained transforms (after the task ended or was cancelled). */
+  async close(): Promise<void> {
+    const results = await Promise.allSettled([
+      this.options.reader.close(),
+      ...this.options.transforms.map(({ transform }) => transform.close?.()),
+    ]);
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   async run(): Promise<void> {
     const { reader } = this.options;
+    for (const { transform } of this.options.transforms) await transform.open?.();
     await reader.start();
     for (;;) {
       if (this.cancelled) return;

@@ -94,7 +94,8 @@ export class SinkRun {
       });
       const state = restored?.writerStates[subtask];
       const serializer = run.sink.writerStateSerializer;
-      const writer = run.sink.createWriter(init, state && serializer ? serializer.deserialize(state.version, state.data) : undefined);
+      const restoredState = state && serializer ? serializer.deserialize(state.version, state.data) : undefined;
+      const writer = run.sink.createWriter(init, restoredState);
       await writer.init();
       run.writers.set(subtask, writer);
     }
@@ -120,7 +121,8 @@ export class SinkRun {
       }
       const serializer = this.sink.writerStateSerializer;
       if (supportsWriterState<unknown>(writer) && serializer !== undefined) {
-        writerStates[subtask] = { version: serializer.version, data: serializer.serialize(writer.snapshotState(checkpointId)) };
+        const data = serializer.serialize(writer.snapshotState(checkpointId));
+        writerStates[subtask] = { version: serializer.version, data };
       }
     }
     this.pending.push(...committables);
@@ -190,8 +192,11 @@ export class SinkRun {
 
   private serializeCommittable(committable: unknown): Versioned {
     const serializer = this.sink.committableSerializer;
-    if (serializer === undefined) throw new Error('the writer returned a committable but the sink has no serializer for it');
-    return JSON.parse(JSON.stringify({ version: serializer.version, data: serializer.serialize(committable) })) as Versioned;
+    if (serializer === undefined) {
+      throw new Error('the writer returned a committable but the sink has no serializer for it');
+    }
+    const persisted = { version: serializer.version, data: serializer.serialize(committable) };
+    return JSON.parse(JSON.stringify(persisted)) as Versioned;
   }
 }
 

@@ -60,7 +60,11 @@ export async function finishInput(run: SinkRun, input: SinkInput): Promise<Commi
  * commits (sometimes late, sometimes cut short by a crash) and `crashes` crashes at random points, each followed by
  * recovery from the last completed checkpoint and a replay of the input from its positions.
  */
-export async function runRandomSinkScenario(fixture: SinkFixture, seed: number, crashes: number): Promise<SinkScenarioResult> {
+export async function runRandomSinkScenario(
+  fixture: SinkFixture,
+  seed: number,
+  crashes: number,
+): Promise<SinkScenarioResult> {
   const random = new SeededRandom(seed);
   const input = new SinkInput(fixture, 120, fixture.parallelism ?? 2);
   const store = new SinkCheckpointStore();
@@ -72,9 +76,10 @@ export async function runRandomSinkScenario(fixture: SinkFixture, seed: number, 
   let run = await SinkRun.start(fixture, store);
   try {
     for (;;) {
-      const live = run.positions.flatMap((position, subtask) => (input.remaining(subtask, position) > 0 ? [subtask] : []));
-      if (live.length === 0) break;
-      const roll = random.next();
+      const live = run.positions.flatMap((at, subtask) => (input.remaining(subtask, at) > 0 ? [subtask] : []));
+      // crashes still due when the input ran out happen before the final checkpoint: every run sees all of them
+      if (live.length === 0 && crashed.length >= crashes) break;
+      const roll = live.length === 0 ? 1 : random.next();
       if (roll < 0.7) {
         const subtask = random.pick(live);
         await run.write(subtask, input.next(subtask, run.positions[subtask] ?? 0, random.int(1, 8)));

@@ -39,7 +39,8 @@ function listSource(bug: Bug): Source<ListSplit, { unassigned: ListSplit[] }> {
       serialize: (state) => ({ unassigned: state.unassigned.map(serializer.serialize) }),
       deserialize: (version, data) => {
         if (version !== 1) throw new LockstepError('unknown', { code: 'LS_STATE_VERSION' });
-        return { unassigned: (data as { unassigned: unknown[] }).unassigned.map((split) => serializer.deserialize(1, split)) };
+        const { unassigned } = data as { unassigned: unknown[] };
+        return { unassigned: unassigned.map((split) => serializer.deserialize(1, split)) };
       },
     },
     createEnumerator: (context) =>
@@ -49,7 +50,10 @@ function listSource(bug: Bug): Source<ListSplit, { unassigned: ListSplit[] }> {
   };
 }
 
-function listEnumerator(context: SplitEnumeratorContext<ListSplit>, splits: ListSplit[]): SplitEnumerator<ListSplit, { unassigned: ListSplit[] }> {
+function listEnumerator(
+  context: SplitEnumeratorContext<ListSplit>,
+  splits: ListSplit[],
+): SplitEnumerator<ListSplit, { unassigned: ListSplit[] }> {
   const unassigned = [...splits];
   return {
     start: async () => {
@@ -73,14 +77,17 @@ function listReader(bug: Bug): SourceReader<ListSplit> {
       const split = splits.find((candidate) => candidate.next < PER_LIST);
       if (split === undefined) return noMore ? { status: 'end-of-input' } : { status: 'nothing-available' };
       const records: LockstepRecord[] = [];
-      while (records.length < max && split.next < PER_LIST) records.push({ value: idOf(Number(split.splitId), split.next++) });
+      while (records.length < max && split.next < PER_LIST) {
+        records.push({ value: idOf(Number(split.splitId), split.next++) });
+      }
       return { status: 'records', records };
     },
     isAvailable: async () => undefined,
     snapshotState: () => {
       if (bug === 'snapshot-is-live') return splits;
       const shift = bug === 'snapshot-lags' ? -1 : bug === 'snapshot-runs-ahead' ? 1 : 0;
-      return splits.map((split) => ({ splitId: split.splitId, next: Math.max(0, Math.min(PER_LIST, split.next + shift)) }));
+      const clamp = (next: number): number => Math.max(0, Math.min(PER_LIST, next));
+      return splits.map((split) => ({ splitId: split.splitId, next: clamp(split.next + shift) }));
     },
     close: async () => undefined,
   };

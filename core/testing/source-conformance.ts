@@ -5,7 +5,12 @@ import { SeededRandom } from './seeded-random';
 import { roundTrip, unknownVersionError } from './serializer-checks';
 import type { SourceConformanceHarness, SourceFixture } from './source-harness';
 import { SourceRun } from './source-run';
-import { randomSourceSteps, runSourceScenario, snapshotBeforeAndAfterReading, type SourceStep } from './source-scenarios';
+import {
+  randomSourceSteps,
+  runSourceScenario,
+  snapshotBeforeAndAfterReading,
+  type SourceStep,
+} from './source-scenarios';
 
 const DEFAULT_SEEDS = [1, 2, 3, 4, 5];
 const TEST_TIMEOUT_MS = 30_000;
@@ -100,30 +105,38 @@ export function describeSourceConformance(name: string, harness: SourceConforman
       TEST_TIMEOUT_MS,
     );
 
-    it(
-      'returns snapshots that do not change while reading goes on',
-      async () => {
-        const { before, after } = await snapshotBeforeAndAfterReading(await setup(), 5);
-        expect(after).toBe(before);
-      },
-      TEST_TIMEOUT_MS,
-    );
+    describeStateTests(setup);
+  });
+}
 
-    it('round-trips split and enumerator states and refuses versions it never wrote', async () => {
-      const source = (await setup()).createSource();
-      const random = new SeededRandom(9);
-      const run = await SourceRun.start(source, fixture?.parallelism ?? 2);
-      await run.poll(random);
-      const taken = run.checkpoint(1);
-      await run.close();
-      const splits: SourceSplit[] = taken.splitStates.flat();
-      expect(splits.length).toBeGreaterThan(0);
-      for (const split of splits) expect(roundTrip(source.splitSerializer, split)).toEqual(split);
-      expect(roundTrip(source.enumeratorStateSerializer, taken.enumeratorState)).toEqual(taken.enumeratorState);
-      expect(unknownVersionError(source.splitSerializer, splits[0] as SourceSplit)).toMatchObject({ code: 'LS_STATE_VERSION' });
-      expect(unknownVersionError(source.enumeratorStateSerializer, taken.enumeratorState)).toMatchObject({
-        code: 'LS_STATE_VERSION',
-      });
+/** Snapshots are values (not live objects), and the split and enumerator serializers are versioned. */
+function describeStateTests(setup: () => Promise<SourceFixture>): void {
+  it(
+    'returns snapshots that do not change while reading goes on',
+    async () => {
+      const { before, after } = await snapshotBeforeAndAfterReading(await setup(), 5);
+      expect(after).toBe(before);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it('round-trips split and enumerator states and refuses versions it never wrote', async () => {
+    const fixture = await setup();
+    const source = fixture.createSource();
+    const random = new SeededRandom(9);
+    const run = await SourceRun.start(source, fixture.parallelism ?? 2);
+    await run.poll(random);
+    const taken = run.checkpoint(1);
+    await run.close();
+    const splits: SourceSplit[] = taken.splitStates.flat();
+    expect(splits.length).toBeGreaterThan(0);
+    for (const split of splits) expect(roundTrip(source.splitSerializer, split)).toEqual(split);
+    expect(roundTrip(source.enumeratorStateSerializer, taken.enumeratorState)).toEqual(taken.enumeratorState);
+    expect(unknownVersionError(source.splitSerializer, splits[0] as SourceSplit)).toMatchObject({
+      code: 'LS_STATE_VERSION',
+    });
+    expect(unknownVersionError(source.enumeratorStateSerializer, taken.enumeratorState)).toMatchObject({
+      code: 'LS_STATE_VERSION',
     });
   });
 }

@@ -121,7 +121,10 @@ export class SourceRun {
     const enumeratorState = enumerator.snapshotState(checkpointId);
     const { splitSerializer, enumeratorStateSerializer } = this.source;
     const persisted: PersistedSourceState = {
-      enumerator: { version: enumeratorStateSerializer.version, data: enumeratorStateSerializer.serialize(enumeratorState) },
+      enumerator: {
+        version: enumeratorStateSerializer.version,
+        data: enumeratorStateSerializer.serialize(enumeratorState),
+      },
       splits: splitStates.map((splits) =>
         splits.map((split) => ({ version: splitSerializer.version, data: splitSerializer.serialize(split) })),
       ),

@@ -21,7 +21,8 @@ function pipelineYaml(out: string, storage: string): string {
     `checkpoint: { interval: 200ms, timeout: 30s, storage: "${storage}" }`,
     'parallelism: 2',
     'sources:',
-    `  - { id: gen, type: generator, count: ${RECORDS} }`,
+    // Rate-limited so that every run makes progress for a few seconds and the kills land mid-stream.
+    `  - { id: gen, type: generator, count: ${RECORDS}, ratePerSecond: 50000 }`,
     'sinks:',
     `  - { id: out, type: file, path: "${out}" }`,
     '',
@@ -55,14 +56,14 @@ describe('generator → file under kill -9', () => {
     // Kill moments: some at random times, one right after a checkpoint was saved (before its commit), one in the
     // middle of a commit.
     const plans: Array<{ crashPoints?: string; afterMs?: number }> = [];
-    for (let kill = 0; kill < KILLS; kill += 1) plans.push({ afterMs: 700 + random.int(0, 1800) });
+    for (let kill = 0; kill < KILLS; kill += 1) plans.push({ afterMs: 600 + random.int(0, 2000) });
     plans.splice(1, 0, { crashPoints: `after-checkpoint-saved@${random.int(2, 4)}` });
     plans.splice(3, 0, { crashPoints: `during-commit@${random.int(2, 4)}` });
     let kills = 0;
     let finished = false;
     for (const plan of plans) {
       const run = startLockstep(['run', file], log, plan.crashPoints ? { LOCKSTEP_CRASH_POINTS: plan.crashPoints } : {});
-      const ended = await Promise.race([run.exited, sleep(plan.afterMs ?? 60_000).then(() => undefined)]);
+      const ended = await Promise.race([run.exited, sleep(plan.afterMs ?? 60_000, undefined, { ref: false })]);
       if (ended === undefined) run.child.kill('SIGKILL');
       const result = await run.exited;
       if (result === 'SIGKILL') kills += 1;

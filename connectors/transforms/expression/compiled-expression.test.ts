@@ -155,6 +155,8 @@ describe('expression operators', () => {
     expect(run('!value.amount == 121')).toBe(true);
     expect(run('not true && false')).toBe(false);
     expect(run("not 'x' in ['x']")).toBe(false);
+    expect(run('not not true')).toBe(true);
+    expect(run('true == (not false)')).toBe(true);
   });
 
   it('short-circuits && and || so guarded comparisons never see null', () => {
@@ -256,6 +258,9 @@ describe('expression syntax errors', () => {
     ['value.a and', 12, 'expected a value'],
     ['in', 1, "expected a value but found 'in'"],
     ['1 # 2', 3, "unexpected character '#'"],
+    ['value.a == not value.b', 12, "'not' needs parentheses here: (not …)"],
+    ['1 + !true', 5, "'!' needs parentheses here: (! …)"],
+    ['-not true', 2, "'not' needs parentheses here"],
     ['', 1, 'expected a value but found the end of the expression'],
   ])('%j fails at column %d: %s', (source, column, message) => {
     const error = syntaxError(source);

@@ -2,7 +2,14 @@ import { RecordError } from '../../../core/errors';
 import { compileExpression } from './compiled-expression';
 
 const record = {
-  value: { name: 'Ada Lovelace', email: 'ADA@Example.org', price: '12.50', tags: ['a', 'b'], n: -2.5, obj: { a: 1, b: 2 } },
+  value: {
+    name: 'Ada Lovelace',
+    email: 'ADA@Example.org',
+    price: '12.50',
+    tags: ['a', 'b'],
+    n: -2.5,
+    obj: { a: 1, b: 2 },
+  },
   origin: 'people.jsonl:3',
 };
 
@@ -106,7 +113,8 @@ describe('expression functions', () => {
   });
 
   it('reports a failing nested call at its own column', () => {
-    expect(failure("concat('x', lower(5))").message).toContain('lower() expects a string but got a number at column 13');
+    const message = failure("concat('x', lower(5))").message;
+    expect(message).toContain('lower() expects a string but got a number at column 13');
   });
 
   it('does not let prototype names pass as functions', () => {

@@ -32,7 +32,7 @@ export const FUNCTIONS: Readonly<Record<string, ExpressionFunction>> = {
   },
   toString: unary(toText),
   toNumber: unary(toNumber),
-  concat: { minArgs: 1, maxArgs: Infinity, apply: (args) => args.map((arg) => (arg === null ? '' : concatPart(arg))).join('') },
+  concat: { minArgs: 1, maxArgs: Infinity, apply: (args) => args.map(concatPart).join('') },
   coalesce: { minArgs: 1, maxArgs: Infinity, apply: (args) => args.find((arg) => arg !== null) ?? null },
 };
 
@@ -78,7 +78,7 @@ function round(value: unknown, digits: unknown): number {
   return finite(Math.sign(number) * result, 'round()') || 0; // `|| 0` turns -0 into 0
 }
 
-/** `value × 10^places`, via the decimal text where possible: 1.005 * 100 is 100.49999…, but Number('1.005e2') is 100.5. */
+/** `value × 10^places` via the decimal text where possible: 1.005 * 100 is 100.4999…, Number('1.005e2') is 100.5. */
 function shiftDecimal(value: number, places: number): number {
   const text = String(value);
   if (places < 0) return value / 10 ** -places;
@@ -110,7 +110,9 @@ function toNumber(value: unknown): number {
   return typeProblem(`toNumber() expects a string or number but got ${describeType(value)}`);
 }
 
+/** Null counts as '' so concat() can join optional parts, unlike `+`, which refuses null. */
 function concatPart(value: unknown): string {
+  if (value === null) return '';
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
   return typeProblem(`concat() expects strings, numbers or booleans but got ${describeType(value)}`);
 }

@@ -44,7 +44,7 @@ class ExpressionParser {
   }
 
   private expression(minPower: number): ExpressionNode {
-    let left = this.unary();
+    let left = this.unary(minPower);
     let comparison = false;
     for (;;) {
       const infix = this.infix();
@@ -60,13 +60,17 @@ class ExpressionParser {
     }
   }
 
-  private unary(): ExpressionNode {
+  /** A prefix expression; `not` only where a whole comparison may stand (`a == not b` would be ambiguous). */
+  private unary(minPower: number): ExpressionNode {
     const token = this.peek();
     if (token.text === '-' && token.kind === 'operator') {
       this.index += 1;
-      return { kind: 'negate', operand: this.unary(), column: token.column };
+      return { kind: 'negate', operand: this.unary(MULTIPLICATIVE), column: token.column };
     }
     if ((token.text === '!' && token.kind === 'operator') || (token.text === 'not' && token.kind === 'identifier')) {
+      if (minPower >= COMPARISON) {
+        throw new SyntaxProblem(`'${token.text}' needs parentheses here: (${token.text} …)`, token.column);
+      }
       this.index += 1;
       return { kind: 'not', operand: this.expression(AND), column: token.column };
     }
@@ -172,7 +176,9 @@ class ExpressionParser {
 
   private expect(text: ')' | ']'): void {
     const token = this.next();
-    if (!isPunctuation(token, text)) throw new SyntaxProblem(`expected '${text}' but found ${describe(token)}`, token.column);
+    if (!isPunctuation(token, text)) {
+      throw new SyntaxProblem(`expected '${text}' but found ${describe(token)}`, token.column);
+    }
   }
 
   private peek(): Token {

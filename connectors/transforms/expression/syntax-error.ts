@@ -26,7 +26,12 @@ export class SyntaxProblem extends Error {
  * Turns a syntax problem into the config-time `LS_EXPRESSION_SYNTAX` error, with a caret under the column so a user
  * reading the CLI output sees the spot without counting characters.
  */
-export function toSyntaxError(problem: SyntaxProblem, source: string, site: ExpressionSite, code: string): LockstepError {
+export function toSyntaxError(
+  problem: SyntaxProblem,
+  source: string,
+  site: ExpressionSite,
+  code: string,
+): LockstepError {
   const caret = `${' '.repeat(Math.max(0, problem.column - 1))}^`;
   return new LockstepError(
     `transform '${site.component}' option '${site.option}': ${problem.message} at column ${problem.column}\n` +

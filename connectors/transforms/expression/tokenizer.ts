@@ -109,7 +109,9 @@ function readEscape(source: string, backslash: number): { text: string; next: nu
   const letter = source.charAt(backslash + 1);
   if (letter === 'u') {
     const hex = source.slice(backslash + 2, backslash + 6);
-    if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new SyntaxProblem('invalid \\u escape (expected 4 hex digits)', backslash + 1);
+    if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
+      throw new SyntaxProblem('invalid \\u escape (expected 4 hex digits)', backslash + 1);
+    }
     return { text: String.fromCharCode(parseInt(hex, 16)), next: backslash + 6 };
   }
   const text = ESCAPES[letter];

@@ -1,0 +1,38 @@
+import { resolve } from 'node:path';
+import type { Committer } from '../../core/api/committer';
+import type { InitContext, SinkWriterInitContext } from '../../core/api/init-context';
+import type { Sink } from '../../core/api/sink';
+import type { SinkWriter } from '../../core/api/sink-writer';
+import type { FileCommittable } from './file-committable';
+import { FileCommitter } from './file-committer';
+import type { FileSinkConfig } from './file-sink-config';
+import { FileSinkWriter } from './file-sink-writer';
+import { FileCommittableSerializer } from './serializers/file-committable-serializer';
+
+/**
+ * The `file` sink: JSON lines into part files, exactly-once by two-phase commit — a writer pre-commits one file per
+ * subtask and checkpoint into `<path>/.pending/`, the committer renames it into `<path>` once the checkpoint is
+ * complete. Construction does no I/O.
+ */
+export class FileSink implements Sink<FileCommittable> {
+  readonly guarantee = 'exactly-once' as const;
+  readonly mechanism = 'two-phase-commit' as const;
+  readonly committableSerializer = new FileCommittableSerializer();
+  /** The configured output folder, resolved against the pipeline file's folder. */
+  readonly path: string;
+
+  constructor(
+    private readonly config: FileSinkConfig,
+    baseDir: string,
+  ) {
+    this.path = resolve(baseDir, config.path);
+  }
+
+  createWriter(init: SinkWriterInitContext, _restoredState: unknown): SinkWriter {
+    return new FileSinkWriter(this.path, this.config.format ?? 'json', init);
+  }
+
+  createCommitter(init: InitContext): Committer<FileCommittable> {
+    return new FileCommitter(init.log.child({ sinkDir: this.path }));
+  }
+}

@@ -1,0 +1,11 @@
+import type { SourcePlugin } from '../../core/api/plugin';
+import { FileSource } from './file-source';
+import type { FileSourceConfig } from './file-source-config';
+
+/** `type: file` in a pipeline's `sources`. */
+export const fileSourcePlugin: SourcePlugin<FileSourceConfig> = {
+  kind: 'source',
+  type: 'file',
+  configSchema: 'file/source.schema.json',
+  create: (config, context) => new FileSource(config, context.baseDir),
+};

@@ -1,0 +1,62 @@
+import { PassThrough, Writable } from 'node:stream';
+import { configSchemaCheck, testSinkWriterInitContext } from '../../core/testing';
+import { StdoutSink } from './stdout-sink';
+import { stdoutSinkPlugin } from './stdout-sink-plugin';
+
+function capture(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+describe('stdout sink', () => {
+  it('prints each value as one JSON line', async () => {
+    const out = capture();
+    const writer = new StdoutSink({}, out.stream).createWriter(testSinkWriterInitContext(), undefined);
+    await writer.init();
+    await writer.write([{ value: { id: 1 } }, { value: 'line\nbreak' }]);
+    await writer.flush(true);
+    await writer.close();
+    expect(out.text()).toBe('{"id":1}\n"line\\nbreak"\n');
+  });
+
+  it('prints strings as they are in raw format and refuses other values after printing the ones before', async () => {
+    const out = capture();
+    const writer = new StdoutSink({ format: 'raw' }, out.stream).createWriter(testSinkWriterInitContext(), undefined);
+    const batch = [{ value: 'a' }, { value: 42 }, { value: 'b' }];
+    await expect(writer.write(batch)).rejects.toMatchObject({ code: 'LS_STDOUT_VALUE_NOT_STRING', record: batch[1] });
+    expect(out.text()).toBe('a\n');
+  });
+
+  it('waits for a slow reader instead of buffering without bound', async () => {
+    const written: string[] = [];
+    let release: () => void = () => undefined;
+    const slow = new Writable({
+      highWaterMark: 8,
+      write(chunk: Buffer, _encoding, done) {
+        written.push(chunk.toString('utf8'));
+        release = done;
+      },
+    });
+    const writer = new StdoutSink({}, slow).createWriter(testSinkWriterInitContext(), undefined);
+    let finished = false;
+    const writing = writer.write([{ value: 'x'.repeat(20) }]).then(() => (finished = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(finished).toBe(false);
+    release();
+    await writing;
+    expect(written).toEqual([`"${'x'.repeat(20)}"\n`]);
+  });
+
+  it('is at-least-once, and its plugin schema accepts the documented options only', () => {
+    const sink = stdoutSinkPlugin.create({}, { pipeline: 'p', componentId: 'print', baseDir: '/' });
+    expect({ guarantee: sink.guarantee, committer: sink.createCommitter }).toEqual({
+      guarantee: 'at-least-once',
+      committer: undefined,
+    });
+    const check = configSchemaCheck(stdoutSinkPlugin.configSchema);
+    expect(check({ id: 'print', type: 'stdout', format: 'raw' })).toEqual([]);
+    expect(check({ id: 'print', type: 'stdout', path: 'x' })).not.toEqual([]);
+  });
+});

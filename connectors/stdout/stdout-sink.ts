@@ -1,0 +1,24 @@
+import type { Writable } from 'node:stream';
+import type { SinkWriterInitContext } from '../../core/api/init-context';
+import type { Sink } from '../../core/api/sink';
+import type { SinkWriter } from '../../core/api/sink-writer';
+import type { StdoutSinkConfig } from './stdout-sink-config';
+import { StdoutSinkWriter } from './stdout-sink-writer';
+
+/**
+ * The `stdout` sink: each record's value as a line on standard output, for trying pipelines out and piping into
+ * other tools. At-least-once: after a restart the records since the last checkpoint are printed again.
+ */
+export class StdoutSink implements Sink {
+  readonly guarantee = 'at-least-once' as const;
+
+  /** `out` is `process.stdout` unless a test passes another stream. */
+  constructor(
+    private readonly config: StdoutSinkConfig,
+    private readonly out: Writable = process.stdout,
+  ) {}
+
+  createWriter(_init: SinkWriterInitContext, _restoredState: unknown): SinkWriter {
+    return new StdoutSinkWriter(this.out, this.config.format ?? 'json');
+  }
+}

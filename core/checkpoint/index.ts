@@ -1,0 +1,10 @@
+export { CheckpointCoordinator } from './checkpoint-coordinator';
+export type { BarrierTarget, CheckpointCoordinatorOptions, CheckpointResult } from './checkpoint-coordinator';
+export { CHECKPOINT_FORMAT_VERSION } from './checkpoint-record';
+export type { CheckpointKind, CheckpointRecord, PersistedCommittable, SinkSnapshot, SourceSnapshot } from './checkpoint-record';
+export type { CheckpointStore } from './checkpoint-store';
+export { crashPoint } from './crash-points';
+export type { CrashPointName } from './crash-points';
+export { LocalCheckpointStore, checkpointFileName } from './local-checkpoint-store';
+export { PendingCommits } from './pending-commits';
+export type { CommitSummary } from './pending-commits';

@@ -1,0 +1,41 @@
+import type { PipelineMetrics } from '../runtime/pipeline-metrics';
+
+/**
+ * Rewrites one status line on a terminal every second: records in/out per second, totals, the last checkpoint and
+ * its duration. Used only when stderr is a TTY (otherwise the structured logs carry the same facts).
+ */
+export class ProgressReporter {
+  private timer: NodeJS.Timeout | undefined;
+  private last = { at: Date.now(), in: 0, out: 0 };
+
+  constructor(
+    private readonly metrics: PipelineMetrics,
+    private readonly stream: NodeJS.WriteStream,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.render(), 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.render();
+    this.stream.write('\n');
+  }
+
+  private render(): void {
+    const now = Date.now();
+    const seconds = Math.max(0.001, (now - this.last.at) / 1000);
+    const { metrics } = this;
+    const inRate = Math.round((metrics.recordsIn - this.last.in) / seconds);
+    const outRate = Math.round((metrics.recordsOut - this.last.out) / seconds);
+    this.last = { at: now, in: metrics.recordsIn, out: metrics.recordsOut };
+    const checkpoint =
+      metrics.lastCheckpointId === undefined ? 'no checkpoint yet' : `checkpoint ${metrics.lastCheckpointId} in ${metrics.lastCheckpointDurationMs} ms`;
+    this.stream.write(
+      `\r\x1b[K${inRate}/s in, ${outRate}/s out · ${metrics.recordsIn} read, ${metrics.recordsOut} written · ${checkpoint}` +
+        (metrics.restarts > 0 ? ` · ${metrics.restarts} restarts` : ''),
+    );
+  }
+}
