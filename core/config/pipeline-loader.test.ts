@@ -258,13 +258,22 @@ describe('component schema rules', () => {
       type: 'object',
       anyOf: [{ required: ['set'] }, { required: ['remove'] }],
       properties: { set: { type: 'object' }, remove: { type: 'array' } },
+      additionalProperties: false,
     });
-    try {
-      loadPipelineText(text, { file: 'p.yaml', registry, schemas: schemasWithAnyOf, env: {} });
+    const refusal = (yaml: string): string => {
+      try {
+        loadPipelineText(yaml, { file: 'p.yaml', registry, schemas: schemasWithAnyOf, env: {} });
+      } catch (error) {
+        return String(error);
+      }
       throw new Error('expected a ConfigError');
-    } catch (error) {
-      expect(String(error)).toBe('p.yaml: /transforms/0: must have at least one of: set, remove');
-    }
+    };
+    expect(refusal(text)).toBe('p.yaml: /transforms/0: must have at least one of: set, remove');
+    // errors of sibling keywords stay apart from the alternatives
+    expect(refusal(text.replace('id: x, type: test', 'id: x, type: test, colour: red')).split('\n')).toEqual([
+      'p.yaml: /transforms/0: must have at least one of: set, remove',
+      "p.yaml: /transforms/0/colour: unknown property 'colour'; expected one of: set, remove",
+    ]);
   });
 
   it('gives the plugin its options with durations in ms, and leaves id, type, parallelism out of its schema', () => {

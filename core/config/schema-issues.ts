@@ -72,12 +72,18 @@ function alternativesWording(shapeErrors: readonly Reported[]): string {
   return [...new Set(texts)].join(' or ');
 }
 
+/**
+ * True when `candidate` came from a branch of `alternative`: about the same value or below it, and not from a
+ * sibling keyword of the subschema holding the `anyOf` (`properties`, `additionalProperties`, `type` …). Branches
+ * reached through a local `$ref` report `#/$defs/…` paths, so those count as branch errors.
+ */
 function isBranchError(candidate: ErrorObject | undefined, alternative: ErrorObject): boolean {
   if (candidate === undefined) return false;
   const within =
     candidate.instancePath === alternative.instancePath || candidate.instancePath.startsWith(`${alternative.instancePath}/`);
-  // A type error of the subschema holding the anyOf is a sibling keyword, not a branch.
-  const sibling = candidate.schemaPath === alternative.schemaPath.replace(/\/(anyOf|oneOf)$/, '/type');
+  const parent = alternative.schemaPath.slice(0, alternative.schemaPath.lastIndexOf('/'));
+  const keyword = candidate.schemaPath.startsWith(`${parent}/`) ? candidate.schemaPath.slice(parent.length + 1).split('/')[0] : undefined;
+  const sibling = keyword !== undefined && keyword !== alternative.keyword && keyword !== '$defs' && keyword !== 'definitions';
   return within && !sibling;
 }
 

@@ -13,7 +13,7 @@ export class ChannelClosedError extends LockstepError {
  * that wait is the backpressure that keeps memory flat whatever the input size.
  */
 export class Channel<T> {
-  private readonly queue: T[] = [];
+  private readonly queue: Array<T | undefined> = [];
   private head = 0;
   private readonly receivers: Array<{ resolve: (value: T) => void; reject: (error: Error) => void }> = [];
   private readonly senders: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
@@ -44,8 +44,10 @@ export class Channel<T> {
   receive(): Promise<T> {
     if (this.size > 0) {
       const element = this.queue[this.head] as T;
+      // Drop the reference at once: consumed batches must not stay reachable until the next compaction.
+      this.queue[this.head] = undefined;
       this.head += 1;
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      if (this.head > 64 && this.head * 2 > this.queue.length) {
         this.queue.splice(0, this.head);
         this.head = 0;
       }
