@@ -1,5 +1,5 @@
 /** Two projects: fast unit tests beside the code, and integration suites against real services (one global setup). */
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' } }] };
+const transform = { '^.+\\.ts$': ['ts-jest', {}] };
 
 /** @type {import('jest').Config} */
 module.exports = {
