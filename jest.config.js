@@ -3,6 +3,7 @@ const transform = { '^.+\\.ts$': ['ts-jest', {}] };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',
@@ -20,7 +21,6 @@ module.exports = {
       testMatch: ['**/*.int.test.ts'],
       globalSetup: '<rootDir>/integration-tests/env/global-setup.ts',
       globalTeardown: '<rootDir>/integration-tests/env/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
 };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { LockstepRecord } from '../api/record';
+import { RecordError } from '../errors';
 import type { CheckpointRecord } from '../checkpoint/checkpoint-record';
 import { LocalCheckpointStore } from '../checkpoint/local-checkpoint-store';
 import type { PipelineConfig } from '../config/pipeline-config';
@@ -181,5 +182,74 @@ describe('checkpointing engine', () => {
     expect(second.checkpointId).toBeGreaterThan(first.checkpointId ?? Infinity);
     // The second run resumed at the end: nothing was committed twice.
     expect(store.committedRecords()).toHaveLength(50);
+  });
+
+  it.each(['skip', 'dead-letter'] as const)('applies the %s policy to records a transform refuses', async (policy) => {
+    const source = new MemorySource({ splits: [records('r', 500), records('q', 500)], maxPerPoll: 20, pollDelayMs: 1 });
+    const out = new MemorySinkStore();
+    const dlq = new MemorySinkStore();
+    const cfg = { ...config(dir), parallelism: 2, errors: policy === 'skip' ? { policy } : { policy, sink: 'dlq' } };
+    const refuse = (record: LockstepRecord): LockstepRecord[] => {
+      if (Number((record.value as { id: string }).id.split('-')[1]) % 7 === 0) {
+        throw new RecordError('multiple of seven', record, { code: 'LS_TEST_BAD' });
+      }
+      return [record];
+    };
+    await runPipeline({
+      components: () => ({
+        config: cfg,
+        sources: [{ config: { id: 'in', type: 'memory' }, source, parallelism: 2 }],
+        transforms: [{ config: { id: 'picky', type: 'test' }, factory: () => ({ process: refuse }) }],
+        sinks: [
+          { config: { id: 'out', type: 'memory' }, sink: new MemorySink(out), parallelism: 2 },
+          ...(policy === 'dead-letter' ? [{ config: { id: 'dlq', type: 'memory' }, sink: new MemorySink(dlq), parallelism: 1 }] : []),
+        ],
+        deadLetterSinkId: policy === 'dead-letter' ? 'dlq' : undefined,
+      }),
+      store: new LocalCheckpointStore(dir, 100),
+      log,
+      metrics: new PipelineMetrics(),
+      stopRequested: new Promise(() => undefined),
+    });
+    const bad = 2 * Math.ceil(500 / 7);
+    expect(ids(out.committedRecords())).toHaveLength(1000 - bad);
+    expect(new Set(ids(out.committedRecords())).size).toBe(1000 - bad);
+    if (policy === 'skip') {
+      expect(dlq.committedRecords()).toHaveLength(0);
+      return;
+    }
+    const letters = dlq.committedRecords().map((record) => record.value as { error: { code: string; component: string }; value: { id: string } });
+    expect(letters).toHaveLength(bad);
+    expect(new Set(letters.map((letter) => letter.value.id)).size).toBe(bad);
+    expect(letters.every((letter) => letter.error.code === 'LS_TEST_BAD' && letter.error.component === 'picky')).toBe(true);
+  });
+
+  it('fails without restarting when the fail policy meets a bad record, naming the record', async () => {
+    const source = new MemorySource({ splits: [[{ value: { id: 'ok-1' } }, { value: { id: 'bad-2' }, origin: 'memory:2' }]] });
+    const out = new MemorySinkStore();
+    const metrics = new PipelineMetrics();
+    const run = runPipeline({
+      components: () => ({
+        ...components(config(dir), [source], out)(),
+        transforms: [
+          {
+            config: { id: 'picky', type: 'test' },
+            factory: () => ({
+              process: (record: LockstepRecord) => {
+                if ((record.value as { id: string }).id.startsWith('bad')) throw new RecordError('refused', record, { code: 'LS_TEST_BAD' });
+                return [record];
+              },
+            }),
+          },
+        ],
+      }),
+      store: new LocalCheckpointStore(dir, 100),
+      log,
+      metrics,
+      stopRequested: new Promise(() => undefined),
+    });
+    await expect(run).rejects.toThrow(/memory:2 refused by picky/);
+    expect(metrics.restarts).toBe(0);
+    expect(out.committedRecords()).toHaveLength(0);
   });
 });
