@@ -1,8 +1,9 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SeededRandom } from '../../core/testing/seeded-random';
+import { committedSeqs } from '../support/committed-part-files';
 import { startLockstep } from '../support/lockstep-process';
 
 /**
@@ -29,16 +30,6 @@ function pipelineYaml(out: string, storage: string): string {
   ].join('\n');
 }
 
-async function committedSeqs(out: string): Promise<number[]> {
-  const files = (await readdir(out)).filter((name) => /^part-.*\.jsonl$/.test(name));
-  const seqs: number[] = [];
-  for (const file of files) {
-    for (const line of (await readFile(join(out, file), 'utf8')).split('\n')) {
-      if (line !== '') seqs.push((JSON.parse(line) as { seq: number }).seq);
-    }
-  }
-  return seqs;
-}
 
 describe('generator → file under kill -9', () => {
   let dir: string;

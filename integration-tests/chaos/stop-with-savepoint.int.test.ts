@@ -1,22 +1,13 @@
-import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { committedSeqs } from '../support/committed-part-files';
 import { startLockstep } from '../support/lockstep-process';
 
 /** SIGTERM takes a savepoint and exits 0; `--from-savepoint` resumes from it and the output has every seq once. */
 const RECORDS = 60_000;
 
-async function committedSeqs(out: string): Promise<number[]> {
-  const files = (await readdir(out)).filter((name) => /^part-.*\.jsonl$/.test(name));
-  const seqs: number[] = [];
-  for (const file of files) {
-    for (const line of (await readFile(join(out, file), 'utf8')).split('\n')) {
-      if (line !== '') seqs.push((JSON.parse(line) as { seq: number }).seq);
-    }
-  }
-  return seqs;
-}
 
 describe('stop with savepoint', () => {
   let dir: string;

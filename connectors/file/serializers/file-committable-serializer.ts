@@ -1,6 +1,6 @@
 import type { VersionedSerializer } from '../../../core/api/serializer';
 import type { FileCommittable } from '../file-committable';
-import { asObject, stringField, unknownStateVersion } from './state-format';
+import { asObject, stringField, unknownStateVersion } from '../../../core/state/state-format';
 
 const WHAT = 'file sink committable';
 

@@ -1,7 +1,7 @@
 import type { VersionedSerializer } from '../../../core/api/serializer';
 import type { FileEnumeratorState } from '../file-enumerator-state';
 import { FileSplitSerializer } from './file-split-serializer';
-import { asObject, invalidState, unknownStateVersion } from './state-format';
+import { asObject, invalidState, unknownStateVersion } from '../../../core/state/state-format';
 
 const WHAT = 'file enumerator state';
 

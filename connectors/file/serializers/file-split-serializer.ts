@@ -1,6 +1,6 @@
 import type { VersionedSerializer } from '../../../core/api/serializer';
 import type { FileSplit } from '../file-split';
-import { asObject, invalidState, naturalField, stringField, unknownStateVersion } from './state-format';
+import { asObject, invalidState, naturalField, stringField, unknownStateVersion } from '../../../core/state/state-format';
 
 const WHAT = 'file split';
 

@@ -1,7 +1,7 @@
 import type { VersionedSerializer } from '../../../core/api/serializer';
 import type { GeneratorEnumeratorState } from '../generator-enumerator-state';
 import { GeneratorSplitSerializer } from './generator-split-serializer';
-import { asObject, invalidState, unknownStateVersion } from './state-format';
+import { asObject, invalidState, unknownStateVersion } from '../../../core/state/state-format';
 
 const WHAT = 'generator enumerator state';
 

@@ -1,6 +1,6 @@
 import type { VersionedSerializer } from '../../../core/api/serializer';
 import type { GeneratorSplit } from '../generator-split';
-import { asObject, invalidState, naturalField, stringField, unknownStateVersion } from './state-format';
+import { asObject, invalidState, naturalField, stringField, unknownStateVersion } from '../../../core/state/state-format';
 
 const WHAT = 'generator split';
 

@@ -1,4 +1,4 @@
-import { LockstepError } from '../../../core/errors';
+import { LockstepError } from '../errors';
 
 /** The error for persisted state of a version this lockstep never wrote (a checkpoint from a newer lockstep). */
 export function unknownStateVersion(what: string, version: number, known: readonly number[]): LockstepError {
