@@ -1,7 +1,8 @@
-import type { LockstepRecord, Transform } from '../../core/api';
-import { LockstepError, RecordError } from '../../core/errors';
+import type { Transform } from '../../core/api';
+import { LockstepError } from '../../core/errors';
 import { testInitContext } from '../../core/testing';
 import { filterTransformPlugin } from './filter-transform';
+import { recordErrorOf as failure } from './fixtures/record-error-of';
 
 const init = testInitContext({ pipeline: 'orders', componentId: 'paid' });
 
@@ -13,15 +14,6 @@ async function filter(where: string): Promise<Transform> {
   return factory(init);
 }
 
-async function failure(t: Transform, record: LockstepRecord): Promise<RecordError> {
-  try {
-    await t.process(record);
-  } catch (error) {
-    if (error instanceof RecordError) return error;
-    throw error;
-  }
-  throw new Error('expected a RecordError');
-}
 
 describe('filter transform', () => {
   it('keeps records where the expression is true and drops those where it is false', async () => {

@@ -1,8 +1,8 @@
-import type { LockstepRecord, Transform } from '../../core/api';
-import { RecordError } from '../../core/errors';
+import type { Transform } from '../../core/api';
 import { testInitContext } from '../../core/testing';
 import { jsonTransformPlugin } from './json-transform';
 import type { JsonTransformConfig } from './json-transform';
+import { recordErrorOf as failure } from './fixtures/record-error-of';
 
 const init = testInitContext({ pipeline: 'orders', componentId: 'parse' });
 
@@ -12,15 +12,6 @@ async function transform(options: Partial<JsonTransformConfig> = {}): Promise<Tr
   return factory(init);
 }
 
-async function failure(t: Transform, record: LockstepRecord): Promise<RecordError> {
-  try {
-    await t.process(record);
-  } catch (error) {
-    if (error instanceof RecordError) return error;
-    throw error;
-  }
-  throw new Error('expected a RecordError');
-}
 
 describe('json transform', () => {
   it('parses a string, a Buffer and a Uint8Array value, keeping the rest of the record', async () => {

@@ -1,8 +1,8 @@
-import type { LockstepRecord, Transform } from '../../core/api';
-import { RecordError } from '../../core/errors';
+import type { Transform } from '../../core/api';
 import { testInitContext } from '../../core/testing';
 import { mapTransformPlugin } from './map-transform';
 import type { MapTransformConfig } from './map-transform';
+import { recordErrorOf as failure } from './fixtures/record-error-of';
 
 const init = testInitContext({ pipeline: 'orders', componentId: 'shape' });
 
@@ -14,15 +14,6 @@ async function map(options: Omit<MapTransformConfig, 'id' | 'type'>): Promise<Tr
   return factory(init);
 }
 
-async function failure(t: Transform, record: LockstepRecord): Promise<RecordError> {
-  try {
-    await t.process(record);
-  } catch (error) {
-    if (error instanceof RecordError) return error;
-    throw error;
-  }
-  throw new Error('expected a RecordError');
-}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { LockstepRecord, Transform } from '../../core/api';
-import { LockstepError, RecordError } from '../../core/errors';
+import { LockstepError } from '../../core/errors';
 import { testInitContext } from '../../core/testing';
 import { moduleTransformPlugin } from './module-transform';
+import { recordErrorOf as failure } from './fixtures/record-error-of';
 
 const init = testInitContext({ pipeline: 'orders', componentId: 'user' });
 const baseDir = join(__dirname, 'fixtures');
@@ -30,15 +31,6 @@ async function openFailure(module: string, exportName?: string): Promise<Lockste
   throw new Error('expected open() to fail');
 }
 
-async function failure(t: Transform, record: LockstepRecord): Promise<RecordError> {
-  try {
-    await t.process(record);
-  } catch (error) {
-    if (error instanceof RecordError) return error;
-    throw error;
-  }
-  throw new Error('expected a RecordError');
-}
 
 const person = Object.freeze({
   value: Object.freeze({ name: 'ada', items: ['x', 'y'] }),
