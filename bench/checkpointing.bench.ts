@@ -60,7 +60,7 @@ async function runOnce(records: number, interval: string): Promise<RunResult> {
     }, 100);
     const started = process.hrtime.bigint();
     await runPipeline({
-      components: () => createComponents(config, registry, dir),
+      components: () => createComponents(config, registry),
       store: new LocalCheckpointStore(config.checkpoint.storage, config.checkpoint.retain),
       log: pino({ level: 'silent' }),
       metrics,

@@ -22,7 +22,17 @@ export interface WriterSnapshot {
 
 export type TaskSnapshot = ReaderSnapshot | WriterSnapshot;
 
-/** Stable id of a task, used for acknowledgements. */
-export function taskId(snapshot: Pick<TaskSnapshot, 'kind' | 'subtask'> & { sourceId?: string; sinkId?: string }): string {
-  return snapshot.kind === 'reader' ? `source:${snapshot.sourceId}#${snapshot.subtask}` : `sink:${snapshot.sinkId}#${snapshot.subtask}`;
+/** Stable id of a reader task, used for acknowledgements. */
+export function readerTaskId(sourceId: string, subtask: number): string {
+  return `source:${sourceId}#${subtask}`;
+}
+
+/** Stable id of a writer task, used for acknowledgements. */
+export function writerTaskId(sinkId: string, subtask: number): string {
+  return `sink:${sinkId}#${subtask}`;
+}
+
+/** The id of the task that acknowledged `snapshot`. */
+export function taskId(snapshot: TaskSnapshot): string {
+  return snapshot.kind === 'reader' ? readerTaskId(snapshot.sourceId, snapshot.subtask) : writerTaskId(snapshot.sinkId, snapshot.subtask);
 }

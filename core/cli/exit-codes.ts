@@ -1,2 +1,2 @@
-/** Exit codes of the `lockstep` command. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** Exit codes of the `lockstep` command: 0 ok, 1 failed, 2 invalid input (config or usage). */
+export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;

@@ -21,7 +21,7 @@ describe('lockstep CLI', () => {
 
   it('rejects an unknown command with exit 2 and names it', async () => {
     const result = await capture(['frobnicate']);
-    expect(result.code).toBe(EXIT.usage);
+    expect(result.code).toBe(EXIT.invalid);
     expect(result.err).toContain("unknown command 'frobnicate'");
   });
 });

@@ -55,14 +55,14 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
       const [file, extra] = rest;
       if (file === undefined || extra !== undefined) {
         err.write('usage: lockstep validate <file>\n');
-        return EXIT.usage;
+        return EXIT.invalid;
       }
       return validateCommand(file, builtinRegistry(), { out, err });
     }
     default: {
       const error = new LockstepError(`unknown command '${command}'; try 'lockstep --help'`, { code: 'LS_CLI_USAGE' });
       err.write(`${error.message}\n`);
-      return EXIT.usage;
+      return EXIT.invalid;
     }
   }
 }

@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { LocalCheckpointStore } from '../checkpoint/local-checkpoint-store';
 import { loadPipelineFile } from '../config/pipeline-loader';
@@ -57,11 +57,10 @@ export async function runCommand(argv: readonly string[], out: NodeJS.WritableSt
     args = parseRunArguments(argv);
   } catch (error) {
     err.write(`${(error as Error).message}\n`);
-    return EXIT.usage;
+    return EXIT.invalid;
   }
   const registry = builtinRegistry();
   const file = resolve(args.file);
-  const baseDir = dirname(file);
   const interactive = err.isTTY === true;
   const log = createLogger(interactive);
   let config;
@@ -70,7 +69,7 @@ export async function runCommand(argv: readonly string[], out: NodeJS.WritableSt
     analyzeGuarantee(config, registry);
   } catch (error) {
     err.write(`${error instanceof ConfigError ? error.toString() : (error as Error).message}\n`);
-    return EXIT.usage;
+    return EXIT.invalid;
   }
   const metrics = new PipelineMetrics();
   const progress = interactive ? new ProgressReporter(metrics, err) : undefined;
@@ -88,7 +87,7 @@ export async function runCommand(argv: readonly string[], out: NodeJS.WritableSt
   progress?.start();
   try {
     const outcome = await runPipeline({
-      components: () => createComponents(config, registry, baseDir),
+      components: () => createComponents(config, registry),
       store: new LocalCheckpointStore(config.checkpoint.storage, config.checkpoint.retain),
       log: log.child({ pipeline: config.name }),
       metrics,

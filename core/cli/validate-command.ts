@@ -6,6 +6,7 @@ import type { Environment } from '../config/interpolation';
 import type { PluginRegistry } from '../config/plugin-registry';
 import type { SchemaRegistry } from '../config/schema-registry';
 import { LockstepError } from '../errors/lockstep-error';
+import { EXIT } from './exit-codes';
 
 /** Where `validate` writes, and what it reads besides the file. */
 export interface ValidateCommandIo {
@@ -17,10 +18,6 @@ export interface ValidateCommandIo {
   readonly schemas?: SchemaRegistry;
 }
 
-// Same values as EXIT in main.ts; not imported from there because main.ts imports this command.
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_INVALID = 2;
 
 /**
  * `lockstep validate <file>`: loads the pipeline (parse, interpolate, schemas, rules), then analyses its guarantee.
@@ -38,11 +35,11 @@ export async function validateCommand(file: string, registry: PluginRegistry, io
     const report = analyzeGuarantee(config, registry);
     io.out.write(`valid: ${file} (pipeline ${config.name})\n`);
     io.out.write(`${formatGuaranteeReport(report).join('\n')}\n`);
-    return EXIT_OK;
+    return EXIT.ok;
   } catch (error) {
     if (!LockstepError.is(error)) throw error;
     // A ConfigError prints one line per issue; other errors have a one-line message.
     io.err.write(`${ConfigError.isConfigError(error) ? error.toString() : error.message}\n`);
-    return error.code.startsWith('LS_CONFIG_') && error.code !== 'LS_CONFIG_SCHEMA' ? EXIT_INVALID : EXIT_FAILED;
+    return error.code.startsWith('LS_CONFIG_') && error.code !== 'LS_CONFIG_SCHEMA' ? EXIT.invalid : EXIT.failed;
   }
 }

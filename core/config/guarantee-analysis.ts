@@ -10,6 +10,7 @@ import type { ComponentConfig, PipelineConfig } from './pipeline-config';
 import type { PluginRegistry } from './plugin-registry';
 import { secretScrubberFor } from './redact-config';
 import type { SecretScrubber } from './secret-scrubber';
+import { pluginContext } from './plugin-context';
 
 const STRENGTH: Record<PipelineGuarantee, number> = { 'at-most-once': 0, 'at-least-once': 1, 'exactly-once': 2 };
 
@@ -53,11 +54,7 @@ interface CreatedComponents {
 function createComponents(config: PipelineConfig, registry: PluginRegistry, scrubber: SecretScrubber): CreatedComponents {
   const issues: ConfigIssue[] = [];
   const file = config.file ?? config.name;
-  const context = (component: ComponentConfig): PluginContext => ({
-    pipeline: config.name,
-    componentId: component.id,
-    baseDir: config.baseDir ?? process.cwd(),
-  });
+  const context = (component: ComponentConfig): PluginContext => pluginContext(config, component.id);
   const attempt = <T>(list: string, index: number, create: () => T): T | undefined => {
     try {
       return create();

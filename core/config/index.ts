@@ -19,6 +19,7 @@ export type {
   PipelineConfig,
   RestartConfig,
 } from './pipeline-config';
+export { pluginContext } from './plugin-context';
 export { PluginRegistry } from './plugin-registry';
 export type { PluginKind, PluginOfKind } from './plugin-registry';
 export { redactConfig, secretScrubberFor } from './redact-config';

@@ -1,9 +1,12 @@
 import { LockstepError } from '../errors';
 
-/** Thrown to a blocked `send`/`receive` when the channel is closed because the execution is being torn down. */
+/**
+ * Thrown to a blocked `send`/`receive` when the channel is closed because the execution is being torn down.
+ * Retriable: it only ever follows another failure, and a restart rebuilds every channel.
+ */
 export class ChannelClosedError extends LockstepError {
   constructor(name: string) {
-    super(`channel ${name} closed`, { code: 'LS_RUNTIME_CHANNEL_CLOSED' });
+    super(`channel ${name} closed`, { code: 'LS_RUNTIME_CHANNEL_CLOSED', retriable: true });
     this.name = 'ChannelClosedError';
   }
 }

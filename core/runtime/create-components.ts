@@ -1,5 +1,5 @@
-import type { PluginContext } from '../api/plugin';
 import type { PipelineConfig } from '../config/pipeline-config';
+import { pluginContext } from '../config/plugin-context';
 import type { PluginRegistry } from '../config/plugin-registry';
 import type { PipelineComponents } from './pipeline-components';
 
@@ -7,12 +7,8 @@ import type { PipelineComponents } from './pipeline-components';
  * Creates fresh plugin instances for one execution attempt from a loaded pipeline. Plugin `create` does no I/O;
  * connections open when the engine starts the readers and writers.
  */
-export async function createComponents(
-  config: PipelineConfig,
-  registry: PluginRegistry,
-  baseDir: string,
-): Promise<PipelineComponents> {
-  const context = (componentId: string): PluginContext => ({ pipeline: config.name, componentId, baseDir });
+export async function createComponents(config: PipelineConfig, registry: PluginRegistry): Promise<PipelineComponents> {
+  const context = (componentId: string) => pluginContext(config, componentId);
   const sources = config.sources.map((source) => ({
     config: source,
     source: registry.get('source', source.type).create(source, context(source.id)),

@@ -10,9 +10,6 @@ import type { DeadLetter } from './stream-element';
  * `dead-letter` hands it, with its cause, to the dead-letter sink.
  */
 export class ErrorPolicy {
-  skipped = 0;
-  deadLettered = 0;
-
   constructor(
     private readonly config: ErrorPolicyConfig,
     private readonly log: Logger,
@@ -28,12 +25,10 @@ export class ErrorPolicy {
           { code: 'LS_RECORD_FAILED', retriable: false, cause: error, context: { component: componentId, origin: error.record.origin } },
         );
       case 'skip':
-        this.skipped += 1;
         this.log.warn({ ...where, error: error.message }, 'bad record skipped');
         return;
       case 'dead-letter':
         if (this.deadLetter === undefined) throw new LockstepError('dead-letter policy without a dead-letter sink', { code: 'LS_CONFIG_INVALID' });
-        this.deadLettered += 1;
         this.deadLetter({ record: error.record, error, componentId });
         return;
     }

@@ -6,12 +6,14 @@ import type { SplitEnumerator } from '../api/split-enumerator';
 import { CheckpointCoordinator, type CheckpointResult } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointKind, CheckpointRecord } from '../checkpoint/checkpoint-record';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
+import { readerTaskId } from '../checkpoint/task-snapshot';
 import { PendingCommits } from '../checkpoint/pending-commits';
 import type { SinkCommitterHandle } from '../checkpoint/sink-committer-handle';
 import { Channel } from './channel';
 import { ErrorPolicy } from './error-policy';
 import type { PipelineComponents } from './pipeline-components';
 import type { PipelineMetrics } from './pipeline-metrics';
+import { delayOrUntil } from './delay';
 import { ReaderTask, type ChainedTransform } from './reader-task';
 import { RecordRouter } from './record-router';
 import { restoredSplits, restoredTransformState } from './restore';
@@ -115,7 +117,6 @@ export class PipelineExecution {
     const dlq = components.sinks.find((entry) => entry.config.id === dlqId);
     const normalSinks = components.sinks.filter((entry) => entry.config.id !== dlqId);
     const readerCount = components.sources.reduce((sum, entry) => sum + entry.parallelism, 0);
-    const writerCount = normalSinks.reduce((sum, entry) => sum + entry.parallelism, 0);
     // Dead-letter writers take input from every reader and every normal writer.
     const dlqInputs: Channel<StreamElement>[][] = dlq ? Array.from({ length: dlq.parallelism }, () => []) : [];
     const dlqChannelFor = (name: string): Channel<StreamElement>[] =>
@@ -176,7 +177,6 @@ export class PipelineExecution {
       inputs.forEach((channels, subtask) => this.addWriter(entry, subtask, channels, dlq ? dlqChannelFor(`${entry.config.id}#${subtask}`) : []));
     }
     dlqInputs.forEach((channels, subtask) => this.addWriter(dlq as (typeof components.sinks)[number], subtask, channels, []));
-    void writerCount;
     this.coordinator = new CheckpointCoordinator({
       pipeline: components.config.name,
       store,
@@ -243,8 +243,8 @@ export class PipelineExecution {
   }
 
   private readerOf(sourceId: string, subtask: number): ReaderTask {
-    const index = this.readers.findIndex((task) => task.taskId === `source:${sourceId}#${subtask}`);
-    const task = this.readers[index];
+    const id = readerTaskId(sourceId, subtask);
+    const task = this.readers.find((candidate) => candidate.taskId === id);
     if (task === undefined) throw new Error(`no reader subtask ${subtask} for source ${sourceId}`);
     return task;
   }
@@ -267,8 +267,8 @@ export class PipelineExecution {
     let inputEnded = false;
     void this.inputEnded.then(() => (inputEnded = true));
     for (;;) {
-      const wait = intervalMs > 0 ? sleep(intervalMs) : new Promise<void>(() => undefined);
-      await Promise.race([wait, this.options.stopRequested, this.inputEnded]);
+      if (intervalMs > 0) await delayOrUntil(intervalMs, this.options.stopRequested, this.inputEnded);
+      else await Promise.race([this.options.stopRequested, this.inputEnded]);
       if (stop || inputEnded) break;
       await this.checkpoint('periodic');
     }
@@ -332,8 +332,4 @@ export class PipelineExecution {
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

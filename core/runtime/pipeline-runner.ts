@@ -3,6 +3,7 @@ import type { CheckpointResult } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
 import { LockstepError } from '../errors';
 import type { PipelineComponents } from './pipeline-components';
+import { delayOrUntil } from './delay';
 import { PipelineExecution, type ExecutionOutcome } from './pipeline-execution';
 import type { PipelineMetrics } from './pipeline-metrics';
 import { restartDelayMs } from './restart-strategy';
@@ -55,7 +56,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Executio
         onCheckpoint: options.onCheckpoint ?? (() => undefined),
       }).run();
     } catch (error) {
-      const retriable = !(error instanceof LockstepError) || error.retriable || error.code === 'LS_RUNTIME_CHANNEL_CLOSED';
+      const retriable = !(error instanceof LockstepError) || error.retriable;
       // A run that completed a checkpoint since its restart made progress: count restarts afresh.
       if (metrics.checkpointsCompleted > completedBefore) attempt = 0;
       attempt += 1;
@@ -70,7 +71,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Executio
       const delay = restartDelayMs(restart, attempt);
       metrics.restarts += 1;
       log.warn({ err: error, attempt, delayMs: delay }, 'pipeline failed; restarting from the last completed checkpoint');
-      await Promise.race([new Promise((resolve) => setTimeout(resolve, delay)), options.stopRequested]);
+      await delayOrUntil(delay, options.stopRequested);
       if (stopping) return { status: 'stopped', checkpointId: undefined, savepoint: false };
     }
   }

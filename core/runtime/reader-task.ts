@@ -6,10 +6,11 @@ import type { SourceSplit } from '../api/source-split';
 import type { Transform } from '../api/transform';
 import type { CheckpointKind } from '../checkpoint/checkpoint-record';
 import type { BarrierTarget } from '../checkpoint/checkpoint-coordinator';
-import type { ReaderSnapshot } from '../checkpoint/task-snapshot';
+import { readerTaskId, type ReaderSnapshot } from '../checkpoint/task-snapshot';
 import { RecordError } from '../errors';
 import type { Channel } from './channel';
-import { deadLetterRecord, type ErrorPolicy } from './error-policy';
+import { DeadLetterOutput } from './dead-letter-output';
+import type { ErrorPolicy } from './error-policy';
 import type { PipelineMetrics } from './pipeline-metrics';
 import type { RecordRouter } from './record-router';
 import { WakeSignal } from './signal';
@@ -51,13 +52,13 @@ export class ReaderTask implements BarrierTarget {
   private readonly wake = new WakeSignal();
   private cancelled = false;
   private finished = false;
-  private readonly deadLetters: DeadLetter[] = [];
+  private readonly deadLetters: DeadLetterOutput;
   private readonly policy: ErrorPolicy;
-  private deadLetterNext = 0;
 
   constructor(private readonly options: ReaderTaskOptions) {
-    this.taskId = `source:${options.sourceId}#${options.subtask}`;
-    this.policy = options.errorPolicy((letter) => this.deadLetters.push(letter));
+    this.taskId = readerTaskId(options.sourceId, options.subtask);
+    this.deadLetters = new DeadLetterOutput(options.deadLetterChannels);
+    this.policy = options.errorPolicy(this.deadLetters.add);
   }
 
   injectBarrier(checkpointId: number, kind: CheckpointKind): void {
@@ -137,7 +138,7 @@ export class ReaderTask implements BarrierTarget {
         this.options.metrics.recordsIn += result.records.length;
         const out = await this.transform(result.records);
         for (const router of this.options.routers) await router.route(out);
-        await this.flushDeadLetters();
+        await this.deadLetters.flush();
         return;
       }
       case 'nothing-available':
@@ -170,14 +171,6 @@ export class ReaderTask implements BarrierTarget {
     return current;
   }
 
-  private async flushDeadLetters(): Promise<void> {
-    if (this.deadLetters.length === 0) return;
-    const channels = this.options.deadLetterChannels;
-    const records = this.deadLetters.splice(0).map(deadLetterRecord);
-    const channel = channels[this.deadLetterNext % channels.length] as Channel<StreamElement>;
-    this.deadLetterNext += 1;
-    await channel.send({ kind: 'records', records });
-  }
 
   /** Snapshots, acknowledges and forwards barrier `id`; returns true when the task ends with it. */
   private async emitBarrier(id: number, kind: CheckpointKind): Promise<boolean> {
@@ -203,10 +196,10 @@ export class ReaderTask implements BarrierTarget {
     });
     const barrier: StreamElement = { kind: 'barrier', checkpointId: id, checkpointKind: kind };
     for (const router of this.options.routers) await router.broadcast(barrier);
-    for (const channel of this.options.deadLetterChannels) await channel.send(barrier);
+    await this.deadLetters.broadcast(barrier);
     if (!ends) return false;
     for (const router of this.options.routers) await router.broadcast({ kind: 'end' });
-    for (const channel of this.options.deadLetterChannels) await channel.send({ kind: 'end' });
+    await this.deadLetters.broadcast({ kind: 'end' });
     return true;
   }
 }

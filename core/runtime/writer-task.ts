@@ -3,10 +3,11 @@ import type { LockstepRecord } from '../api/record';
 import type { Versioned, VersionedSerializer } from '../api/serializer';
 import { isCommittingSinkWriter, supportsWriterState, type SinkWriter } from '../api/sink-writer';
 import type { CheckpointKind } from '../checkpoint/checkpoint-record';
-import type { WriterSnapshot } from '../checkpoint/task-snapshot';
+import { writerTaskId, type WriterSnapshot } from '../checkpoint/task-snapshot';
 import { LockstepError, RecordError } from '../errors';
 import type { Channel } from './channel';
-import { deadLetterRecord, type ErrorPolicy } from './error-policy';
+import { DeadLetterOutput } from './dead-letter-output';
+import type { ErrorPolicy } from './error-policy';
 import type { PipelineMetrics } from './pipeline-metrics';
 import type { DeadLetter, StreamElement } from './stream-element';
 
@@ -39,14 +40,14 @@ export class WriterTask {
   private readonly receiving = new Map<number, Promise<Received>>();
   private aligning: { id: number; kind: CheckpointKind; count: number } | undefined;
   private readonly policy: ErrorPolicy;
-  private readonly deadLetters: DeadLetter[] = [];
-  private deadLetterNext = 0;
+  private readonly deadLetters: DeadLetterOutput;
 
   constructor(private readonly options: WriterTaskOptions) {
-    this.taskId = `sink:${options.sinkId}#${options.subtask}`;
+    this.taskId = writerTaskId(options.sinkId, options.subtask);
     this.ended = options.inputs.map(() => false);
     this.blocked = options.inputs.map(() => false);
-    this.policy = options.errorPolicy((letter) => this.deadLetters.push(letter));
+    this.deadLetters = new DeadLetterOutput(options.deadLetterChannels);
+    this.policy = options.errorPolicy(this.deadLetters.add);
   }
 
   async run(): Promise<void> {
@@ -65,7 +66,7 @@ export class WriterTask {
           break;
       }
     }
-    for (const channel of this.options.deadLetterChannels) await channel.send({ kind: 'end' });
+    await this.deadLetters.broadcast({ kind: 'end' });
   }
 
   private nextElement(): Promise<Received> {
@@ -102,7 +103,7 @@ export class WriterTask {
   private async preCommit(id: number, kind: CheckpointKind): Promise<void> {
     const { writer, committableSerializer, writerStateSerializer } = this.options;
     await writer.flush(kind === 'final');
-    await this.flushDeadLetters();
+    await this.deadLetters.flush();
     let committables: Versioned[] = [];
     if (isCommittingSinkWriter<unknown>(writer)) {
       if (committableSerializer === undefined) {
@@ -118,8 +119,7 @@ export class WriterTask {
       writerState = { version: writerStateSerializer.version, data: writerStateSerializer.serialize(writer.snapshotState(id)) };
     }
     this.options.acknowledge(id, { kind: 'writer', sinkId: this.options.sinkId, subtask: this.options.subtask, committables, writerState });
-    const barrier: StreamElement = { kind: 'barrier', checkpointId: id, checkpointKind: kind };
-    for (const channel of this.options.deadLetterChannels) await channel.send(barrier);
+    await this.deadLetters.broadcast({ kind: 'barrier', checkpointId: id, checkpointKind: kind });
   }
 
   /** Writes a batch, applying the error policy to each record the sink refuses and writing the rest. */
@@ -138,14 +138,7 @@ export class WriterTask {
         rest = rest.slice(at + 1);
       }
     }
-    await this.flushDeadLetters();
+    await this.deadLetters.flush();
   }
 
-  private async flushDeadLetters(): Promise<void> {
-    if (this.deadLetters.length === 0) return;
-    const channels = this.options.deadLetterChannels;
-    const channel = channels[this.deadLetterNext % channels.length] as Channel<StreamElement>;
-    this.deadLetterNext += 1;
-    await channel.send({ kind: 'records', records: this.deadLetters.splice(0).map(deadLetterRecord) });
-  }
 }
