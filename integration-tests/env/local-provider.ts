@@ -5,13 +5,8 @@ import { prepareKafka, startKafka } from './local/kafka';
 import { prepareKinesis, startKinesis } from './local/kinesis';
 import type { LocalServiceContext, StartedLocalService } from './local/local-service';
 import { preparePostgres, startPostgres } from './local/postgres';
-import type {
-  ProviderContext,
-  ProvisionedServices,
-  RunningServices,
-  ServiceName,
-  ServiceProvider,
-} from './service-provider';
+import type { ProviderContext, RunningServices, ServiceName, ServiceProvider } from './service-provider';
+import { startAll } from './start-all';
 
 interface LocalLauncher {
   prepare(context: LocalServiceContext): Promise<void>;
@@ -52,35 +47,10 @@ export const localProvider: ServiceProvider = {
       await timed(name, 'prepare', context, () => LAUNCHERS[name].prepare(serviceContextValue));
     }
   },
-  async start(names, context): Promise<RunningServices> {
-    const started: Array<[ServiceName, StartedLocalService<unknown>]> = [];
-    const stopAll = async (): Promise<void> => {
-      await Promise.allSettled(started.map(([, service]) => service.stop()));
-    };
-    const results = await Promise.allSettled(
-      names.map(async (name) => {
-        const ctx = await serviceContext(name, context);
-        const service = await timed(name, 'start', context, () => LAUNCHERS[name].start(ctx));
-        started.push([name, service]);
-      }),
-    );
-    const failures = results.flatMap((result, index) =>
-      result.status === 'rejected' ? [`${names[index] ?? '?'}: ${errorMessage(result.reason)}`] : [],
-    );
-    if (failures.length > 0) {
-      await stopAll();
-      throw new Error(`local provider could not start every service:\n  ${failures.join('\n  ')}`);
-    }
-    const services: Record<string, unknown> = { provider: 'local' };
-    for (const [name, service] of started) services[name] = service.info;
-    return {
-      services: services as unknown as ProvisionedServices,
-      pids: () => started.flatMap(([, service]) => service.pids()),
-      stop: stopAll,
-    };
+  start(names, context): Promise<RunningServices> {
+    return startAll('local', names, async (name) => {
+      const ctx = await serviceContext(name, context);
+      return timed(name, 'start', context, () => LAUNCHERS[name].start(ctx));
+    });
   },
 };
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

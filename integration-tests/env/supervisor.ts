@@ -6,15 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServiceRun, type ServiceRun } from './service-run';
 import { SUPERVISOR_LINES } from './supervisor-protocol';
+import { processAlive } from './process-alive';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function supervise(): Promise<void> {
   const watchedPid = Number(process.env.LOCKSTEP_SUPERVISOR_WATCH_PID ?? process.ppid);
@@ -43,7 +36,7 @@ async function supervise(): Promise<void> {
   process.stdout.write(`${SUPERVISOR_LINES.ready}${JSON.stringify({ services: run.running.services, runDir: run.runDir })}\n`);
   // From here on nothing is written to stdout: the reader goes away after READY.
   while (!stopRequested) {
-    if (!alive(watchedPid)) {
+    if (!processAlive(watchedPid)) {
       await shutdown();
       return;
     }

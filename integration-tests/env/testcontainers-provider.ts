@@ -4,13 +4,8 @@ import { PostgreSqlContainer } from '@testcontainers/postgresql';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { freePort } from './local/free-port';
 import { CONTAINER_IMAGES } from './container-images';
-import type {
-  ProviderContext,
-  ProvisionedServices,
-  RunningServices,
-  ServiceName,
-  ServiceProvider,
-} from './service-provider';
+import type { ProviderContext, RunningServices, ServiceName, ServiceProvider } from './service-provider';
+import { startAll } from './start-all';
 
 interface StartedContainer {
   readonly container: StartedTestContainer;
@@ -96,27 +91,12 @@ export const testcontainersProvider: ServiceProvider = {
   async prepare() {
     // Images are pulled by `start`; nothing to cache beforehand.
   },
-  async start(names, context: ProviderContext): Promise<RunningServices> {
-    const started: Array<[ServiceName, StartedContainer]> = [];
-    const stopAll = async (): Promise<void> => {
-      await Promise.allSettled(started.map(([, entry]) => entry.container.stop()));
-    };
-    const results = await Promise.allSettled(
-      names.map(async (name) => {
-        context.progress(`${name}: starting container ${name === 'kinesis' ? CONTAINER_IMAGES.localstack : CONTAINER_IMAGES[name]}…`);
-        started.push([name, await startContainer(name)]);
-        context.progress(`${name}: container ready`);
-      }),
-    );
-    const failures = results.flatMap((result, index) =>
-      result.status === 'rejected' ? [`${names[index] ?? '?'}: ${String(result.reason)}`] : [],
-    );
-    if (failures.length > 0) {
-      await stopAll();
-      throw new Error(`testcontainers provider could not start every service:\n  ${failures.join('\n  ')}`);
-    }
-    const services: Record<string, unknown> = { provider: 'testcontainers' };
-    for (const [name, entry] of started) services[name] = entry.info;
-    return { services: services as unknown as ProvisionedServices, pids: () => [], stop: stopAll };
+  start(names, context: ProviderContext): Promise<RunningServices> {
+    return startAll('testcontainers', names, async (name) => {
+      context.progress(`${name}: starting container ${name === 'kinesis' ? CONTAINER_IMAGES.localstack : CONTAINER_IMAGES[name]}…`);
+      const { container, info } = await startContainer(name);
+      context.progress(`${name}: container ready`);
+      return { info, pids: () => [], stop: async () => void (await container.stop()) };
+    });
   },
 };
