@@ -1,6 +1,7 @@
 import type { Plugin } from '../core/api/plugin';
 import { fileSinkPlugin, fileSourcePlugin } from './file';
 import { generatorSourcePlugin } from './generator';
+import { kafkaSinkPlugin } from './kafka/sink';
 import { stdoutSinkPlugin } from './stdout';
 import { transformPlugins } from './transforms';
 
@@ -8,18 +9,21 @@ export { FileSink, FileSource, fileSinkPlugin, fileSourcePlugin } from './file';
 export type { FileCommittable, FileSinkConfig, FileSourceConfig, FileSplit } from './file';
 export { GeneratorSource, generatorSourcePlugin } from './generator';
 export type { GeneratorSourceConfig, GeneratorSplit, GeneratorValue } from './generator';
+export { KafkaSink, kafkaSinkPlugin } from './kafka/sink';
+export type { KafkaSinkConfig } from './kafka/sink';
 export { StdoutSink, stdoutSinkPlugin } from './stdout';
 export type { StdoutSinkConfig } from './stdout';
 export { transformPlugins } from './transforms';
 
 /**
- * The plugins of this folder, for the plugin registry: sources `generator` and `file`, sinks `file` and `stdout`,
- * and the built-in transforms (`json`, `filter`, `map`, `module`). Connectors that need a driver join as they land.
+ * The plugins of this folder, for the plugin registry: sources `generator`, `file` and `kafka`, sinks `file`,
+ * `stdout` and `kafka`, and the built-in transforms (`json`, `filter`, `map`, `module`).
  */
 export const builtinPlugins: Plugin[] = [
   generatorSourcePlugin,
   fileSourcePlugin,
   fileSinkPlugin,
+  kafkaSinkPlugin,
   stdoutSinkPlugin,
   ...transformPlugins,
 ];

@@ -8,6 +8,11 @@ export interface PluginContext {
   readonly componentId: string;
   /** Folder of the pipeline file, for resolving relative paths in the config. */
   readonly baseDir: string;
+  /**
+   * The pipeline's checkpoint timing, for connectors whose transactions must outlive a checkpoint (Kafka's
+   * transaction timeout). Undefined where a plugin is created outside a pipeline (tests, tools).
+   */
+  readonly checkpoint?: { readonly intervalMs: number; readonly timeoutMs: number };
 }
 
 /**

@@ -3,5 +3,10 @@ import type { PipelineConfig } from './pipeline-config';
 
 /** The context a plugin's `create` gets for component `componentId` of a loaded pipeline. */
 export function pluginContext(config: PipelineConfig, componentId: string): PluginContext {
-  return { pipeline: config.name, componentId, baseDir: config.baseDir ?? process.cwd() };
+  return {
+    pipeline: config.name,
+    componentId,
+    baseDir: config.baseDir ?? process.cwd(),
+    checkpoint: { intervalMs: config.checkpoint.intervalMs, timeoutMs: config.checkpoint.timeoutMs },
+  };
 }

@@ -61,6 +61,12 @@ export class PipelineExecution {
   private readonly failed: Promise<never>;
   private fail!: (error: Error) => void;
   private finishedReaders = 0;
+  /**
+   * Enumerator calls made while a checkpoint is in flight, delivered once it ended: from the enumerator snapshot on,
+   * a split handed out would otherwise land in the readers' snapshot but not the enumerator's (assigned twice after a
+   * restore). Deferred, it is in neither, and the enumerator hands it out again after a restore.
+   */
+  private deferredAssignments: (() => void)[] | undefined;
   private allFinished!: () => void;
   private readonly inputEnded = new Promise<void>((resolve) => (this.allFinished = resolve));
 
@@ -230,8 +236,10 @@ export class PipelineExecution {
   private createEnumerator(sourceId: string, source: PipelineComponents['sources'][number]['source'], parallelism: number): void {
     const context = {
       parallelism,
-      assignSplits: (subtask: number, splits: readonly SourceSplit[]) => this.readerOf(sourceId, subtask).addSplits(splits),
-      signalNoMoreSplits: (subtask: number) => this.readerOf(sourceId, subtask).signalNoMoreSplits(),
+      assignSplits: (subtask: number, splits: readonly SourceSplit[]) =>
+        this.deliverAssignment(() => this.readerOf(sourceId, subtask).addSplits(splits)),
+      signalNoMoreSplits: (subtask: number) =>
+        this.deliverAssignment(() => this.readerOf(sourceId, subtask).signalNoMoreSplits()),
     };
     const init = this.initContext(sourceId, 0, 1);
     const state = this.options.restored?.sources[sourceId]?.enumerator;
@@ -242,6 +250,17 @@ export class PipelineExecution {
     this.enumerators.set(sourceId, enumerator);
   }
 
+  private deliverAssignment(deliver: () => void): void {
+    if (this.deferredAssignments === undefined) deliver();
+    else this.deferredAssignments.push(deliver);
+  }
+
+  private releaseAssignments(): void {
+    const deferred = this.deferredAssignments ?? [];
+    this.deferredAssignments = undefined;
+    for (const deliver of deferred) deliver();
+  }
+
   private readerOf(sourceId: string, subtask: number): ReaderTask {
     const id = readerTaskId(sourceId, subtask);
     const task = this.readers.find((candidate) => candidate.taskId === id);
@@ -250,6 +269,7 @@ export class PipelineExecution {
   }
 
   private snapshotEnumerators(id: number): Record<string, { version: number; data: unknown }> {
+    this.deferredAssignments ??= [];
     const result: Record<string, { version: number; data: unknown }> = {};
     for (const { config, source } of this.options.components.sources) {
       const enumerator = this.enumerators.get(config.id);
@@ -285,7 +305,12 @@ export class PipelineExecution {
 
   private async checkpoint(kind: CheckpointKind): Promise<CheckpointResult> {
     const coordinator = this.coordinator as CheckpointCoordinator;
-    const result = await coordinator.trigger(kind);
+    let result: CheckpointResult;
+    try {
+      result = await coordinator.trigger(kind);
+    } finally {
+      this.releaseAssignments();
+    }
     if (result.status === 'completed') this.options.metrics.recordCheckpoint(result.record.checkpointId, result.durationMs);
     else this.options.metrics.checkpointsAborted += 1;
     this.options.onCheckpoint(result);

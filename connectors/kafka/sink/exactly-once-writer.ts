@@ -1,0 +1,181 @@
+import type { Kafka, Message } from 'kafkajs';
+import type { SinkWriterInitContext } from '../../../core/api/init-context';
+import type { LockstepRecord } from '../../../core/api/record';
+import type { CommittingSinkWriter, SupportsWriterState } from '../../../core/api/sink-writer';
+import { createCluster, type KafkaCluster } from '../internals/cluster';
+import { initTransactionalId, KafkaTransaction, listTransactions, type TransactionHandle } from '../internals/transactions';
+import { parseTransactionalId, transactionalId } from './kafka-sink-config';
+import type { KafkaWriterState } from './kafka-sink-serializers';
+import type { RecordEncoder } from './record-encoding';
+
+export interface ExactlyOnceWriterOptions {
+  readonly client: Kafka;
+  readonly encoder: RecordEncoder;
+  readonly prefix: string;
+  /** Resolves the transaction timeout (reads the broker's maximum when not configured). */
+  readonly transactionTimeout: () => Promise<number>;
+  readonly batchSize: number;
+}
+
+/** Produce calls in flight at once; kafkajs serializes them per broker, keeping sequence numbers in order. */
+const MAX_IN_FLIGHT = 2;
+/** Send a batch once this many bytes are buffered, whatever the record count. */
+const BATCH_BYTES = 1024 * 1024;
+
+interface OpenTransaction {
+  readonly n: number;
+  readonly ready: Promise<KafkaTransaction>;
+}
+
+/**
+ * One Kafka transaction per checkpoint and subtask, with the transactional id `<prefix>-<subtask>-<n>`, n counting
+ * this subtask's transactions. Records are buffered and sent in batches (kafkajs adds partitions to the transaction
+ * as it goes); at the barrier every send is awaited, the transaction's handle becomes the committable, and the next
+ * one is opened in the background. The committer commits by handle.
+ *
+ * Recovery: the checkpoint holds the number of the first transaction it does not cover; at `init()` every id from
+ * there on is re-initialized (`InitProducerId` aborts and fences what a crashed run left open or pre-committed) until
+ * one turns out never used (epoch 0). Numbering then goes on from the checkpoint's number. Writer 0 also aborts
+ * open transactions of subtasks beyond the current parallelism (a rescaled pipeline), found with ListTransactions.
+ */
+export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionHandle>, SupportsWriterState<KafkaWriterState> {
+  private cluster: KafkaCluster | undefined;
+  private timeoutMs = 0;
+  private nextNumber: number;
+  private open: OpenTransaction | undefined;
+  private buffer = new Map<string, Message[]>();
+  private buffered = 0;
+  private bufferedBytes = 0;
+  private readonly inFlight: Promise<void>[] = [];
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly options: ExactlyOnceWriterOptions,
+    private readonly context: SinkWriterInitContext,
+    restored: KafkaWriterState | undefined,
+  ) {
+    this.nextNumber = restored?.nextTransaction ?? 0;
+  }
+
+  async init(): Promise<void> {
+    this.timeoutMs = await this.options.transactionTimeout();
+    const cluster = createCluster(this.options.client);
+    await cluster.connect();
+    this.cluster = cluster;
+    await this.abortLeftovers(cluster);
+  }
+
+  async write(records: readonly LockstepRecord[]): Promise<void> {
+    this.throwIfFailed();
+    for (const record of records) {
+      const encoded = this.options.encoder.encode(record);
+      let messages = this.buffer.get(encoded.topic);
+      if (messages === undefined) {
+        messages = [];
+        this.buffer.set(encoded.topic, messages);
+      }
+      messages.push(encoded.message);
+      this.buffered += 1;
+      this.bufferedBytes += encoded.bytes;
+      if (this.buffered >= this.options.batchSize || this.bufferedBytes >= BATCH_BYTES) await this.dispatch();
+    }
+  }
+
+  async flush(): Promise<void> {
+    await this.dispatch();
+    await Promise.all(this.inFlight.splice(0));
+    this.throwIfFailed();
+  }
+
+  async prepareCommit(): Promise<TransactionHandle[]> {
+    await this.flush();
+    const open = this.open;
+    if (open === undefined) return [];
+    const transaction = await open.ready;
+    if (!transaction.used) return [];
+    transaction.release();
+    this.open = undefined;
+    this.openNext();
+    return [transaction.handle];
+  }
+
+  snapshotState(): KafkaWriterState {
+    return { subtask: this.context.subtask, nextTransaction: this.open?.n ?? this.nextNumber };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.inFlight.splice(0));
+    const open = this.open;
+    this.open = undefined;
+    try {
+      if (open !== undefined) await (await open.ready).abort();
+    } catch (error) {
+      this.context.log.warn({ err: error }, 'could not abort the open kafka transaction; it is aborted at the next start');
+    } finally {
+      await this.cluster?.disconnect();
+      this.cluster = undefined;
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Opens transaction `nextNumber` in the background, so the next checkpoint's first write need not wait for it. */
+  private openNext(): OpenTransaction {
+    const n = this.nextNumber;
+    this.nextNumber += 1;
+    const ready = KafkaTransaction.begin(this.options.client, this.cluster as KafkaCluster, {
+      transactionalId: transactionalId(this.options.prefix, this.context.subtask, n),
+      transactionTimeoutMs: this.timeoutMs,
+    });
+    ready.catch(() => undefined);
+    this.open = { n, ready };
+    return this.open;
+  }
+
+  /** Sends what is buffered within the open transaction, keeping at most {@link MAX_IN_FLIGHT} sends in flight. */
+  private async dispatch(): Promise<void> {
+    if (this.buffered === 0) return;
+    const topicMessages = [...this.buffer].map(([topic, messages]) => ({ topic, messages }));
+    this.buffer = new Map();
+    this.buffered = 0;
+    this.bufferedBytes = 0;
+    const transaction = await (this.open ?? this.openNext()).ready;
+    const sending = transaction.send(topicMessages).catch((error: unknown) => {
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
+    });
+    this.inFlight.push(sending);
+    if (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
+    this.throwIfFailed();
+  }
+
+  /** Aborts what crashed runs of this subtask (and of subtasks beyond the parallelism) left open or pre-committed. */
+  private async abortLeftovers(cluster: KafkaCluster): Promise<void> {
+    const { prefix } = this.options;
+    const { subtask, log } = this.context;
+    let aborted = 0;
+    for (let n = this.nextNumber; ; n += 1) {
+      const handle = await initTransactionalId(cluster, transactionalId(prefix, subtask, n), this.timeoutMs);
+      if (handle.producerEpoch === 0) break;
+      aborted += 1;
+    }
+    if (aborted > 0) log.info({ aborted, from: transactionalId(prefix, subtask, this.nextNumber) }, 'aborted kafka transactions left by an earlier run');
+    if (subtask === 0) await this.abortBeyondParallelism(cluster);
+  }
+
+  private async abortBeyondParallelism(cluster: KafkaCluster): Promise<void> {
+    const { prefix } = this.options;
+    try {
+      const open = await listTransactions(cluster, cluster.getNodeIds(), ['Ongoing', 'PrepareAbort', 'PrepareCommit']);
+      for (const entry of open) {
+        const parsed = parseTransactionalId(prefix, entry.transactionalId);
+        if (parsed === undefined || parsed.subtask < this.context.parallelism) continue;
+        await initTransactionalId(cluster, entry.transactionalId, this.timeoutMs);
+        this.context.log.info({ transactionalId: entry.transactionalId }, 'aborted a kafka transaction of a subtask beyond the parallelism');
+      }
+    } catch (error) {
+      this.context.log.warn({ err: error }, 'cannot list kafka transactions to abort those of removed subtasks');
+    }
+  }
+}

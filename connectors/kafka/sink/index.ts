@@ -1,0 +1,11 @@
+export { AtLeastOnceKafkaWriter } from './at-least-once-writer';
+export { ExactlyOnceKafkaWriter } from './exactly-once-writer';
+export { KafkaCommitter } from './kafka-committer';
+export { KafkaSink } from './kafka-sink';
+export { parseTransactionalId, transactionalId } from './kafka-sink-config';
+export type { KafkaDataFormat, KafkaSinkConfig } from './kafka-sink-config';
+export { kafkaSinkPlugin } from './kafka-sink-plugin';
+export { KafkaCommittableSerializer, KafkaWriterStateSerializer } from './kafka-sink-serializers';
+export type { KafkaWriterState } from './kafka-sink-serializers';
+export { RecordEncoder } from './record-encoding';
+export { checkTransactionTimeout, KAFKA_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS, resolveTransactionTimeout } from './transaction-timeout';

@@ -1,0 +1,11 @@
+import type { SinkPlugin } from '../../../core/api/plugin';
+import type { KafkaSinkConfig } from './kafka-sink-config';
+import { KafkaSink } from './kafka-sink';
+
+/** `type: kafka` in a pipeline's `sinks`. */
+export const kafkaSinkPlugin: SinkPlugin<KafkaSinkConfig> = {
+  kind: 'sink',
+  type: 'kafka',
+  configSchema: 'kafka/sink.schema.json',
+  create: (config, context) => new KafkaSink(config, context),
+};

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaSink } from '../../connectors/kafka/sink';
+import { createCluster } from '../../connectors/kafka/internals/cluster';
+import { listTransactions } from '../../connectors/kafka/internals/transactions';
+import { describeSinkConformance } from '../../core/testing';
+import { testServices } from '../env';
+import { readCommitted } from '../support/kafka-read-committed';
+
+/** The core sink conformance suite against the real broker: values are what a read_committed consumer sees. */
+const { brokers } = testServices().kafka;
+
+/** Transactions of `prefix` still open (Ongoing) on the broker: what a crashed run left behind. */
+async function openTransactions(prefix: string): Promise<string[]> {
+  const client = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING });
+  const cluster = createCluster(client);
+  await cluster.connect();
+  try {
+    const open = await listTransactions(cluster, cluster.getNodeIds(), ['Ongoing']);
+    return open.map((entry) => entry.transactionalId).filter((id) => id.startsWith(`${prefix}-`));
+  } finally {
+    await cluster.disconnect();
+  }
+}
+
+describeSinkConformance('kafka', {
+  mechanism: 'two-phase-commit',
+  seeds: [1, 2, 3],
+  setup: async () => {
+    const run = randomUUID().slice(0, 8);
+    const topic = `sink-conformance-${run}`;
+    const prefix = `conformance-${run}`;
+    const admin = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    return {
+      createSink: () =>
+        new KafkaSink(
+          { id: 'out', type: 'kafka', brokers, topic, transactionalIdPrefix: prefix, transactionTimeout: 60_000 },
+          { pipeline: 'conformance', componentId: 'out', checkpoint: { intervalMs: 1000, timeoutMs: 30_000 } },
+        ),
+      readCommitted: async () => (await readCommitted(brokers, topic)).map((message) => JSON.parse(message.value ?? 'null') as unknown),
+      listUncommitted: () => openTransactions(prefix),
+      cleanup: async () => {
+        await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+        await admin.disconnect();
+      },
+    };
+  },
+});

@@ -1,0 +1,71 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { createCluster, ISOLATION_LEVEL, type KafkaCluster } from '../../connectors/kafka/internals/cluster';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const Batch = require('kafkajs/src/consumer/batch') as new (
+  topic: string,
+  fetchedOffset: string,
+  partitionData: unknown,
+) => { messages: { offset: string; value: Buffer | null; key: Buffer | null }[]; rawMessages: { offset: string }[] };
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export interface CommittedMessage {
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string | null;
+  readonly value: string | null;
+}
+
+/**
+ * Everything a `read_committed` consumer sees in `topic` now: reads every partition from its start up to its last
+ * stable offset (what is committed or not transactional), skipping aborted records and transaction markers.
+ */
+export async function readCommitted(brokers: readonly string[], topic: string): Promise<CommittedMessage[]> {
+  const client = new Kafka({ brokers: [...brokers], clientId: 'lockstep-test-reader', logLevel: logLevel.NOTHING });
+  const cluster = createCluster(client, { isolationLevel: ISOLATION_LEVEL.READ_COMMITTED });
+  await cluster.connect();
+  try {
+    await cluster.addMultipleTargetTopics([topic]);
+    const partitions = cluster.findTopicPartitionMetadata(topic).map((metadata) => ({ partition: metadata.partitionId }));
+    const [ends, starts] = await Promise.all([
+      cluster.fetchTopicsOffset([{ topic, partitions, fromBeginning: false }]),
+      cluster.fetchTopicsOffset([{ topic, partitions, fromBeginning: true }]),
+    ]);
+    const result: CommittedMessage[] = [];
+    for (const { partition } of partitions) {
+      const end = Number(ends[0]?.partitions.find((entry) => entry.partition === partition)?.offset ?? 0);
+      let offset = Number(starts[0]?.partitions.find((entry) => entry.partition === partition)?.offset ?? 0);
+      for (let stalled = 0; offset < end; ) {
+        const next = await fetchOnce(cluster, topic, partition, offset, result);
+        stalled = next === offset ? stalled + 1 : 0;
+        if (stalled > 50) throw new Error(`${topic}/${partition} makes no progress at offset ${offset} (last stable offset ${end})`);
+        offset = next;
+      }
+    }
+    return result;
+  } finally {
+    await cluster.disconnect();
+  }
+}
+
+async function fetchOnce(cluster: KafkaCluster, topic: string, partition: number, offset: number, into: CommittedMessage[]): Promise<number> {
+  const leader = Object.keys(cluster.findLeaderForPartitions(topic, [partition]))[0];
+  if (leader === undefined) throw new Error(`no leader for ${topic}/${partition}`);
+  const broker = await cluster.findBroker({ nodeId: leader });
+  const response = await broker.fetch({
+    isolationLevel: ISOLATION_LEVEL.READ_COMMITTED,
+    maxWaitTime: 100,
+    minBytes: 1,
+    maxBytes: 16 * 1024 * 1024,
+    topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: 8 * 1024 * 1024 }] }],
+  });
+  const data = response.responses[0]?.partitions[0];
+  if (data === undefined) return offset;
+  if (data.errorCode !== 0) throw new Error(`fetch ${topic}/${partition}@${offset} failed with error code ${data.errorCode}`);
+  const batch = new Batch(topic, String(offset), data);
+  for (const message of batch.messages) {
+    into.push({ partition, offset: Number(message.offset), key: message.key?.toString() ?? null, value: message.value?.toString() ?? null });
+  }
+  const last = batch.rawMessages.at(-1);
+  return last === undefined ? offset : Math.max(offset, Number(last.offset) + 1);
+}
