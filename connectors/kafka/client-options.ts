@@ -20,8 +20,9 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /**
- * A kafkajs client logging through pino. kafkajs' own INFO chatter (connects, rebalances) goes to debug; its
- * warnings and errors stay what they are.
+ * A kafkajs client logging through pino. kafkajs' own INFO chatter (connects, rebalances) goes to debug; so do the
+ * error responses its `Connection` logs for every request (CONCURRENT_TRANSACTIONS, NOT_COORDINATOR while a
+ * coordinator loads…): the caller retries or throws them. Other warnings and errors stay what they are.
  */
 export function createKafkaClient(options: KafkaClientOptions, log: Logger, defaultClientId: string): Kafka {
   const config: KafkaConfig = {
@@ -32,7 +33,8 @@ export function createKafkaClient(options: KafkaClientOptions, log: Logger, defa
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const { message, ...rest } = entry.log;
-      log[LEVELS[entry.level] ?? 'debug']({ kafkajs: entry.namespace, ...rest }, message);
+      const level = entry.namespace === 'Connection' ? 'debug' : (LEVELS[entry.level] ?? 'debug');
+      log[level]({ kafkajs: entry.namespace, ...rest }, message);
     },
   };
   if (options.ssl !== undefined) config.ssl = options.ssl === true ? true : options.ssl === false ? false : { ...options.ssl };

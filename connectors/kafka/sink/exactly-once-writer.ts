@@ -2,8 +2,17 @@ import type { Kafka, Message } from 'kafkajs';
 import type { SinkWriterInitContext } from '../../../core/api/init-context';
 import type { LockstepRecord } from '../../../core/api/record';
 import type { CommittingSinkWriter, SupportsWriterState } from '../../../core/api/sink-writer';
+import { LockstepError } from '../../../core/errors/lockstep-error';
 import { createCluster, type KafkaCluster } from '../internals/cluster';
-import { initTransactionalId, KafkaTransaction, listTransactions, type TransactionHandle } from '../internals/transactions';
+import {
+  describeTransaction,
+  initTransactionalId,
+  KAFKA_ERROR,
+  kafkaErrorCode,
+  KafkaTransaction,
+  listTransactions,
+  type TransactionHandle,
+} from '../internals/transactions';
 import { parseTransactionalId, transactionalId } from './kafka-sink-config';
 import type { KafkaWriterState } from './kafka-sink-serializers';
 import type { RecordEncoder } from './record-encoding';
@@ -142,12 +151,36 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     this.buffered = 0;
     this.bufferedBytes = 0;
     const transaction = await (this.open ?? this.openNext()).ready;
-    const sending = transaction.send(topicMessages).catch((error: unknown) => {
-      this.failure ??= error instanceof Error ? error : new Error(String(error));
+    const sending = transaction.send(topicMessages).catch(async (error: unknown) => {
+      this.failure ??= await this.explainSendFailure(transaction.handle, error);
     });
     this.inFlight.push(sending);
     if (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
     this.throwIfFailed();
+  }
+
+  /**
+   * A send refused for an old epoch means the transaction is gone. Timed out (the broker aborted it): retriable, the
+   * restart replays from the checkpoint. Taken over by another producer with the same transactional id (a second
+   * pipeline with this prefix): not retriable — this instance is the zombie and stops, the newer one goes on.
+   */
+  private async explainSendFailure(handle: TransactionHandle, error: unknown): Promise<Error> {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    const code = kafkaErrorCode(error);
+    if (code !== KAFKA_ERROR.INVALID_PRODUCER_EPOCH && code !== KAFKA_ERROR.PRODUCER_FENCED) return cause;
+    const now = await describeTransaction(this.cluster as KafkaCluster, handle.transactionalId).catch(() => undefined);
+    if (now !== undefined && (now.state === 'PrepareAbort' || now.state === 'CompleteAbort') && now.producerEpoch === handle.producerEpoch + 1) {
+      return new LockstepError(`kafka transaction ${handle.transactionalId} timed out (transactionTimeout ${this.timeoutMs} ms) and was aborted by the broker`, {
+        code: 'LS_KAFKA_TRANSACTION_TIMED_OUT',
+        retriable: true,
+        cause,
+      });
+    }
+    return new LockstepError(
+      `kafka transaction ${handle.transactionalId} was fenced by a newer producer with the same transactional id: another pipeline ` +
+        `uses transactionalIdPrefix ${this.options.prefix}; this one stops`,
+      { code: 'LS_KAFKA_FENCED', retriable: false, cause },
+    );
   }
 
   /** Aborts what crashed runs of this subtask (and of subtasks beyond the parallelism) left open or pre-committed. */

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { CommitOutcome } from '../../core/api/commit';
+import { isCommittingSinkWriter, supportsWriterState, type SinkWriter } from '../../core/api/sink-writer';
+import { RecordError } from '../../core/errors/record-error';
+import { testInitContext, testSinkWriterInitContext } from '../../core/testing';
+import { KafkaSink, type KafkaSinkConfig, type KafkaWriterState } from '../../connectors/kafka/sink';
+import { createCluster } from '../../connectors/kafka/internals/cluster';
+import { describeTransaction, type TransactionHandle } from '../../connectors/kafka/internals/transactions';
+import { testServices } from '../env';
+import { readCommitted } from '../support/kafka-read-committed';
+
+/**
+ * Kafka sink behaviour beyond the conformance suite, against the real broker: two pipelines with the same prefix
+ * fence each other, the broker's transaction timeout becomes the default, at-least-once writes, routing by field,
+ * and bad records.
+ */
+const { brokers } = testServices().kafka;
+const context = { pipeline: 'sink-test', componentId: 'out', checkpoint: { intervalMs: 500, timeoutMs: 30_000 } };
+
+async function commit(sink: KafkaSink, handles: readonly TransactionHandle[]): Promise<CommitOutcome[]> {
+  const committer = sink.createCommitter(testInitContext());
+  try {
+    return await committer.commit(handles.map((committable, i) => ({ committable, checkpointId: i + 1, attempt: 0 })));
+  } finally {
+    await committer.close();
+  }
+}
+
+async function prepare(writer: SinkWriter): Promise<TransactionHandle[]> {
+  if (!isCommittingSinkWriter<TransactionHandle>(writer)) throw new Error('not a committing writer');
+  await writer.flush(false);
+  return writer.prepareCommit(1);
+}
+
+const values = async (topic: string): Promise<unknown[]> =>
+  (await readCommitted(brokers, topic)).map((message) => JSON.parse(message.value ?? 'null') as unknown);
+
+describe('kafka sink', () => {
+  let admin: Admin;
+  let topic: string;
+  let prefix: string;
+  const writers: SinkWriter[] = [];
+
+  beforeEach(async () => {
+    const run = randomUUID().slice(0, 8);
+    topic = `sink-${run}`;
+    prefix = `sink-test-${run}`;
+    admin = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  });
+
+  afterEach(async () => {
+    await Promise.allSettled(writers.splice(0).map((writer) => writer.close()));
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  const sinkOf = (config: Partial<KafkaSinkConfig> = {}): KafkaSink =>
+    new KafkaSink({ id: 'out', type: 'kafka', brokers, topic, transactionalIdPrefix: prefix, ...config }, context);
+
+  const writerOf = async (sink: KafkaSink, restored?: KafkaWriterState): Promise<SinkWriter> => {
+    const writer = sink.createWriter(testSinkWriterInitContext({ parallelism: 1 }), restored);
+    writers.push(writer);
+    await writer.init();
+    return writer;
+  };
+
+  it('fences a zombie: a second pipeline with the same prefix aborts its open transaction and goes on', async () => {
+    const sink = sinkOf({ transactionTimeout: 60_000 });
+    const zombie = await writerOf(sink);
+    await zombie.write([{ value: { id: 'zombie-1' } }]);
+    await zombie.flush(false);
+    const zombieState = supportsWriterState<KafkaWriterState>(zombie) ? zombie.snapshotState(1) : undefined;
+    expect(zombieState).toEqual({ subtask: 0, nextTransaction: 0 });
+
+    // The newer instance starts from the same (empty) checkpoint: its init fences the zombie's transaction.
+    const newer = await writerOf(sinkOf({ transactionTimeout: 60_000 }));
+    await newer.write([{ value: { id: 'newer-1' } }]);
+
+    // The zombie's next send fails, and so does a commit of what it had open.
+    await expect(
+      (async () => {
+        await zombie.write([{ value: { id: 'zombie-2' } }]);
+        return prepare(zombie);
+      })(),
+    ).rejects.toMatchObject({ code: 'LS_KAFKA_FENCED', retriable: false, message: expect.stringMatching(/another pipeline uses transactionalIdPrefix/) });
+
+    const newerHandles = await prepare(newer);
+    expect(await commit(sink, newerHandles)).toEqual([{ kind: 'committed' }]);
+    expect(await values(topic)).toEqual([{ id: 'newer-1' }]);
+  });
+
+  it('reports a fenced pre-committed transaction as possible data loss, never as committed', async () => {
+    const sink = sinkOf({ transactionTimeout: 60_000 });
+    const first = await writerOf(sink);
+    await first.write([{ value: { id: 'lost' } }]);
+    const handles = await prepare(first);
+    // A restart from an older checkpoint (none) aborts it as a leftover.
+    await writerOf(sinkOf({ transactionTimeout: 60_000 }));
+    const outcomes = await commit(sink, handles);
+    expect(outcomes).toEqual([{ kind: 'failed-known', reason: expect.stringMatching(/was fenced.*aborted/) }]);
+    expect(await values(topic)).toEqual([]);
+  });
+
+  it("defaults the transaction timeout to the broker's transaction.max.timeout.ms and refuses more", async () => {
+    const writer = await writerOf(sinkOf());
+    await writer.write([{ value: { id: 'a' } }]);
+    const [handle] = await prepare(writer);
+    const cluster = createCluster(new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }));
+    await cluster.connect();
+    try {
+      const description = await describeTransaction(cluster, (handle as TransactionHandle).transactionalId);
+      expect(description?.timeoutMs).toBe(900_000);
+    } finally {
+      await cluster.disconnect();
+    }
+    const tooLong = sinkOf({ transactionTimeout: 3_600_000 }).createWriter(testSinkWriterInitContext(), undefined);
+    writers.push(tooLong);
+    await expect(tooLong.init()).rejects.toThrow(/transactionTimeout 60m exceeds the broker's transaction.max.timeout.ms 15m/);
+  });
+
+  it('writes at-least-once through an idempotent producer, visible after flush', async () => {
+    const writer = await writerOf(sinkOf({ semantic: 'at-least-once' }));
+    await writer.write(Array.from({ length: 50 }, (_, n) => ({ value: { id: `r-${n}` } })));
+    await writer.flush(false);
+    expect(await values(topic)).toHaveLength(50);
+  });
+
+  it('routes records by a field and keys them by another', async () => {
+    const other = `${topic}-other`;
+    await admin.createTopics({ topics: [{ topic: other, numPartitions: 1 }], waitForLeaders: true });
+    try {
+      const sink = sinkOf({ topicField: 'to', keyField: 'id' });
+      const writer = await writerOf(sink);
+      await writer.write([{ value: { id: 'a', to: other } }, { value: { id: 'b' } }]);
+      expect(await commit(sink, await prepare(writer))).toEqual([{ kind: 'committed' }]);
+      expect((await readCommitted(brokers, other)).map((message) => message.key)).toEqual(['a']);
+      expect((await readCommitted(brokers, topic)).map((message) => message.key)).toEqual(['b']);
+    } finally {
+      await admin.deleteTopics({ topics: [other] }).catch(() => undefined);
+    }
+  });
+
+  it('refuses a bad record by name after writing the records before it', async () => {
+    const sink = sinkOf({ valueFormat: 'string' });
+    const writer = await writerOf(sink);
+    const error = await writer.write([{ value: 'fine' }, { value: { not: 'a string' }, origin: 'in/1@7' }, { value: 'after' }]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RecordError);
+    expect((error as RecordError).message).toMatch(/record in\/1@7.*value is object, not a string/);
+    expect(await commit(sink, await prepare(writer))).toEqual([{ kind: 'committed' }]);
+    expect((await readCommitted(brokers, topic)).map((message) => message.value)).toEqual(['fine']);
+  });
+});
