@@ -2,6 +2,7 @@ import type { Plugin } from '../core/api/plugin';
 import { fileSinkPlugin, fileSourcePlugin } from './file';
 import { generatorSourcePlugin } from './generator';
 import { kafkaSinkPlugin } from './kafka/sink';
+import { kafkaSourcePlugin } from './kafka/source';
 import { stdoutSinkPlugin } from './stdout';
 import { transformPlugins } from './transforms';
 
@@ -10,6 +11,7 @@ export type { FileCommittable, FileSinkConfig, FileSourceConfig, FileSplit } fro
 export { GeneratorSource, generatorSourcePlugin } from './generator';
 export type { GeneratorSourceConfig, GeneratorSplit, GeneratorValue } from './generator';
 export { KafkaSink, kafkaSinkPlugin } from './kafka/sink';
+export { kafkaSourcePlugin } from './kafka/source';
 export type { KafkaSinkConfig } from './kafka/sink';
 export { StdoutSink, stdoutSinkPlugin } from './stdout';
 export type { StdoutSinkConfig } from './stdout';
@@ -22,6 +24,7 @@ export { transformPlugins } from './transforms';
 export const builtinPlugins: Plugin[] = [
   generatorSourcePlugin,
   fileSourcePlugin,
+  kafkaSourcePlugin,
   fileSinkPlugin,
   kafkaSinkPlugin,
   stdoutSinkPlugin,

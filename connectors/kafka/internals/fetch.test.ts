@@ -1,0 +1,86 @@
+import type { KafkaBroker, KafkaFetchPartition } from './cluster';
+import { decodePartition, fetchPartitions } from './fetch';
+
+/** A record as kafkajs' record decoder returns it. */
+function record(offset: number, value: string | null, batch: { first: number; lastDelta: number; producerId?: string; control?: boolean; tx?: boolean }) {
+  return {
+    offset: String(offset),
+    key: batch.control ? Buffer.from([0, 0, 0, value === 'commit' ? 1 : 0]) : null,
+    value: value === null ? null : Buffer.from(value),
+    headers: {},
+    timestamp: '1700000000000',
+    isControlRecord: batch.control ?? false,
+    batchContext: {
+      firstOffset: String(batch.first),
+      lastOffsetDelta: batch.lastDelta,
+      producerId: batch.producerId ?? '-1',
+      inTransaction: batch.tx ?? false,
+    },
+  };
+}
+
+function partition(messages: unknown[], abortedTransactions: unknown[] = []): KafkaFetchPartition {
+  return { partition: 0, errorCode: 0, highWatermark: '100', lastStableOffset: '100', abortedTransactions, messages };
+}
+
+const entry = (fetchOffset: number) => ({ topic: 't', partition: 0, fetchOffset, maxBytes: 1024 });
+
+describe('decodePartition (kafkajs Batch)', () => {
+  it('returns records from the fetched offset on and the offset after the last one', () => {
+    const batch = { first: 0, lastDelta: 2 };
+    const fetched = decodePartition(entry(1), partition([record(0, 'a', batch), record(1, 'b', batch), record(2, 'c', batch)]));
+    expect(fetched.messages.map((message) => message.value?.toString())).toEqual(['b', 'c']);
+    expect(fetched.nextOffset).toBe(3);
+  });
+
+  it('skips aborted transactions and control records but moves past them', () => {
+    const aborted = { first: 0, lastDelta: 1, producerId: '7', tx: true };
+    const abortMarker = { first: 2, lastDelta: 0, producerId: '7', tx: true, control: true };
+    const committed = { first: 3, lastDelta: 0, producerId: '8', tx: true };
+    const commitMarker = { first: 4, lastDelta: 0, producerId: '8', tx: true, control: true };
+    const fetched = decodePartition(
+      entry(0),
+      partition(
+        [record(0, 'x', aborted), record(1, 'y', aborted), record(2, 'abort', abortMarker), record(3, 'ok', committed), record(4, 'commit', commitMarker)],
+        [{ producerId: '7', firstOffset: '0' }],
+      ),
+    );
+    expect(fetched.messages.map((message) => message.value?.toString())).toEqual(['ok']);
+    expect(fetched.nextOffset).toBe(5);
+  });
+
+  it('moves to the end of a batch whose last records were compacted away', () => {
+    const fetched = decodePartition(entry(0), partition([record(0, 'a', { first: 0, lastDelta: 9 })]));
+    expect(fetched.nextOffset).toBe(10);
+  });
+
+  it('stays where it was when nothing came', () => {
+    const fetched = decodePartition(entry(42), partition([]));
+    expect(fetched).toMatchObject({ messages: [], nextOffset: 42, highWatermark: 100, lastStableOffset: 100 });
+  });
+});
+
+describe('fetchPartitions', () => {
+  const brokerAnswering = (partitions: KafkaFetchPartition[]): KafkaBroker =>
+    ({ fetch: async () => ({ responses: [{ topicName: 't', partitions }] }) }) as unknown as KafkaBroker;
+  const request = { isolationLevel: 1, maxWaitTime: 10, minBytes: 1, maxBytes: 1000, partitions: [entry(5)] };
+
+  it('decodes the partitions asked for', async () => {
+    const batch = { first: 5, lastDelta: 0 };
+    const fetched = await fetchPartitions(brokerAnswering([partition([record(5, 'a', batch)])]), request);
+    expect(fetched.map((result) => [result.topic, result.partition, result.nextOffset])).toEqual([['t', 0, 6]]);
+  });
+
+  it('throws a partition error the response parser let through, typed like kafkajs\' errors', async () => {
+    await expect(fetchPartitions(brokerAnswering([{ ...partition([]), errorCode: 1 }]), request)).rejects.toMatchObject({
+      type: 'OFFSET_OUT_OF_RANGE',
+      topic: 't',
+      partition: 0,
+      retriable: false,
+    });
+    await expect(fetchPartitions(brokerAnswering([{ ...partition([]), errorCode: 6 }]), request)).rejects.toMatchObject({
+      type: 'NOT_LEADER_FOR_PARTITION',
+      retriable: true,
+    });
+  });
+});

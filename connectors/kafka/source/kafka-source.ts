@@ -1,0 +1,124 @@
+import type { Kafka } from 'kafkajs';
+import type { InitContext } from '../../../core/api/init-context';
+import type { PluginContext } from '../../../core/api/plugin';
+import type { Source } from '../../../core/api/source';
+import type { SourceReader } from '../../../core/api/source-reader';
+import type { SplitEnumerator, SplitEnumeratorContext } from '../../../core/api/split-enumerator';
+import { LockstepError } from '../../../core/errors/lockstep-error';
+import { createKafkaClient } from '../client-options';
+import { createCluster, ISOLATION_LEVEL } from '../internals/cluster';
+import { GroupOffsetCommitter } from './group-offset-committer';
+import type { KafkaEnumeratorState } from './kafka-enumerator-state';
+import { DEFAULT_KAFKA_RETRY } from './kafka-retry';
+import { DEFAULT_PARTITION_DISCOVERY_INTERVAL_MS, type KafkaSourceConfig } from './kafka-source-config';
+import { KafkaSourceReader, type KafkaReaderTuning } from './kafka-source-reader';
+import type { KafkaSplit } from './kafka-split';
+import { KafkaSplitEnumerator, type KafkaEnumeratorSettings } from './kafka-split-enumerator';
+import { topicPatternRegExp } from './partition-discovery';
+import { KafkaRecordDecoder } from './record-decoding';
+import { KafkaEnumeratorStateSerializer } from './serializers/kafka-enumerator-state-serializer';
+import { KafkaSplitSerializer } from './serializers/kafka-split-serializer';
+
+export const DEFAULT_KAFKA_READER_TUNING: KafkaReaderTuning = {
+  fetchMaxWaitMs: 500,
+  fetchMaxBytes: 16 * 1024 * 1024,
+  partitionMaxBytes: 1024 * 1024,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  retry: DEFAULT_KAFKA_RETRY,
+};
+
+/** Tuning that is not part of the config (tests use small buffers and short waits). */
+export interface KafkaSourceOptions {
+  readonly tuning?: Partial<KafkaReaderTuning>;
+}
+
+/**
+ * `type: kafka` source: reads topic-partitions without a consumer group, positions kept in lockstep's checkpoints
+ * (so it is replayable). Unbounded by default, discovering new partitions as they appear; `bounded: latest` reads up
+ * to the end offsets seen at start and ends. Construction does no I/O: clients connect when enumerator and readers
+ * start.
+ */
+export class KafkaSource implements Source<KafkaSplit, KafkaEnumeratorState> {
+  readonly guarantee = 'replayable' as const;
+  readonly bounded: boolean;
+  readonly splitSerializer = new KafkaSplitSerializer();
+  readonly enumeratorStateSerializer = new KafkaEnumeratorStateSerializer();
+  private readonly settings: KafkaEnumeratorSettings;
+  private readonly isolationLevel: number;
+  private readonly decoder: KafkaRecordDecoder;
+  private readonly tuning: KafkaReaderTuning;
+
+  constructor(
+    private readonly config: KafkaSourceConfig,
+    private readonly context: Pick<PluginContext, 'pipeline' | 'componentId'>,
+    options: KafkaSourceOptions = {},
+  ) {
+    const topics = config.topics ?? [];
+    if (topics.length === 0 && config.topicPattern === undefined) {
+      throw configError('set topics, topicPattern, or both');
+    }
+    this.bounded = config.bounded === 'latest';
+    this.isolationLevel =
+      config.isolationLevel === 'read_uncommitted' ? ISOLATION_LEVEL.READ_UNCOMMITTED : ISOLATION_LEVEL.READ_COMMITTED;
+    this.decoder = new KafkaRecordDecoder({ keyFormat: config.keyFormat ?? 'string', valueFormat: config.valueFormat ?? 'string' });
+    this.tuning = { ...DEFAULT_KAFKA_READER_TUNING, ...options.tuning };
+    this.settings = {
+      selection: { topics, pattern: config.topicPattern === undefined ? undefined : patternOf(config.topicPattern) },
+      startFrom: config.startFrom ?? 'earliest',
+      bounded: this.bounded,
+      discoveryIntervalMs: config.partitionDiscoveryInterval ?? DEFAULT_PARTITION_DISCOVERY_INTERVAL_MS,
+      retry: this.tuning.retry,
+    };
+  }
+
+  createEnumerator(context: SplitEnumeratorContext<KafkaSplit>, init: InitContext): SplitEnumerator<KafkaSplit, KafkaEnumeratorState> {
+    return this.enumerator(context, init);
+  }
+
+  restoreEnumerator(
+    context: SplitEnumeratorContext<KafkaSplit>,
+    init: InitContext,
+    state: KafkaEnumeratorState,
+  ): SplitEnumerator<KafkaSplit, KafkaEnumeratorState> {
+    return this.enumerator(context, init, state);
+  }
+
+  createReader(init: InitContext): SourceReader<KafkaSplit> {
+    const client = this.client(init, `reader-${init.subtask}`);
+    const groupId = this.config.commitOffsetsToGroup;
+    return new KafkaSourceReader({
+      cluster: createCluster(client, { isolationLevel: this.isolationLevel }),
+      isolationLevel: this.isolationLevel,
+      decoder: this.decoder,
+      groupCommitter: groupId === undefined ? undefined : new GroupOffsetCommitter(createCluster(client), groupId, init.log),
+      tuning: this.tuning,
+      log: init.log,
+    });
+  }
+
+  private enumerator(
+    context: SplitEnumeratorContext<KafkaSplit>,
+    init: InitContext,
+    state?: KafkaEnumeratorState,
+  ): KafkaSplitEnumerator {
+    const client = this.client(init, 'enumerator');
+    const clients = { admin: client.admin(), cluster: createCluster(client, { isolationLevel: this.isolationLevel }) };
+    return new KafkaSplitEnumerator(context, this.settings, clients, init.log, state);
+  }
+
+  private client(init: InitContext, role: string): Kafka {
+    return createKafkaClient(this.config, init.log, `lockstep-${this.context.pipeline}-${this.context.componentId}-${role}`);
+  }
+}
+
+function patternOf(pattern: string): RegExp {
+  try {
+    return topicPatternRegExp(pattern);
+  } catch (cause) {
+    throw configError(`topicPattern is not a valid regular expression: ${(cause as Error).message}`, cause);
+  }
+}
+
+function configError(message: string, cause?: unknown): LockstepError {
+  return new LockstepError(`kafka source: ${message}`, { code: 'LS_CONFIG_INVALID', cause });
+}
