@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { LockstepRecord } from '../api/record';
 import type { Versioned, VersionedSerializer } from '../api/serializer';
-import type { SourceReader } from '../api/source-reader';
+import type { PollResult, SourceReader } from '../api/source-reader';
 import type { SourceSplit } from '../api/source-split';
 import type { Transform } from '../api/transform';
 import type { CheckpointKind } from '../checkpoint/checkpoint-record';
@@ -132,7 +132,16 @@ export class ReaderTask implements BarrierTarget {
   }
 
   private async pollOnce(): Promise<void> {
-    const result = await this.options.reader.pollNext(this.options.batchSize);
+    let result: PollResult;
+    try {
+      result = await this.options.reader.pollNext(this.options.batchSize);
+    } catch (error) {
+      // A record the reader cannot decode: its position is already past it, so the error policy decides its fate.
+      if (!RecordError.isRecordError(error)) throw error;
+      this.policy.handle(error, this.options.sourceId);
+      await this.deadLetters.flush();
+      return;
+    }
     switch (result.status) {
       case 'records': {
         this.options.metrics.recordsIn += result.records.length;
