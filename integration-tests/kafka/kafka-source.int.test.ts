@@ -173,9 +173,18 @@ describe('kafka source', () => {
     const reader = source.createReader(testInitContext());
     await reader.start();
     reader.addSplits(splits);
+    // On a fresh broker the group coordinator (__consumer_offsets) may still be loading: retry what kafkajs'
+    // admin does not (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS), for up to 30 s.
     const committedOffsets = async (): Promise<Record<string, string>> => {
-      const [offsets] = await bed.admin.fetchOffsets({ groupId, topics: [topic] });
-      return Object.fromEntries((offsets?.partitions ?? []).map(({ partition, offset }) => [String(partition), offset]));
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          const [offsets] = await bed.admin.fetchOffsets({ groupId, topics: [topic] });
+          return Object.fromEntries((offsets?.partitions ?? []).map(({ partition, offset }) => [String(partition), offset]));
+        } catch (error) {
+          if ((error as { retriable?: unknown }).retriable !== true || attempt >= 60) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
     };
     try {
       let read = 0;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { KafkaCluster } from '../internals/cluster';
+import { isRetriableKafkaError, type KafkaCluster } from '../internals/cluster';
 import { commitGroupOffsets } from '../internals/fetch';
 
 /** A partition's checkpointed position (the offset of the next record to read). */
@@ -51,7 +51,16 @@ export class GroupOffsetCommitter {
           await this.cluster.connect();
           this.connected = true;
         }
-        await commitGroupOffsets(this.cluster, this.groupId, moved);
+        // The group coordinator may still be loading (fresh broker, moved coordinator): a few short retries.
+        for (let attempt = 0; ; attempt += 1) {
+          try {
+            await commitGroupOffsets(this.cluster, this.groupId, moved);
+            break;
+          } catch (error) {
+            if (!isRetriableKafkaError(error) || attempt >= 20) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        }
         for (const { topic, partition, offset } of moved) this.committed.set(`${partition}:${topic}`, offset);
       } catch (error) {
         this.log.warn(
