@@ -7,7 +7,7 @@ import type { LockstepRecord } from '../api/record';
 import type { SourceReader } from '../api/source-reader';
 import { LocalCheckpointStore } from '../checkpoint/local-checkpoint-store';
 import { RecordError } from '../errors';
-import { MemorySink, MemorySinkStore, MemorySource, type MemorySplit } from './memory';
+import { memoryPipeline, MemorySinkStore, MemorySource, type MemorySplit } from './memory';
 import { PipelineMetrics } from './pipeline-metrics';
 import { runPipeline } from './pipeline-runner';
 
@@ -44,22 +44,7 @@ describe('a record error thrown by a source reader', () => {
 
   const run = (policy: 'skip' | 'fail', store: MemorySinkStore) =>
     runPipeline({
-      components: () => ({
-        config: {
-          name: 'bad-record',
-          checkpoint: { intervalMs: 20, timeoutMs: 5_000, storage: dir, retain: 10 },
-          parallelism: 1,
-          sources: [],
-          transforms: [],
-          sinks: [],
-          errors: { policy },
-          restart: { maxAttempts: 0, initialBackoffMs: 1, maxBackoffMs: 5, jitter: 0 },
-        },
-        sources: [{ config: { id: 's', type: 'memory' }, source: new BadRecordSource({ splits: [records()] }), parallelism: 1 }],
-        transforms: [],
-        sinks: [{ config: { id: 'out', type: 'memory' }, sink: new MemorySink(store), parallelism: 1 }],
-        deadLetterSinkId: undefined,
-      }),
+      components: memoryPipeline({ name: 'bad-record', storage: dir, source: new BadRecordSource({ splits: [records()] }), sink: store, errors: { policy } }),
       store: new LocalCheckpointStore(dir, 10),
       log: pino({ level: 'silent' }),
       metrics: new PipelineMetrics(),

@@ -6,7 +6,7 @@ import type { LockstepRecord } from '../api/record';
 import type { SplitEnumerator, SplitEnumeratorContext } from '../api/split-enumerator';
 import type { CheckpointRecord } from '../checkpoint/checkpoint-record';
 import { LocalCheckpointStore } from '../checkpoint/local-checkpoint-store';
-import { MemorySink, MemorySinkStore, MemorySource, type MemorySplit } from './memory';
+import { memoryPipeline, MemorySinkStore, MemorySource, type MemorySplit } from './memory';
 import { PipelineMetrics } from './pipeline-metrics';
 import { runPipeline } from './pipeline-runner';
 
@@ -50,22 +50,7 @@ describe('split assignment during a checkpoint', () => {
     const store = new MemorySinkStore();
     const source = new DiscoveringSource({ splits: [records('a', 300), records('b', 300)], pollDelayMs: 1, maxPerPoll: 10 });
     const outcome = await runPipeline({
-      components: () => ({
-        config: {
-          name: 'assign',
-          checkpoint: { intervalMs: 20, timeoutMs: 5_000, storage: dir, retain: 100 },
-          parallelism: 1,
-          sources: [],
-          transforms: [],
-          sinks: [],
-          errors: { policy: 'fail' },
-          restart: { maxAttempts: 0, initialBackoffMs: 1, maxBackoffMs: 5, jitter: 0 },
-        },
-        sources: [{ config: { id: 's', type: 'memory' }, source, parallelism: 1 }],
-        transforms: [],
-        sinks: [{ config: { id: 'out', type: 'memory' }, sink: new MemorySink(store), parallelism: 1 }],
-        deadLetterSinkId: undefined,
-      }),
+      components: memoryPipeline({ name: 'assign', storage: dir, source, sink: store }),
       store: new LocalCheckpointStore(dir, 100),
       log: pino({ level: 'silent' }),
       metrics: new PipelineMetrics(),

@@ -1,13 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { createCluster, ISOLATION_LEVEL, type KafkaCluster } from '../../connectors/kafka/internals/cluster';
-
-/* eslint-disable @typescript-eslint/no-require-imports */
-const Batch = require('kafkajs/src/consumer/batch') as new (
-  topic: string,
-  fetchedOffset: string,
-  partitionData: unknown,
-) => { messages: { offset: string; value: Buffer | null; key: Buffer | null }[]; rawMessages: { offset: string }[] };
-/* eslint-enable @typescript-eslint/no-require-imports */
+import { fetchPartitions } from '../../connectors/kafka/internals/fetch';
 
 export interface CommittedMessage {
   readonly partition: number;
@@ -52,20 +45,16 @@ async function fetchOnce(cluster: KafkaCluster, topic: string, partition: number
   const leader = Object.keys(cluster.findLeaderForPartitions(topic, [partition]))[0];
   if (leader === undefined) throw new Error(`no leader for ${topic}/${partition}`);
   const broker = await cluster.findBroker({ nodeId: leader });
-  const response = await broker.fetch({
+  const [fetched] = await fetchPartitions(broker, {
     isolationLevel: ISOLATION_LEVEL.READ_COMMITTED,
     maxWaitTime: 100,
     minBytes: 1,
     maxBytes: 16 * 1024 * 1024,
-    topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: 8 * 1024 * 1024 }] }],
+    partitions: [{ topic, partition, fetchOffset: offset, maxBytes: 8 * 1024 * 1024 }],
   });
-  const data = response.responses[0]?.partitions[0];
-  if (data === undefined) return offset;
-  if (data.errorCode !== 0) throw new Error(`fetch ${topic}/${partition}@${offset} failed with error code ${data.errorCode}`);
-  const batch = new Batch(topic, String(offset), data);
-  for (const message of batch.messages) {
+  if (fetched === undefined) return offset;
+  for (const message of fetched.messages) {
     into.push({ partition, offset: Number(message.offset), key: message.key?.toString() ?? null, value: message.value?.toString() ?? null });
   }
-  const last = batch.rawMessages.at(-1);
-  return last === undefined ? offset : Math.max(offset, Number(last.offset) + 1);
+  return fetched.nextOffset;
 }

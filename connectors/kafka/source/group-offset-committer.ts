@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { isRetriableKafkaError, type KafkaCluster } from '../internals/cluster';
+import type { KafkaCluster } from '../internals/cluster';
 import { commitGroupOffsets } from '../internals/fetch';
+import { withKafkaRetry } from './kafka-retry';
 
 /** A partition's checkpointed position (the offset of the next record to read). */
 export interface PartitionPosition {
@@ -51,16 +52,8 @@ export class GroupOffsetCommitter {
           await this.cluster.connect();
           this.connected = true;
         }
-        // The group coordinator may still be loading (fresh broker, moved coordinator): a few short retries.
-        for (let attempt = 0; ; attempt += 1) {
-          try {
-            await commitGroupOffsets(this.cluster, this.groupId, moved);
-            break;
-          } catch (error) {
-            if (!isRetriableKafkaError(error) || attempt >= 20) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 250));
-          }
-        }
+        // The group coordinator may still be loading (fresh broker, moved coordinator): retried like fetches.
+        await withKafkaRetry(this.cluster, `commit offsets to group ${this.groupId}`, () => commitGroupOffsets(this.cluster, this.groupId, moved), this.log);
         for (const { topic, partition, offset } of moved) this.committed.set(`${partition}:${topic}`, offset);
       } catch (error) {
         this.log.warn(
