@@ -20,6 +20,9 @@ const FENCED_CODES: ReadonlySet<number> = new Set([
   KAFKA_ERROR.TRANSACTIONAL_ID_NOT_FOUND,
 ]);
 
+/** How long a commit waits for its markers (records visible to read_committed consumers). */
+const MARKER_WAIT_MS = 10_000;
+
 /**
  * Commits pre-committed Kafka transactions by transactional id, producer id and epoch with `EndTxn(commit)` — never
  * `InitProducerId`, which would abort them — so a transaction opened by a process that died is committed by the next
@@ -72,6 +75,7 @@ export class KafkaCommitter implements Committer<TransactionHandle> {
         case 'Ongoing':
         case 'PrepareCommit':
           await endTransaction(cluster, handle, true);
+          await this.awaitMarkers(cluster, handle);
           this.init.log.debug({ transactionalId: handle.transactionalId }, 'kafka transaction committed');
           return { kind: 'committed' };
         case 'PrepareAbort':
@@ -90,6 +94,22 @@ export class KafkaCommitter implements Committer<TransactionHandle> {
       }
       return { kind: 'failed-unknown', reason: `${id}: ${(error as Error).message}`, cause: error };
     }
+  }
+
+  /**
+   * `EndTxn` answers once the commit decision is durable (PrepareCommit); the commit markers that make the records
+   * visible to read_committed consumers are written after. Waits (bounded) for CompleteCommit, so that a completed
+   * checkpoint's records are visible when its commit is reported done. A commit still marking after that is done all
+   * the same: the coordinator finishes it even if this process dies.
+   */
+  private async awaitMarkers(cluster: KafkaCluster, handle: TransactionHandle): Promise<void> {
+    const deadline = Date.now() + MARKER_WAIT_MS;
+    for (let pause = 5; Date.now() < deadline; pause = Math.min(pause * 2, 100)) {
+      const now = await describeTransaction(cluster, handle.transactionalId);
+      if (now === undefined || now.state !== 'PrepareCommit' || now.producerEpoch !== handle.producerEpoch) return;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+    this.init.log.warn({ transactionalId: handle.transactionalId }, `kafka commit markers not written after ${MARKER_WAIT_MS} ms; the broker completes them`);
   }
 
   async close(): Promise<void> {
