@@ -16,7 +16,7 @@ async function openTransactions(prefix: string): Promise<string[]> {
   const cluster = createCluster(client);
   await cluster.connect();
   try {
-    const open = await listTransactions(cluster, cluster.getNodeIds(), ['Ongoing']);
+    const open = await listTransactions(cluster, ['Ongoing']);
     return open.map((entry) => entry.transactionalId).filter((id) => id.startsWith(`${prefix}-`));
   } finally {
     await cluster.disconnect();

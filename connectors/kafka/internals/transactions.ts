@@ -339,12 +339,18 @@ export async function describeTransaction(cluster: KafkaCluster, transactionalId
   });
 }
 
-/** Every transaction the cluster's coordinators know (`ListTransactions` v0 to each broker), optionally by state. */
+/**
+ * Every transaction the cluster's coordinators know (`ListTransactions` v0 to each broker), optionally by state.
+ * Refreshes the metadata first: a freshly connected cluster knows no broker yet, and asking none would answer "no
+ * transactions" for a cluster full of them.
+ */
 export async function listTransactions(
   cluster: KafkaCluster,
-  nodeIds: readonly number[],
   states: readonly string[] = [],
 ): Promise<{ transactionalId: string; producerId: string; state: string }[]> {
+  await cluster.refreshMetadata();
+  const nodeIds = cluster.getNodeIds();
+  if (nodeIds.length === 0) throw new Error('ListTransactions: the cluster metadata lists no broker');
   const all: { transactionalId: string; producerId: string; state: string }[] = [];
   for (const nodeId of nodeIds) {
     const broker = await cluster.findBroker({ nodeId });

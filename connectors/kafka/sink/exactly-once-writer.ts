@@ -200,7 +200,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
   private async abortBeyondParallelism(cluster: KafkaCluster): Promise<void> {
     const { prefix } = this.options;
     try {
-      const open = await listTransactions(cluster, cluster.getNodeIds(), ['Ongoing', 'PrepareAbort', 'PrepareCommit']);
+      const open = await listTransactions(cluster, ['Ongoing', 'PrepareAbort', 'PrepareCommit']);
       for (const entry of open) {
         const parsed = parseTransactionalId(prefix, entry.transactionalId);
         if (parsed === undefined || parsed.subtask < this.context.parallelism) continue;
