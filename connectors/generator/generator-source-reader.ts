@@ -4,7 +4,7 @@ import type { LockstepRecord } from '../../core/api/record';
 import type { PollResult, SourceReader } from '../../core/api/source-reader';
 import { generatorRecord } from './generator-record';
 import type { GeneratorSplit } from './generator-split';
-import type { RateLimiter } from './rate-limiter';
+import type { RateLimiter } from '../../core/runtime/rate-limiter';
 
 /** What a generator reader needs besides its init context. */
 export interface GeneratorReaderOptions {

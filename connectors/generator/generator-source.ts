@@ -7,7 +7,7 @@ import type { GeneratorSourceConfig } from './generator-source-config';
 import { GeneratorSourceReader } from './generator-source-reader';
 import type { GeneratorSplit } from './generator-split';
 import { GeneratorSplitEnumerator } from './generator-split-enumerator';
-import { RateLimiter } from './rate-limiter';
+import { RateLimiter } from '../../core/runtime/rate-limiter';
 import { GeneratorEnumeratorStateSerializer } from './serializers/generator-enumerator-state-serializer';
 import { GeneratorSplitSerializer } from './serializers/generator-split-serializer';
 

@@ -9,6 +9,5 @@ export type { GeneratorReaderOptions } from './generator-source-reader';
 export { initialGeneratorSplit } from './generator-split';
 export type { GeneratorSplit } from './generator-split';
 export { GeneratorSplitEnumerator } from './generator-split-enumerator';
-export { RateLimiter } from './rate-limiter';
 export { GeneratorEnumeratorStateSerializer } from './serializers/generator-enumerator-state-serializer';
 export { GeneratorSplitSerializer } from './serializers/generator-split-serializer';

@@ -2,12 +2,13 @@ import { configSchemaCheck } from '../../core/testing';
 import { transformPlugins } from './index';
 
 describe('transformPlugins', () => {
-  it('registers json, filter, map and module as transforms with their schema files', () => {
+  it('registers json, filter, map, module and throttle as transforms with their schema files', () => {
     expect(transformPlugins.map((plugin) => [plugin.kind, plugin.type, plugin.configSchema])).toEqual([
       ['transform', 'json', 'transforms/json.schema.json'],
       ['transform', 'filter', 'transforms/filter.schema.json'],
       ['transform', 'map', 'transforms/map.schema.json'],
       ['transform', 'module', 'transforms/module.schema.json'],
+      ['transform', 'throttle', 'transforms/throttle.schema.json'],
     ]);
   });
 
@@ -31,6 +32,11 @@ describe('transformPlugins', () => {
     ['module', { id: 'u', type: 'module', module: './fn.mjs' }, true],
     ['module', { id: 'u', type: 'module', module: './fn' }, false],
     ['module', { id: 'u', type: 'module' }, false],
+    ['throttle', { id: 't', type: 'throttle', recordsPerSecond: 500 }, true],
+    ['throttle', { id: 't', type: 'throttle', recordsPerSecond: 0.5 }, true],
+    ['throttle', { id: 't', type: 'throttle' }, false],
+    ['throttle', { id: 't', type: 'throttle', recordsPerSecond: 0 }, false],
+    ['throttle', { id: 't', type: 'throttle', recordsPerSecond: '10' }, false],
   ])('the %s schema judges %j valid: %s', (type, config, valid) => {
     const plugin = transformPlugins.find((candidate) => candidate.type === type);
     expect(plugin).toBeDefined();

@@ -3,6 +3,7 @@ import { filterTransformPlugin } from './filter-transform';
 import { jsonTransformPlugin } from './json-transform';
 import { mapTransformPlugin } from './map-transform';
 import { moduleTransformPlugin } from './module-transform';
+import { throttleTransformPlugin } from './throttle-transform';
 
 export { CompiledExpression, compileExpression } from './expression';
 export type { ExpressionSite } from './expression';
@@ -15,12 +16,15 @@ export { MapTransform, compileMapPlan, mapTransformPlugin } from './map-transfor
 export type { MapPlan, MapTransformConfig } from './map-transform';
 export { ModuleTransform, moduleTransformPlugin } from './module-transform';
 export type { ModuleTransformConfig } from './module-transform';
+export { ThrottleTransform, throttleTransformPlugin } from './throttle-transform';
+export type { ThrottleTransformConfig } from './throttle-transform';
 export type { UserFunctionResult, UserRecordFunction } from './user-module-loader';
 
-/** Every built-in transform type, for the plugin registry: `json`, `filter`, `map`, `module`. */
+/** Every built-in transform type, for the plugin registry: `json`, `filter`, `map`, `module`, `throttle`. */
 export const transformPlugins: TransformPlugin[] = [
   jsonTransformPlugin,
   filterTransformPlugin,
   mapTransformPlugin,
   moduleTransformPlugin,
+  throttleTransformPlugin,
 ];
