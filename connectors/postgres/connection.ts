@@ -1,0 +1,79 @@
+import { Client, type ClientConfig } from 'pg';
+import type { Logger } from 'pino';
+
+/** Connection options shared by the Postgres sink and sources (`config-schemas/postgres/connection.schema.json`). */
+export interface PostgresConnectionOptions {
+  /** `postgres://user:password@host:port/database?…`; the separate fields below override its parts. */
+  readonly url?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly user?: string;
+  readonly password?: string;
+  readonly database?: string;
+  /** `true` for TLS with the system's CAs, or PEM material. */
+  readonly ssl?: boolean | { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized?: boolean };
+  /** Milliseconds to wait for a connection (default 10,000). */
+  readonly connectTimeout?: number;
+}
+
+/** node-postgres client settings for `options`; `applicationName` shows in `pg_stat_activity`. */
+export function postgresClientConfig(
+  options: PostgresConnectionOptions,
+  applicationName: string,
+  extra: { readonly replication?: 'database' } = {},
+): ClientConfig {
+  const config: ClientConfig = {
+    application_name: applicationName.slice(0, 63),
+    connectionTimeoutMillis: options.connectTimeout ?? 10_000,
+  };
+  if (options.url !== undefined) config.connectionString = options.url;
+  if (options.host !== undefined) config.host = options.host;
+  if (options.port !== undefined) config.port = options.port;
+  if (options.user !== undefined) config.user = options.user;
+  if (options.password !== undefined) config.password = options.password;
+  if (options.database !== undefined) config.database = options.database;
+  if (options.ssl !== undefined) config.ssl = typeof options.ssl === 'boolean' ? options.ssl : { ...options.ssl };
+  if (extra.replication !== undefined) (config as ClientConfig & { replication?: string }).replication = extra.replication;
+  return config;
+}
+
+/** Where `options` point, for logs and error messages: never the password. */
+export function describePostgresTarget(options: PostgresConnectionOptions): string {
+  let host = options.host;
+  let port = options.port;
+  let database = options.database;
+  let user = options.user;
+  if (options.url !== undefined) {
+    try {
+      const url = new URL(options.url);
+      host ??= url.hostname;
+      port ??= url.port === '' ? undefined : Number(url.port);
+      database ??= url.pathname.replace(/^\//, '') || undefined;
+      user ??= url.username === '' ? undefined : decodeURIComponent(url.username);
+    } catch {
+      // not a URL node-postgres could read either; it reports that itself
+    }
+  }
+  return `postgres://${user === undefined ? '' : `${user}@`}${host ?? 'localhost'}:${port ?? 5432}/${database ?? ''}`;
+}
+
+/**
+ * A connected client. Errors emitted while idle (the server closed the connection) are logged instead of crashing
+ * the process; the next query on the client fails and the caller's retry or restart takes over.
+ */
+export async function connectPostgres(
+  options: PostgresConnectionOptions,
+  log: Logger,
+  applicationName: string,
+  extra: { readonly replication?: 'database' } = {},
+): Promise<Client> {
+  const client = new Client(postgresClientConfig(options, applicationName, extra));
+  client.on('error', (error) => log.warn({ err: error, target: describePostgresTarget(options) }, 'postgres connection failed while idle'));
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return client;
+}
