@@ -1,10 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { committedSeqs } from '../support/committed-part-files';
-import { startLockstep } from '../support/lockstep-process';
+import { describeCrashTrial, runCrashTrial } from '../support/crash-trial';
 
 /**
  * Crash test with real processes: `lockstep run` on a bounded generator → exactly-once file pipeline, SIGKILLed at
@@ -43,31 +42,16 @@ describe('generator → file under kill -9', () => {
     const out = join(dir, 'out');
     const file = join(dir, 'pipeline.yaml');
     await writeFile(file, pipelineYaml(out, join(dir, 'checkpoints')));
-    const log = join(dir, 'runs.log');
-    // Kill moments: some at random times, one right after a checkpoint was saved (before its commit), one in the
-    // middle of a commit.
-    const plans: Array<{ crashPoints?: string; afterMs?: number }> = [];
-    for (let kill = 0; kill < KILLS; kill += 1) plans.push({ afterMs: 600 + random.int(0, 2000) });
-    plans.splice(1, 0, { crashPoints: `after-checkpoint-saved@${random.int(2, 4)}` });
-    plans.splice(3, 0, { crashPoints: `during-commit@${random.int(2, 4)}` });
-    let kills = 0;
-    let finished = false;
-    for (const plan of plans) {
-      const run = startLockstep(['run', file], log, plan.crashPoints ? { LOCKSTEP_CRASH_POINTS: plan.crashPoints } : {});
-      const ended = await Promise.race([run.exited, sleep(plan.afterMs ?? 60_000, undefined, { ref: false })]);
-      if (ended === undefined) run.child.kill('SIGKILL');
-      const result = await run.exited;
-      if (result === 'SIGKILL') kills += 1;
-      else if (result === 0) {
-        finished = true;
-        break;
-      } else throw new Error(`lockstep run exited with ${String(result)}; see ${log}`);
-    }
-    for (let attempt = 0; !finished && attempt < 5; attempt += 1) {
-      finished = (await startLockstep(['run', file], log).exited) === 0;
-    }
-    expect(finished).toBe(true);
-    expect(kills).toBeGreaterThanOrEqual(KILLS);
+    const trial = await runCrashTrial({
+      pipelineFile: file,
+      logFile: join(dir, 'runs.log'),
+      random,
+      randomKills: KILLS,
+      killAfterMs: [600, 2_600],
+    });
+    process.stdout.write(`generator → file crash trial, seed ${seed}: ${describeCrashTrial(trial)}\n`);
+    expect(trial.kills).toBeGreaterThanOrEqual(KILLS);
+    expect(trial.failPointKills.length).toBeGreaterThanOrEqual(1);
     const seqs = await committedSeqs(out);
     const seen = new Set(seqs);
     expect(seqs.length).toBe(RECORDS);

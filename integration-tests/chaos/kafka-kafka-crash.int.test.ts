@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { createCluster } from '../../connectors/kafka/internals/cluster';
 import { listTransactions } from '../../connectors/kafka/internals/transactions';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
 import { readCommitted } from '../support/kafka-read-committed';
-import { startLockstep } from '../support/lockstep-process';
+import { describeCrashTrial, runCrashTrial } from '../support/crash-trial';
 
 /**
  * Crash test with real processes against the real broker: `lockstep run` on Kafka (3 partitions, bounded) → map →
@@ -107,38 +106,13 @@ describe('kafka → kafka under kill -9', () => {
 
       const file = join(dir, 'pipeline.yaml');
       await writeFile(file, pipelineYaml(run, dir, input, output));
-      const log = join(dir, 'runs.log');
-      // Kill moments: random times, plus one right after a checkpoint was saved (before its commit) and one in the
-      // middle of a commit.
-      const plans: Array<{ crashPoints?: string; afterMs?: number }> = [];
-      for (let kill = 0; kill < KILLS; kill += 1) plans.push({ afterMs: 2_000 + random.int(0, 2_500) });
-      plans.splice(1, 0, { crashPoints: `after-checkpoint-saved@${random.int(2, 4)}` });
-      plans.splice(3, 0, { crashPoints: `during-commit@${random.int(2, 4)}` });
-      const started = Date.now();
-      let kills = 0;
-      const failPointKills: string[] = [];
-      let runs = 0;
-      let finished = false;
-      for (const plan of plans) {
-        const child = startLockstep(['run', file], log, plan.crashPoints ? { LOCKSTEP_CRASH_POINTS: plan.crashPoints } : {});
-        runs += 1;
-        const ended = await Promise.race([child.exited, sleep(plan.afterMs ?? 60_000, undefined, { ref: false })]);
-        if (ended === undefined) child.child.kill('SIGKILL');
-        const result = await child.exited;
-        if (result === 'SIGKILL') {
-          kills += 1;
-          // A run armed with a fail point that was killed by it (not by the timer) crashed exactly there.
-          if (plan.crashPoints !== undefined && ended !== undefined) failPointKills.push(plan.crashPoints);
-        } else if (result === 0) {
-          finished = true;
-          break;
-        } else throw new Error(`lockstep run exited with ${String(result)}; see ${log}`);
-      }
-      for (let attempt = 0; !finished && attempt < 5; attempt += 1) {
-        runs += 1;
-        finished = (await startLockstep(['run', file], log).exited) === 0;
-      }
-      const runMs = Date.now() - started;
+      const trial = await runCrashTrial({
+        pipelineFile: file,
+        logFile: join(dir, 'runs.log'),
+        random,
+        randomKills: KILLS,
+        killAfterMs: [2_000, 4_500],
+      });
 
       const messages = await readCommitted(brokers, output);
       const seen = new Map<string, number>();
@@ -156,15 +130,14 @@ describe('kafka → kafka under kill -9', () => {
       for (let seq = 0; seq < RECORDS; seq += 1) if (!seen.has(`r-${seq}`)) missing.push(`r-${seq}`);
       const open = await openTransactions(kafka, `chaos-kafka-${run}-out`);
       process.stdout.write(
-        `kafka → kafka crash trial, seed ${seed}: ${RECORDS} records (produced in ${produceMs} ms), ${kills} kills, ` +
-          `(at fail points: ${failPointKills.join(', ') || 'none'}), ${runs} runs in ${(runMs / 1000).toFixed(1)} s; read_committed saw ${messages.length} records, ` +
+        `kafka → kafka crash trial, seed ${seed}: ${RECORDS} records (produced in ${produceMs} ms), ${describeCrashTrial(trial)}; ` +
+          `read_committed saw ${messages.length} records, ` +
           `${seen.size} distinct ids, ${duplicates.length} duplicated, ${missing.length} missing, ${wrong.length} foreign; ` +
           `${open.length} transactions left open\n`,
       );
 
-      expect(finished).toBe(true);
-      expect(kills).toBeGreaterThanOrEqual(KILLS);
-      expect(failPointKills.length).toBeGreaterThanOrEqual(1);
+      expect(trial.kills).toBeGreaterThanOrEqual(KILLS);
+      expect(trial.failPointKills.length).toBeGreaterThanOrEqual(1);
       expect(wrong.slice(0, 5)).toEqual([]);
       expect(duplicates.slice(0, 5)).toEqual([]);
       expect(missing.slice(0, 5)).toEqual([]);

@@ -1,0 +1,90 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SeededRandom } from '../../core/testing/seeded-random';
+import { startLockstep } from './lockstep-process';
+
+export interface CrashTrialOptions {
+  /** The pipeline file `lockstep run` is given on every run. */
+  readonly pipelineFile: string;
+  /** Every run's output is appended here. */
+  readonly logFile: string;
+  readonly random: SeededRandom;
+  /** Runs SIGKILLed by the test at a random moment (the fail-point runs come on top). */
+  readonly randomKills: number;
+  /** Milliseconds after its start a run is killed: drawn from [min, max]. */
+  readonly killAfterMs: readonly [number, number];
+  /** Environment for every run. */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Unbounded pipelines never exit by themselves: after the kills, one more run goes on until `complete()` answers
+   * true, then is stopped with SIGTERM (a clean stop that must exit 0). Without it, the last run must exit 0 by itself.
+   */
+  readonly complete?: () => Promise<boolean>;
+  /** How long the last run may take to finish (default 5 minutes). */
+  readonly finishWithinMs?: number;
+}
+
+export interface CrashTrialResult {
+  /** Runs that died by SIGKILL, from the test's timer or a fail point. */
+  readonly kills: number;
+  /** The fail points (`name@n`) that killed their run: each proves the engine crashed exactly there. */
+  readonly failPointKills: readonly string[];
+  readonly runs: number;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Runs `lockstep run` again and again, SIGKILLing it at random moments and at the engine's fail points (right after
+ * a checkpoint became durable, before its commit; and in the middle of a commit), then lets it finish. The caller
+ * checks the output afterwards. It returns once a run ended cleanly (exit 0) and throws when a run exits with an
+ * error or the last one does not finish in time: crashes are expected, bugs are not.
+ */
+export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTrialResult> {
+  const { random, pipelineFile, logFile } = options;
+  const [minMs, maxMs] = options.killAfterMs;
+  const plans: Array<{ failPoint?: string; afterMs: number }> = [];
+  for (let kill = 0; kill < options.randomKills; kill += 1) plans.push({ afterMs: random.int(minMs, maxMs) });
+  // A fail-point run is killed by the engine itself; the timer is only a backstop (a pipeline that ends before the
+  // point is reached exits 0 instead).
+  plans.splice(1, 0, { failPoint: `after-checkpoint-saved@${random.int(2, 4)}`, afterMs: 60_000 });
+  plans.splice(3, 0, { failPoint: `during-commit@${random.int(2, 4)}`, afterMs: 60_000 });
+  const started = Date.now();
+  let kills = 0;
+  let runs = 0;
+  const failPointKills: string[] = [];
+  const finish = (): CrashTrialResult => ({ kills, failPointKills, runs, elapsedMs: Date.now() - started });
+  for (const plan of plans) {
+    const env = { ...options.env, ...(plan.failPoint ? { LOCKSTEP_CRASH_POINTS: plan.failPoint } : {}) };
+    const run = startLockstep(['run', pipelineFile], logFile, env);
+    runs += 1;
+    const ended = await Promise.race([run.exited, sleep(plan.afterMs, undefined, { ref: false })]);
+    if (ended === undefined) run.child.kill('SIGKILL');
+    const result = await run.exited;
+    if (result === 'SIGKILL') {
+      kills += 1;
+      if (plan.failPoint !== undefined && ended !== undefined) failPointKills.push(plan.failPoint);
+    } else if (result === 0) {
+      if (options.complete === undefined) return finish();
+      throw new Error(`an unbounded pipeline exited 0 by itself; see ${logFile}`);
+    } else throw new Error(`lockstep run exited with ${String(result)}; see ${logFile}`);
+  }
+  // The last run is not killed: it must end cleanly, by itself (bounded) or by SIGTERM once the output is complete.
+  const limitMs = options.finishWithinMs ?? 300_000;
+  const run = startLockstep(['run', pipelineFile], logFile, options.env);
+  runs += 1;
+  let exited: number | string | undefined;
+  void run.exited.then((result) => (exited = result));
+  const deadline = Date.now() + limitMs;
+  const complete = options.complete;
+  while (exited === undefined && Date.now() < deadline && !(complete !== undefined && (await complete()))) await sleep(250);
+  if (exited === undefined) run.child.kill(complete !== undefined && Date.now() < deadline ? 'SIGTERM' : 'SIGKILL');
+  const result = await run.exited;
+  if (result === 'SIGKILL') throw new Error(`the last run did not finish within ${limitMs} ms; see ${logFile}`);
+  if (result !== 0) throw new Error(`the last lockstep run exited with ${String(result)}; see ${logFile}`);
+  return finish();
+}
+
+/** One line for the test output: what a trial did. */
+export function describeCrashTrial(result: CrashTrialResult): string {
+  const points = result.failPointKills.length === 0 ? 'none' : result.failPointKills.join(', ');
+  return `${result.kills} kills (at fail points: ${points}), ${result.runs} runs in ${(result.elapsedMs / 1000).toFixed(1)} s`;
+}
