@@ -3,12 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { createCluster } from '../../connectors/kafka/internals/cluster';
-import { listTransactions } from '../../connectors/kafka/internals/transactions';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
 import { readCommitted } from '../support/kafka-read-committed';
 import { describeCrashTrial, runCrashTrial } from '../support/crash-trial';
+import { describeTally, openKafkaTransactions, produceChaosRecords, tallyIds, type ChaosRecord } from '../support/kafka-topics';
 
 /**
  * Crash test with real processes against the real broker: `lockstep run` on Kafka (3 partitions, bounded) → map →
@@ -23,12 +22,6 @@ const KILLS = 5;
 const SEEDS = (process.env.LOCKSTEP_KAFKA_CRASH_SEEDS ?? '7,31').split(',').map(Number);
 const PARTITIONS = 3;
 const RATE = Number(process.env.LOCKSTEP_KAFKA_CRASH_RATE ?? 6_000);
-
-interface InputRecord {
-  readonly id: string;
-  readonly seq: number;
-  readonly note: string;
-}
 
 function pipelineYaml(run: string, dir: string, input: string, output: string): string {
   const brokerList = JSON.stringify(brokers);
@@ -48,36 +41,6 @@ function pipelineYaml(run: string, dir: string, input: string, output: string): 
     `  - { id: out, type: kafka, brokers: ${brokerList}, topic: ${output}, keyField: id }`,
     '',
   ].join('\n');
-}
-
-async function produceInput(kafka: Kafka, topic: string): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    const chunk = 10_000;
-    for (let start = 0; start < RECORDS; start += chunk) {
-      const messages = [];
-      for (let seq = start; seq < Math.min(RECORDS, start + chunk); seq += 1) {
-        const record: InputRecord = { id: `r-${seq}`, seq, note: `record ${seq} of ${RECORDS}` };
-        messages.push({ key: record.id, value: JSON.stringify(record) });
-      }
-      await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-/** Transactions of `prefix` the broker still holds open (Ongoing or half-way through their end). */
-async function openTransactions(kafka: Kafka, prefix: string): Promise<string[]> {
-  const cluster = createCluster(kafka);
-  await cluster.connect();
-  try {
-    const open = await listTransactions(cluster, ['Ongoing', 'PrepareCommit', 'PrepareAbort']);
-    return open.map((entry) => `${entry.transactionalId} (${entry.state})`).filter((id) => id.startsWith(`${prefix}-`));
-  } finally {
-    await cluster.disconnect();
-  }
 }
 
 describe('kafka → kafka under kill -9', () => {
@@ -101,7 +64,7 @@ describe('kafka → kafka under kill -9', () => {
         waitForLeaders: true,
       });
       const produced = Date.now();
-      await produceInput(kafka, input);
+      await produceChaosRecords(kafka, input, RECORDS);
       const produceMs = Date.now() - produced;
 
       const file = join(dir, 'pipeline.yaml');
@@ -115,32 +78,27 @@ describe('kafka → kafka under kill -9', () => {
       });
 
       const messages = await readCommitted(brokers, output);
-      const seen = new Map<string, number>();
+      const ids: string[] = [];
       const wrong: string[] = [];
       for (const message of messages) {
-        const value = JSON.parse(message.value ?? 'null') as (InputRecord & { doubled?: number }) | null;
-        if (value === null || value.doubled !== value.seq * 2 || message.key !== value.id) {
-          wrong.push(`${message.partition}@${message.offset}: ${message.value}`);
-          continue;
-        }
-        seen.set(value.id, (seen.get(value.id) ?? 0) + 1);
+        const value = JSON.parse(message.value ?? 'null') as (ChaosRecord & { doubled?: number }) | null;
+        if (value === null || value.doubled !== value.seq * 2 || message.key !== value.id) wrong.push(`${message.partition}@${message.offset}: ${message.value}`);
+        else ids.push(value.id);
       }
-      const duplicates = [...seen].filter(([, count]) => count > 1).map(([id]) => id);
-      const missing: string[] = [];
-      for (let seq = 0; seq < RECORDS; seq += 1) if (!seen.has(`r-${seq}`)) missing.push(`r-${seq}`);
-      const open = await openTransactions(kafka, `chaos-kafka-${run}-out`);
+      const tally = tallyIds(ids, RECORDS);
+      const open = await openKafkaTransactions(kafka, `chaos-kafka-${run}-out`);
       process.stdout.write(
         `kafka → kafka crash trial, seed ${seed}: ${RECORDS} records (produced in ${produceMs} ms), ${describeCrashTrial(trial)}; ` +
-          `read_committed saw ${messages.length} records, ` +
-          `${seen.size} distinct ids, ${duplicates.length} duplicated, ${missing.length} missing, ${wrong.length} foreign; ` +
+          `read_committed saw ${messages.length} records: ${describeTally(tally)}, ${wrong.length} malformed; ` +
           `${open.length} transactions left open\n`,
       );
 
       expect(trial.kills).toBeGreaterThanOrEqual(KILLS);
       expect(trial.failPointKills.length).toBeGreaterThanOrEqual(1);
       expect(wrong.slice(0, 5)).toEqual([]);
-      expect(duplicates.slice(0, 5)).toEqual([]);
-      expect(missing.slice(0, 5)).toEqual([]);
+      expect(tally.duplicated.slice(0, 5)).toEqual([]);
+      expect(tally.missing.slice(0, 5)).toEqual([]);
+      expect(tally.foreign.slice(0, 5)).toEqual([]);
       expect(messages).toHaveLength(RECORDS);
       expect(open).toEqual([]);
     } finally {

@@ -1,0 +1,72 @@
+import type { Kafka } from 'kafkajs';
+import { createCluster } from '../../connectors/kafka/internals/cluster';
+import { listTransactions } from '../../connectors/kafka/internals/transactions';
+
+/** The input the crash tests copy: unique ids, a sequence number and a little text. */
+export interface ChaosRecord {
+  readonly id: string;
+  readonly seq: number;
+  readonly note: string;
+}
+
+export function chaosRecord(seq: number): ChaosRecord {
+  return { id: `r-${seq}`, seq, note: `record ${seq}` };
+}
+
+/** Writes `count` JSON records (`chaosRecord(0 … count-1)`, keyed by id) to `topic`, in batches of 10,000. */
+export async function produceChaosRecords(kafka: Kafka, topic: string, count: number): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const chunk = 10_000;
+    for (let start = 0; start < count; start += chunk) {
+      const messages = [];
+      for (let seq = start; seq < Math.min(count, start + chunk); seq += 1) {
+        const record = chaosRecord(seq);
+        messages.push({ key: record.id, value: JSON.stringify(record) });
+      }
+      await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Transactions whose id starts with `prefix-` that the broker still holds open (Ongoing or half-way through their end). */
+export async function openKafkaTransactions(kafka: Kafka, prefix: string): Promise<string[]> {
+  const cluster = createCluster(kafka);
+  await cluster.connect();
+  try {
+    const open = await listTransactions(cluster, ['Ongoing', 'PrepareCommit', 'PrepareAbort']);
+    return open.filter((entry) => entry.transactionalId.startsWith(`${prefix}-`)).map((entry) => `${entry.transactionalId} (${entry.state})`);
+  } finally {
+    await cluster.disconnect();
+  }
+}
+
+/** How often each expected id (`r-0 … r-<count-1>`) was seen: the exactly-once verdict of a crash trial. */
+export interface IdTally {
+  readonly distinct: number;
+  readonly duplicated: readonly string[];
+  readonly missing: readonly string[];
+  /** Ids that are not expected at all. */
+  readonly foreign: readonly string[];
+}
+
+export function tallyIds(ids: Iterable<string>, count: number): IdTally {
+  const seen = new Map<string, number>();
+  for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+  const missing: string[] = [];
+  for (let seq = 0; seq < count; seq += 1) if (!seen.has(`r-${seq}`)) missing.push(`r-${seq}`);
+  const expected = (id: string) => /^r-\d+$/.test(id) && Number(id.slice(2)) < count;
+  return {
+    distinct: seen.size,
+    duplicated: [...seen].filter(([, times]) => times > 1).map(([id]) => id),
+    missing,
+    foreign: [...seen.keys()].filter((id) => !expected(id)),
+  };
+}
+
+export function describeTally(tally: IdTally): string {
+  return `${tally.distinct} distinct ids, ${tally.duplicated.length} duplicated, ${tally.missing.length} missing, ${tally.foreign.length} foreign`;
+}
