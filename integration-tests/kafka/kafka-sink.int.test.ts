@@ -128,6 +128,22 @@ describe('kafka sink', () => {
     expect(await values(topic)).toHaveLength(50);
   });
 
+  it.each(['exactly-once', 'at-least-once'] as const)(
+    '%s: 3,000 records of 1 KB for one partition go out in batches the broker accepts (under its 1 MiB message limit)',
+    async (semantic) => {
+      // Found by the benchmark: 2,000 records of ~1 KB with one key made a single record batch over the broker's
+      // max.message.bytes, refused as "message too large" on every retry.
+      const writer = await writerOf(sinkOf({ semantic, keyField: 'key' }));
+      const padding = 'x'.repeat(1_000);
+      await writer.write(Array.from({ length: 3_000 }, (_, n) => ({ value: { id: `r-${n}`, key: 'same', padding } })));
+      if (semantic === 'exactly-once') await commit(sinkOf(), await prepare(writer));
+      else await writer.flush(false);
+      const seen = await readCommitted(brokers, topic);
+      expect(seen).toHaveLength(3_000);
+      expect(new Set(seen.map((message) => message.partition)).size).toBe(1);
+    },
+  );
+
   it('routes records by a field and keys them by another', async () => {
     const other = `${topic}-other`;
     await admin.createTopics({ topics: [{ topic: other, numPartitions: 1 }], waitForLeaders: true });

@@ -1,6 +1,7 @@
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { LockstepRecord } from '../../../core/api/record';
 import type { SinkWriter } from '../../../core/api/sink-writer';
+import { PendingBatch } from './pending-batch';
 import type { RecordEncoder } from './record-encoding';
 
 /**
@@ -9,16 +10,17 @@ import type { RecordEncoder } from './record-encoding';
  */
 export class AtLeastOnceKafkaWriter implements SinkWriter {
   private producer: Producer | undefined;
-  private buffer = new Map<string, Message[]>();
-  private buffered = 0;
+  private readonly pending: PendingBatch;
   private sending: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
 
   constructor(
     private readonly client: Kafka,
     private readonly encoder: RecordEncoder,
-    private readonly batchSize: number,
-  ) {}
+    batchSize: number,
+  ) {
+    this.pending = new PendingBatch(batchSize);
+  }
 
   async init(): Promise<void> {
     this.producer = this.client.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
@@ -28,12 +30,9 @@ export class AtLeastOnceKafkaWriter implements SinkWriter {
   async write(records: readonly LockstepRecord[]): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     for (const record of records) {
-      const { topic, message } = this.encoder.encode(record);
-      const messages = this.buffer.get(topic) ?? [];
-      messages.push(message);
-      this.buffer.set(topic, messages);
-      this.buffered += 1;
-      if (this.buffered >= this.batchSize) await this.dispatch();
+      const encoded = this.encoder.encode(record);
+      if (this.pending.isFullFor(encoded)) await this.dispatch();
+      this.pending.add(encoded);
     }
   }
 
@@ -50,10 +49,8 @@ export class AtLeastOnceKafkaWriter implements SinkWriter {
   }
 
   private async dispatch(): Promise<void> {
-    if (this.buffered === 0) return;
-    const topicMessages = [...this.buffer].map(([topic, messages]) => ({ topic, messages }));
-    this.buffer = new Map();
-    this.buffered = 0;
+    if (this.pending.size === 0) return;
+    const topicMessages = this.pending.take();
     await this.sending;
     const producer = this.producer as Producer;
     this.sending = producer.sendBatch({ acks: -1, topicMessages }).then(

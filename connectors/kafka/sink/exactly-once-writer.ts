@@ -1,4 +1,4 @@
-import type { Kafka, Message } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { SinkWriterInitContext } from '../../../core/api/init-context';
 import type { LockstepRecord } from '../../../core/api/record';
 import type { CommittingSinkWriter, SupportsWriterState } from '../../../core/api/sink-writer';
@@ -15,6 +15,7 @@ import {
 } from '../internals/transactions';
 import { parseTransactionalId, transactionalId } from './kafka-sink-config';
 import type { KafkaWriterState } from './kafka-sink-serializers';
+import { PendingBatch } from './pending-batch';
 import type { RecordEncoder } from './record-encoding';
 
 export interface ExactlyOnceWriterOptions {
@@ -28,8 +29,6 @@ export interface ExactlyOnceWriterOptions {
 
 /** Produce calls in flight at once; kafkajs serializes them per broker, keeping sequence numbers in order. */
 const MAX_IN_FLIGHT = 2;
-/** Send a batch once this many bytes are buffered, whatever the record count. */
-const BATCH_BYTES = 1024 * 1024;
 
 interface OpenTransaction {
   readonly n: number;
@@ -52,9 +51,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
   private timeoutMs = 0;
   private nextNumber: number;
   private open: OpenTransaction | undefined;
-  private buffer = new Map<string, Message[]>();
-  private buffered = 0;
-  private bufferedBytes = 0;
+  private readonly pending: PendingBatch;
   private readonly inFlight: Promise<void>[] = [];
   private failure: Error | undefined;
 
@@ -64,6 +61,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     restored: KafkaWriterState | undefined,
   ) {
     this.nextNumber = restored?.nextTransaction ?? 0;
+    this.pending = new PendingBatch(options.batchSize);
   }
 
   async init(): Promise<void> {
@@ -78,15 +76,8 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     this.throwIfFailed();
     for (const record of records) {
       const encoded = this.options.encoder.encode(record);
-      let messages = this.buffer.get(encoded.topic);
-      if (messages === undefined) {
-        messages = [];
-        this.buffer.set(encoded.topic, messages);
-      }
-      messages.push(encoded.message);
-      this.buffered += 1;
-      this.bufferedBytes += encoded.bytes;
-      if (this.buffered >= this.options.batchSize || this.bufferedBytes >= BATCH_BYTES) await this.dispatch();
+      if (this.pending.isFullFor(encoded)) await this.dispatch();
+      this.pending.add(encoded);
     }
   }
 
@@ -145,11 +136,8 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
 
   /** Sends what is buffered within the open transaction, keeping at most {@link MAX_IN_FLIGHT} sends in flight. */
   private async dispatch(): Promise<void> {
-    if (this.buffered === 0) return;
-    const topicMessages = [...this.buffer].map(([topic, messages]) => ({ topic, messages }));
-    this.buffer = new Map();
-    this.buffered = 0;
-    this.bufferedBytes = 0;
+    if (this.pending.size === 0) return;
+    const topicMessages = this.pending.take();
     const transaction = await (this.open ?? this.openNext()).ready;
     const sending = transaction.send(topicMessages).catch(async (error: unknown) => {
       this.failure ??= await this.explainSendFailure(transaction.handle, error);

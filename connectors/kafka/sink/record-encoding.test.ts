@@ -6,7 +6,8 @@ describe('RecordEncoder', () => {
     const encoded = new RecordEncoder({ topic: 'out' }).encode({ value: { id: 'a', n: 1 }, key: 42, headers: { h: 'v' }, timestamp: 1700000000000 });
     expect(encoded.topic).toBe('out');
     expect(encoded.message).toEqual({ key: '42', value: '{"id":"a","n":1}', headers: { h: 'v' }, timestamp: '1700000000000' });
-    expect(encoded.bytes).toBe(2 + 16);
+    // per-record overhead, key, value, and the header (its own overhead, name and value)
+    expect(encoded.bytes).toBe(24 + 2 + 16 + (8 + 1 + 1));
   });
 
   it('routes by a field of the value, falling back to topic, and takes the key from a field', () => {

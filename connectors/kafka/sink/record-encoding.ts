@@ -7,7 +7,7 @@ import type { KafkaDataFormat, KafkaSinkConfig } from './kafka-sink-config';
 export interface EncodedRecord {
   readonly topic: string;
   readonly message: Message;
-  /** Approximate size in bytes (key + value), for batching. */
+  /** Approximate size in a record batch (key, value, headers and per-record overhead), for batching. */
   readonly bytes: number;
 }
 
@@ -47,6 +47,16 @@ function field(record: LockstepRecord, name: string): unknown {
   return (value as Record<string, unknown>)[name];
 }
 
+/** What a record costs in a Kafka record batch besides its key, value and headers (lengths, deltas, attributes). */
+const RECORD_OVERHEAD_BYTES = 24;
+
+function headerBytes(headers: LockstepRecord['headers']): number {
+  if (headers === undefined) return 0;
+  let bytes = 0;
+  for (const [name, value] of Object.entries(headers)) bytes += 8 + Buffer.byteLength(name) + Buffer.byteLength(value);
+  return bytes;
+}
+
 /** Encodes records for one sink config: topic, key, value, headers and timestamp. */
 export class RecordEncoder {
   private readonly keyFormat: KafkaDataFormat;
@@ -67,8 +77,7 @@ export class RecordEncoder {
     const message: Message = { key, value };
     if (record.headers !== undefined) message.headers = { ...record.headers };
     if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
-    const bytes = (key?.length ?? 0) + (value?.length ?? 0);
-    return { topic, message, bytes };
+    return { topic, message, bytes: RECORD_OVERHEAD_BYTES + (key?.length ?? 0) + (value?.length ?? 0) + headerBytes(record.headers) };
   }
 
   private topicOf(record: LockstepRecord): string {
