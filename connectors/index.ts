@@ -3,6 +3,7 @@ import { fileSinkPlugin, fileSourcePlugin } from './file';
 import { generatorSourcePlugin } from './generator';
 import { kafkaSinkPlugin } from './kafka/sink';
 import { kafkaSourcePlugin } from './kafka/source';
+import { postgresSinkPlugin } from './postgres/sink';
 import { stdoutSinkPlugin } from './stdout';
 import { transformPlugins } from './transforms';
 
@@ -27,6 +28,7 @@ export const builtinPlugins: Plugin[] = [
   kafkaSourcePlugin,
   fileSinkPlugin,
   kafkaSinkPlugin,
+  postgresSinkPlugin,
   stdoutSinkPlugin,
   ...transformPlugins,
 ];

@@ -1,0 +1,98 @@
+import type { SinkWriterInitContext } from '../../../core/api/init-context';
+import type { LockstepRecord } from '../../../core/api/record';
+import type { CommittingSinkWriter } from '../../../core/api/sink-writer';
+import type { PostgresConnectionOptions } from '../connection';
+import { postgresError } from '../errors';
+import { quoteLiteral } from '../sql';
+import type { CommitMarkers } from './commit-markers';
+import type { PostgresGids } from './postgres-gids';
+import type { ResolvedSinkConfig } from './postgres-sink-config';
+import type { PostgresCommittable } from './postgres-sink-serializers';
+import { checkPreparedTransactions, fenceOlderSessions, listPrepared, rollbackPrepared } from './prepared-transactions';
+import { TableSession } from './table-session';
+
+/** What the exactly-once writer needs besides the sink's config. */
+export interface ExactlyOncePostgresWriterOptions {
+  readonly connection: PostgresConnectionOptions;
+  readonly config: ResolvedSinkConfig;
+  readonly gids: PostgresGids;
+  readonly markers: CommitMarkers;
+}
+
+/**
+ * One transaction per checkpoint and subtask, begun by the checkpoint's first record. At the barrier
+ * (`prepareCommit(n)`) it inserts its marker row into `lockstep_commits` and runs `PREPARE TRANSACTION` with the gid
+ * `lockstep:<pipeline>:<sink>:<subtask>:<n>`, which becomes the committable; the committer commits it with
+ * `COMMIT PREPARED` once checkpoint n completed. A checkpoint without records has no transaction and no committable.
+ *
+ * Recovery (`init()`): the restored checkpoint's committables were committed by the committer before this writer
+ * exists; every gid of this subtask for a later checkpoint (all of them on a fresh start) is a leftover of the crashed
+ * run and is rolled back, and so are those of subtasks beyond the current parallelism (by writer 0). Gids of other
+ * pipelines, sinks and subtasks are never touched. Older sessions of this subtask are terminated first (fencing).
+ */
+export class ExactlyOncePostgresWriter implements CommittingSinkWriter<PostgresCommittable> {
+  private readonly session: TableSession;
+
+  constructor(
+    private readonly options: ExactlyOncePostgresWriterOptions,
+    private readonly context: SinkWriterInitContext,
+  ) {
+    this.session = new TableSession(options.connection, options.config, context.log);
+  }
+
+  async init(): Promise<void> {
+    const { gids, markers } = this.options;
+    const applicationName = gids.writerApplicationName(this.context.subtask);
+    const client = await this.session.connect(applicationName);
+    try {
+      await checkPreparedTransactions(client);
+      await fenceOlderSessions(client, applicationName, this.context.log);
+      await markers.ensure(client);
+      await this.rollbackLeftovers();
+      await markers.deleteAfter(client, this.context.subtask, this.context.restoredCheckpointId);
+    } catch (error) {
+      throw postgresError(error, 'cannot recover the postgres sink writer');
+    }
+    await this.session.loadTable();
+  }
+
+  write(records: readonly LockstepRecord[]): Promise<void> {
+    return this.session.write(records);
+  }
+
+  /** Records go to the server as they are written; nothing is buffered. */
+  async flush(): Promise<void> {}
+
+  async prepareCommit(checkpointId: number): Promise<PostgresCommittable[]> {
+    const { subtask } = this.context;
+    const gid = this.options.gids.gid(subtask, checkpointId);
+    const prepared = await this.session.finish(`prepare transaction ${gid}`, async (client) => {
+      await this.options.markers.insert(client, gid, subtask, checkpointId);
+      await client.query(`PREPARE TRANSACTION ${quoteLiteral(gid)}`);
+    });
+    if (!prepared) return [];
+    this.context.log.debug({ gid, checkpointId }, 'postgres transaction prepared');
+    return [{ gid }];
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
+
+  /**
+   * Rolls back this subtask's prepared transactions of checkpoints after the restored one (every one without a
+   * restored checkpoint) and, in writer 0, those of subtasks beyond the parallelism. Prepared transactions of the
+   * restored checkpoint or older that are still there are the committer's: their commit is pending (retry-later).
+   */
+  private async rollbackLeftovers(): Promise<void> {
+    const { subtask, parallelism, restoredCheckpointId, log } = this.context;
+    const after = restoredCheckpointId ?? -1;
+    const leftovers = (await listPrepared(this.session.client, this.options.gids)).filter(
+      (entry) => entry.checkpointId > after && (entry.subtask === subtask || (subtask === 0 && entry.subtask >= parallelism)),
+    );
+    for (const entry of leftovers) await rollbackPrepared(this.session.client, entry.gid);
+    if (leftovers.length > 0) {
+      log.info({ gids: leftovers.map((entry) => entry.gid), restoredCheckpointId }, 'rolled back postgres transactions prepared after the restored checkpoint');
+    }
+  }
+}

@@ -1,0 +1,12 @@
+export { AtLeastOncePostgresWriter } from './at-least-once-writer';
+export { CommitMarkers, MARKER_TABLE } from './commit-markers';
+export { ExactlyOncePostgresWriter } from './exactly-once-writer';
+export { PostgresCommitter } from './postgres-committer';
+export { MAX_GID_BYTES, PostgresGids } from './postgres-gids';
+export { PostgresSink } from './postgres-sink';
+export { DEFAULT_BATCH_SIZE, resolveSinkConfig } from './postgres-sink-config';
+export type { PostgresColumnMapping, PostgresSinkConfig, ResolvedSinkConfig } from './postgres-sink-config';
+export { postgresSinkPlugin } from './postgres-sink-plugin';
+export { PostgresCommittableSerializer } from './postgres-sink-serializers';
+export type { PostgresCommittable } from './postgres-sink-serializers';
+export { checkPreparedTransactions } from './prepared-transactions';

@@ -1,0 +1,97 @@
+import { LockstepError } from '../../../core/errors/lockstep-error';
+import type { PostgresConnectionOptions } from '../connection';
+import { parseQualifiedName, type QualifiedName } from '../sql';
+
+/** A column filled from the same-named top-level field, or from a field path (`customer.id`). */
+export type PostgresColumnMapping = string | { readonly column: string; readonly field: string };
+
+/** A validated `type: postgres` sink config (`config-schemas/postgres/sink.schema.json`). */
+export interface PostgresSinkConfig extends PostgresConnectionOptions {
+  readonly id: string;
+  readonly type: 'postgres';
+  readonly parallelism?: number;
+  /** `table` or `schema.table`, used exactly as written (quoted). */
+  readonly table: string;
+  readonly mode?: 'insert' | 'upsert';
+  /** Conflict columns of `mode: upsert` (a primary key or unique constraint of the table). */
+  readonly key?: readonly string[];
+  /** Columns to fill; every top-level field of the record value when omitted. */
+  readonly columns?: readonly PostgresColumnMapping[];
+  readonly semantic?: 'exactly-once' | 'at-least-once';
+  /** Rows per statement (default 1000). */
+  readonly batchSize?: number;
+  /** `copy` (COPY FROM STDIN, default for `insert`) or `insert` (multi-row INSERT, default for `upsert`). */
+  readonly write?: 'copy' | 'insert';
+  /** Schema of the `lockstep_commits` marker table (default `public`). */
+  readonly markerSchema?: string;
+}
+
+/** A column and the path of the record-value field it is filled from. */
+export interface ColumnSource {
+  readonly column: string;
+  readonly path: readonly string[];
+}
+
+/** The config with its defaults applied and its names parsed. */
+export interface ResolvedSinkConfig {
+  readonly table: QualifiedName;
+  readonly mode: 'insert' | 'upsert';
+  readonly key: readonly string[];
+  /** Undefined: every top-level field of each record value. */
+  readonly columns: readonly ColumnSource[] | undefined;
+  readonly exactlyOnce: boolean;
+  readonly batchSize: number;
+  readonly write: 'copy' | 'insert';
+  readonly markerSchema: string;
+}
+
+export const DEFAULT_BATCH_SIZE = 1000;
+
+function invalid(message: string): LockstepError {
+  return new LockstepError(message, { code: 'LS_CONFIG_INVALID' });
+}
+
+/**
+ * Applies defaults and checks what the schema cannot: `mode: upsert` needs `key` (and explicit `columns` must fill
+ * every key column); `write: copy` cannot upsert, because COPY cannot resolve conflicts and the staging table it would
+ * need cannot be a temporary table inside a prepared transaction.
+ */
+export function resolveSinkConfig(config: PostgresSinkConfig): ResolvedSinkConfig {
+  const mode = config.mode ?? 'insert';
+  const key = config.key ?? [];
+  if (mode === 'upsert' && key.length === 0) throw invalid(`postgres sink ${config.id}: mode upsert needs key, the conflict columns`);
+  if (mode === 'insert' && key.length > 0) throw invalid(`postgres sink ${config.id}: key is only used by mode upsert`);
+  const write = config.write ?? (mode === 'upsert' ? 'insert' : 'copy');
+  if (mode === 'upsert' && write === 'copy') {
+    throw invalid(
+      `postgres sink ${config.id}: write copy cannot upsert (COPY has no ON CONFLICT, and a temporary staging table cannot be ` +
+        'part of a prepared transaction); use write insert (the default for mode upsert)',
+    );
+  }
+  const columns = config.columns?.map((mapping): ColumnSource =>
+    typeof mapping === 'string' ? { column: mapping, path: [mapping] } : { column: mapping.column, path: mapping.field.split('.') },
+  );
+  if (columns !== undefined) {
+    const names = columns.map((source) => source.column);
+    const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+    if (duplicate !== undefined) throw invalid(`postgres sink ${config.id}: column ${duplicate} is mapped twice`);
+    const unfilled = key.filter((column) => !names.includes(column));
+    if (unfilled.length > 0) throw invalid(`postgres sink ${config.id}: key column(s) ${unfilled.join(', ')} missing from columns`);
+  }
+  let table: QualifiedName;
+  try {
+    table = parseQualifiedName(config.table);
+  } catch (error) {
+    throw invalid(`postgres sink ${config.id}: ${(error as Error).message}`);
+  }
+  return {
+    table,
+    mode,
+    key,
+    columns,
+    exactlyOnce: (config.semantic ?? 'exactly-once') === 'exactly-once',
+    batchSize: config.batchSize ?? DEFAULT_BATCH_SIZE,
+    write,
+    markerSchema: config.markerSchema ?? 'public',
+  };
+}

@@ -1,0 +1,11 @@
+import type { SinkPlugin } from '../../../core/api/plugin';
+import { PostgresSink } from './postgres-sink';
+import type { PostgresSinkConfig } from './postgres-sink-config';
+
+/** `type: postgres` in a pipeline's `sinks`. */
+export const postgresSinkPlugin: SinkPlugin<PostgresSinkConfig> = {
+  kind: 'sink',
+  type: 'postgres',
+  configSchema: 'postgres/sink.schema.json',
+  create: (config, context) => new PostgresSink(config, context),
+};

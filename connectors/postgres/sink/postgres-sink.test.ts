@@ -1,0 +1,119 @@
+import { configSchemaCheck } from '../../../core/testing';
+import { MAX_GID_BYTES, PostgresGids } from './postgres-gids';
+import { PostgresSink } from './postgres-sink';
+import { resolveSinkConfig, type PostgresSinkConfig } from './postgres-sink-config';
+import { PostgresCommittableSerializer } from './postgres-sink-serializers';
+import { checkPreparedTransactions } from './prepared-transactions';
+
+const base: PostgresSinkConfig = { id: 'pg', type: 'postgres', url: 'postgres://u@db/app', table: 'orders' };
+const context = { pipeline: 'orders', componentId: 'pg' };
+
+describe('PostgresSink', () => {
+  it('is exactly-once by two-phase commit by default, at-least-once without committables when asked', () => {
+    const sink = new PostgresSink(base, context);
+    expect({ guarantee: sink.guarantee, mechanism: sink.mechanism, serializer: sink.committableSerializer !== undefined }).toEqual({
+      guarantee: 'exactly-once',
+      mechanism: 'two-phase-commit',
+      serializer: true,
+    });
+    const loose = new PostgresSink({ ...base, semantic: 'at-least-once' }, context);
+    expect({ guarantee: loose.guarantee, mechanism: loose.mechanism, serializer: loose.committableSerializer }).toEqual({
+      guarantee: 'at-least-once',
+      mechanism: undefined,
+      serializer: undefined,
+    });
+  });
+});
+
+describe('resolveSinkConfig', () => {
+  it('defaults to insert by COPY in batches of 1000, markers in public, and splits schema.table', () => {
+    expect(resolveSinkConfig({ ...base, table: 'sales.orders' })).toEqual({
+      table: { schema: 'sales', name: 'orders' },
+      mode: 'insert',
+      key: [],
+      columns: undefined,
+      exactlyOnce: true,
+      batchSize: 1000,
+      write: 'copy',
+      markerSchema: 'public',
+    });
+  });
+
+  it('upserts with INSERT by default and refuses COPY, a missing key, or key columns not mapped', () => {
+    expect(resolveSinkConfig({ ...base, mode: 'upsert', key: ['id'] }).write).toBe('insert');
+    expect(() => resolveSinkConfig({ ...base, mode: 'upsert', key: ['id'], write: 'copy' })).toThrow(/write copy cannot upsert.*prepared transaction/);
+    expect(() => resolveSinkConfig({ ...base, mode: 'upsert' })).toThrow(/mode upsert needs key/);
+    expect(() => resolveSinkConfig({ ...base, mode: 'upsert', key: ['id'], columns: ['name'] })).toThrow(/key column\(s\) id missing from columns/);
+    expect(() => resolveSinkConfig({ ...base, columns: ['a', { column: 'a', field: 'b' }] })).toThrow(/column a is mapped twice/);
+  });
+
+  it('reads column mappings as a name or a column and a dotted field path', () => {
+    expect(resolveSinkConfig({ ...base, columns: ['id', { column: 'city', field: 'address.city' }] }).columns).toEqual([
+      { column: 'id', path: ['id'] },
+      { column: 'city', path: ['address', 'city'] },
+    ]);
+  });
+});
+
+describe('PostgresGids', () => {
+  it('names gids lockstep:<pipeline>:<sink>:<subtask>:<checkpoint> and parses only its own back', () => {
+    const gids = new PostgresGids('orders', 'pg');
+    expect(gids.gid(1, 42)).toBe('lockstep:orders:pg:1:42');
+    expect(gids.parse('lockstep:orders:pg:1:42')).toEqual({ subtask: 1, checkpointId: 42 });
+    expect(gids.parse('lockstep:orders:pg2:1:42')).toBeUndefined();
+    expect(gids.parse('lockstep:orders:pg:x:1:42')).toBeUndefined();
+    expect(new PostgresGids('orders:pg', 'x').parse('lockstep:orders:pg:1:42')).toBeUndefined();
+    expect(new PostgresGids('a:b', 'c').gid(0, 1)).toBe('lockstep:a%3Ab:c:0:1');
+  });
+
+  it('hashes long names so every gid stays under 200 bytes', () => {
+    const gids = new PostgresGids('ü'.repeat(200), 'sink');
+    const gid = gids.gid(9999, Number.MAX_SAFE_INTEGER);
+    expect(Buffer.byteLength(gid)).toBeLessThanOrEqual(MAX_GID_BYTES);
+    expect(gid).toMatch(/^lockstep:#[0-9a-f]{32}:9999:9007199254740991$/);
+    expect(gids.parse(gid)).toEqual({ subtask: 9999, checkpointId: Number.MAX_SAFE_INTEGER });
+    expect(new PostgresGids('ü'.repeat(200), 'other').prefix).not.toBe(gids.prefix);
+    expect(Buffer.byteLength(gids.writerApplicationName(3))).toBeLessThanOrEqual(63);
+  });
+});
+
+describe('PostgresCommittableSerializer', () => {
+  it('round-trips and refuses unknown versions and malformed data', () => {
+    const serializer = new PostgresCommittableSerializer();
+    const committable = { gid: 'lockstep:orders:pg:0:3' };
+    expect(serializer.deserialize(1, JSON.parse(JSON.stringify(serializer.serialize(committable))))).toEqual(committable);
+    expect(() => serializer.deserialize(2, {})).toThrow(expect.objectContaining({ code: 'LS_STATE_VERSION' }));
+    expect(() => serializer.deserialize(1, { gid: 3 })).toThrow(expect.objectContaining({ code: 'LS_STATE_INVALID' }));
+    expect(() => serializer.deserialize(1, { gid: 'x'.repeat(200) })).toThrow(/gid must be 1 to 199 bytes/);
+  });
+});
+
+describe('checkPreparedTransactions', () => {
+  const serverWith = (value: string) => ({ query: jest.fn().mockResolvedValue({ rows: [{ max_prepared_transactions: value }] }) });
+
+  it('fails, not retriable, naming the setting when max_prepared_transactions is 0', async () => {
+    await expect(checkPreparedTransactions(serverWith('0') as never)).rejects.toMatchObject({
+      code: 'LS_POSTGRES_NO_PREPARED_TRANSACTIONS',
+      retriable: false,
+      message: expect.stringMatching(/max_prepared_transactions = 0.*restart the server/),
+    });
+  });
+
+  it('passes when the server can prepare transactions', async () => {
+    await expect(checkPreparedTransactions(serverWith('64') as never)).resolves.toBeUndefined();
+  });
+});
+
+describe('config-schemas/postgres/sink.schema.json', () => {
+  const check = configSchemaCheck('postgres/sink.schema.json');
+  it('accepts full configs and refuses upsert without key, copy with upsert, key without upsert, no connection', () => {
+    expect(check({ ...base, columns: ['id', { column: 'city', field: 'address.city' }], batchSize: 500, write: 'insert', semantic: 'at-least-once' })).toEqual([]);
+    expect(check({ ...base, mode: 'upsert', key: ['id'] })).toEqual([]);
+    expect(check({ id: 'pg', type: 'postgres', host: 'db', port: 5432, user: 'u', password: 'p', database: 'app', table: 's.t' })).toEqual([]);
+    expect(check({ ...base, mode: 'upsert' })).not.toEqual([]);
+    expect(check({ ...base, mode: 'upsert', key: ['id'], write: 'copy' })).not.toEqual([]);
+    expect(check({ ...base, key: ['id'] })).not.toEqual([]);
+    expect(check({ id: 'pg', type: 'postgres', table: 't' })).not.toEqual([]);
+    expect(check({ ...base, columns: [{ column: 'a' }] })).not.toEqual([]);
+  });
+});

@@ -1,0 +1,161 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { LockstepRecord } from '../../../core/api/record';
+import { RecordError } from '../../../core/errors/record-error';
+import { isPostgresDataError, postgresError, sqlState } from '../errors';
+import type { ResolvedSinkConfig } from './postgres-sink-config';
+import type { EncodedRow, RowEncoder, TableColumn } from './row-encoding';
+import { copyStatement, copyText, insertStatement, MAX_PARAMETERS } from './sink-statements';
+
+/** The table a {@link RowBatchWriter} writes to. */
+export interface TargetTable {
+  /** Quoted `"schema"."table"`. */
+  readonly sql: string;
+  /** As configured, for messages. */
+  readonly name: string;
+  readonly columns: ReadonlyMap<string, TableColumn>;
+}
+
+/**
+ * Writes records into the current transaction of `client`, in statements of up to `batchSize` rows (COPY or
+ * multi-row INSERT). A statement runs under a savepoint: when it fails for its data (SQLSTATE class 22 or 23, 42703)
+ * it is rolled back and its rows are written one by one, each under its own savepoint, until the one that fails: that
+ * record is refused with a {@link RecordError} naming its origin and column; the rows before it stay written, those
+ * after it are not (the engine applies the error policy and hands them back).
+ */
+export class RowBatchWriter {
+  constructor(
+    private readonly client: Client,
+    private readonly config: ResolvedSinkConfig,
+    private readonly encoder: RowEncoder,
+    private readonly table: TargetTable,
+  ) {}
+
+  /** Writes `records` in order; throws a RecordError for the first refused one after writing those before it. */
+  async write(records: readonly LockstepRecord[]): Promise<void> {
+    const rows: EncodedRow[] = [];
+    let refused: unknown;
+    for (const record of records) {
+      try {
+        rows.push(this.encoder.encode(record));
+      } catch (error) {
+        refused = error;
+        break;
+      }
+    }
+    for (const chunk of this.chunks(rows)) await this.writeChunk(chunk);
+    if (refused !== undefined) throw refused;
+  }
+
+  /**
+   * Consecutive rows of one column list, at most `batchSize` (and 65,535 parameters for INSERT); an upsert statement
+   * also ends before a key it already holds, since ON CONFLICT DO UPDATE cannot touch one row twice.
+   */
+  private *chunks(rows: readonly EncodedRow[]): Generator<EncodedRow[]> {
+    let chunk: EncodedRow[] = [];
+    let keys = new Set<string>();
+    for (const row of rows) {
+      const limit = this.config.write === 'insert' ? Math.min(this.config.batchSize, Math.floor(MAX_PARAMETERS / row.columns.length)) : this.config.batchSize;
+      const key = this.config.key.length === 0 ? undefined : this.keyOf(row);
+      const first = chunk[0];
+      if (first !== undefined && (first.shape !== row.shape || chunk.length >= limit || (key !== undefined && keys.has(key)))) {
+        yield chunk;
+        chunk = [];
+        keys = new Set();
+      }
+      chunk.push(row);
+      if (key !== undefined) keys.add(key);
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+
+  private keyOf(row: EncodedRow): string {
+    return JSON.stringify(this.config.key.map((column) => row.values[row.columns.indexOf(column)] ?? null));
+  }
+
+  private async writeChunk(chunk: readonly EncodedRow[]): Promise<void> {
+    await this.query('SAVEPOINT lockstep_batch');
+    try {
+      await this.execute(chunk, this.config.write);
+      await this.query('RELEASE SAVEPOINT lockstep_batch');
+      return;
+    } catch (error) {
+      if (!isPostgresDataError(error)) throw postgresError(error, `cannot write to ${this.table.name}`);
+      await this.query('ROLLBACK TO SAVEPOINT lockstep_batch');
+      await this.query('RELEASE SAVEPOINT lockstep_batch');
+      if (chunk.length === 1) throw this.refusal(chunk[0] as EncodedRow, error);
+    }
+    for (const row of chunk) await this.writeAlone(row);
+  }
+
+  /** One row under its own savepoint: the failing row of a refused statement is found this way. */
+  private async writeAlone(row: EncodedRow): Promise<void> {
+    await this.query('SAVEPOINT lockstep_row');
+    try {
+      await this.execute([row], 'insert');
+      await this.query('RELEASE SAVEPOINT lockstep_row');
+    } catch (error) {
+      if (!isPostgresDataError(error)) throw postgresError(error, `cannot write to ${this.table.name}`);
+      await this.query('ROLLBACK TO SAVEPOINT lockstep_row');
+      await this.query('RELEASE SAVEPOINT lockstep_row');
+      throw this.refusal(row, error);
+    }
+  }
+
+  private async execute(rows: readonly EncodedRow[], write: 'copy' | 'insert'): Promise<void> {
+    const columns = (rows[0] as EncodedRow).columns;
+    if (write === 'copy') {
+      const stream = this.client.query(copyFrom(copyStatement(this.table.sql, columns)));
+      await pipeline(Readable.from([copyText(rows.map((row) => row.values))]), stream);
+      return;
+    }
+    await this.client.query(
+      insertStatement(this.table.sql, columns, rows.length, this.config.key),
+      rows.flatMap((row) => row.values),
+    );
+  }
+
+  private async query(sql: string): Promise<void> {
+    try {
+      await this.client.query(sql);
+    } catch (error) {
+      throw postgresError(error, `cannot write to ${this.table.name}`);
+    }
+  }
+
+  private refusal(row: EncodedRow, error: unknown): RecordError {
+    const column = offendingColumn(error, row, this.table.columns);
+    const state = sqlState(error) ?? 'unknown';
+    const message = error instanceof Error ? error.message : String(error);
+    return new RecordError(
+      `record ${row.record.origin ?? '(no origin)'} refused by ${this.table.name}${column === undefined ? '' : `, column ${column}`}: ${message} (SQLSTATE ${state})`,
+      row.record,
+      { code: `LS_POSTGRES_${state}`, cause: error, ...(column === undefined ? {} : { field: column }) },
+    );
+  }
+}
+
+/**
+ * The column a single-row statement failed on, from what Postgres tells: `column` (not-null violations), the bind
+ * parameter or COPY column in `where` (bad input syntax), the key in `detail` (unique violations), or the type in the message when
+ * one column of the row has it (value too long, out of range).
+ */
+export function offendingColumn(error: unknown, row: EncodedRow, table: ReadonlyMap<string, TableColumn>): string | undefined {
+  const facts = error as { column?: string; where?: string; detail?: string; message?: string };
+  if (typeof facts.column === 'string' && facts.column !== '') return facts.column;
+  const parameter = /parameter \$(\d+)/.exec(facts.where ?? '');
+  if (parameter !== null) return row.columns[(Number(parameter[1]) - 1) % row.columns.length];
+  const copyColumn = /^COPY .*, line \d+, column (.+?): /m.exec(facts.where ?? '');
+  if (copyColumn !== null) return copyColumn[1];
+  const key = /^Key \((.+?)\)=/.exec(facts.detail ?? '');
+  if (key !== null) return key[1];
+  const type = /for type ([^:]+?)(?::|$)/.exec(facts.message ?? '');
+  if (type !== null) {
+    const candidates = row.columns.filter((name, i) => table.get(name)?.type === type[1] && row.values[i] !== null);
+    if (candidates.length === 1) return candidates[0];
+  }
+  const missing = /column "(.+?)" of relation/.exec(facts.message ?? '');
+  return missing?.[1];
+}

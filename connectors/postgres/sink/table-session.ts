@@ -1,0 +1,107 @@
+import type { Client } from 'pg';
+import type { Logger } from 'pino';
+import type { LockstepRecord } from '../../../core/api/record';
+import { LockstepError } from '../../../core/errors/lockstep-error';
+import { RecordError } from '../../../core/errors/record-error';
+import { connectPostgres, describePostgresTarget, type PostgresConnectionOptions } from '../connection';
+import { postgresError } from '../errors';
+import { describeQualifiedName, quoteQualifiedName } from '../sql';
+import type { ResolvedSinkConfig } from './postgres-sink-config';
+import { RowBatchWriter } from './row-batch-writer';
+import { RowEncoder } from './row-encoding';
+import { loadTableColumns } from './table-catalog';
+
+/**
+ * One writer's connection and its current transaction, begun lazily by the first record. Shared by the exactly-once
+ * writer (which prepares it) and the at-least-once writer (which commits it). After a failure that is not a bad
+ * record the transaction is unusable and every later call fails with that error until `close()`.
+ */
+export class TableSession {
+  private connection: Client | undefined;
+  private rows: RowBatchWriter | undefined;
+  private open = false;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly options: PostgresConnectionOptions,
+    private readonly config: ResolvedSinkConfig,
+    private readonly log: Logger,
+  ) {}
+
+  get client(): Client {
+    if (this.connection === undefined) throw new LockstepError('postgres sink writer used before init()', { code: 'LS_SINK_CONTRACT' });
+    return this.connection;
+  }
+
+  /** True while a transaction holds written rows. */
+  get inTransaction(): boolean {
+    return this.open;
+  }
+
+  async connect(applicationName: string): Promise<Client> {
+    try {
+      this.connection = await connectPostgres(this.options, this.log, applicationName);
+    } catch (error) {
+      throw postgresError(error, `cannot connect to ${describePostgresTarget(this.options)}`);
+    }
+    return this.connection;
+  }
+
+  /** Reads the table's columns; after this, records can be written. */
+  async loadTable(): Promise<void> {
+    const { table, columns } = this.config;
+    const tableColumns = await loadTableColumns(this.client, table, columns);
+    const name = describeQualifiedName(table);
+    const encoder = new RowEncoder(columns, tableColumns, name);
+    this.rows = new RowBatchWriter(this.client, this.config, encoder, { sql: quoteQualifiedName(table), name, columns: tableColumns });
+  }
+
+  async write(records: readonly LockstepRecord[]): Promise<void> {
+    this.throwIfFailed();
+    if (records.length === 0) return;
+    try {
+      if (!this.open) {
+        await this.client.query('BEGIN');
+        this.open = true;
+      }
+      await (this.rows as RowBatchWriter).write(records);
+    } catch (error) {
+      if (!RecordError.isRecordError(error)) this.failure = postgresError(error, `cannot write to ${describeQualifiedName(this.config.table)}`);
+      throw this.failure ?? error;
+    }
+  }
+
+  /** Runs `finish` (COMMIT or the marker and PREPARE TRANSACTION) on the open transaction; false when none is open. */
+  async finish(what: string, finish: (client: Client) => Promise<void>): Promise<boolean> {
+    this.throwIfFailed();
+    if (!this.open) return false;
+    try {
+      await finish(this.client);
+      this.open = false;
+      return true;
+    } catch (error) {
+      this.failure = postgresError(error, `cannot ${what}`);
+      throw this.failure;
+    }
+  }
+
+  /** Rolls back what is open (a prepared transaction survives: it no longer belongs to the session) and disconnects. */
+  async close(): Promise<void> {
+    const client = this.connection;
+    this.connection = undefined;
+    this.rows = undefined;
+    if (client === undefined) return;
+    try {
+      if (this.open) await client.query('ROLLBACK');
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not roll back the open postgres transaction; the server does when the connection ends');
+    } finally {
+      this.open = false;
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
