@@ -3,7 +3,9 @@ import { fileSinkPlugin, fileSourcePlugin } from './file';
 import { generatorSourcePlugin } from './generator';
 import { kafkaSinkPlugin } from './kafka/sink';
 import { kafkaSourcePlugin } from './kafka/source';
+import { postgresCdcSourcePlugin } from './postgres/cdc';
 import { postgresSinkPlugin } from './postgres/sink';
+import { postgresTableSourcePlugin } from './postgres/table';
 import { stdoutSinkPlugin } from './stdout';
 import { transformPlugins } from './transforms';
 
@@ -19,13 +21,16 @@ export type { StdoutSinkConfig } from './stdout';
 export { transformPlugins } from './transforms';
 
 /**
- * The plugins of this folder, for the plugin registry: sources `generator`, `file` and `kafka`, sinks `file`,
- * `stdout` and `kafka`, and the built-in transforms (`json`, `filter`, `map`, `module`).
+ * The plugins of this folder, for the plugin registry: sources `generator`, `file`, `kafka`, `postgres` (table) and
+ * `postgres-cdc`, sinks `file`, `stdout`, `kafka` and `postgres`, and the built-in transforms (`json`, `filter`,
+ * `map`, `module`, `throttle`).
  */
 export const builtinPlugins: Plugin[] = [
   generatorSourcePlugin,
   fileSourcePlugin,
   kafkaSourcePlugin,
+  postgresCdcSourcePlugin,
+  postgresTableSourcePlugin,
   fileSinkPlugin,
   kafkaSinkPlugin,
   postgresSinkPlugin,

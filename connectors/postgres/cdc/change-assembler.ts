@@ -1,0 +1,177 @@
+import type { LockstepRecord } from '../../../core/api/record';
+import { LockstepError } from '../../../core/errors/lockstep-error';
+import type { ChangeEvent, ChangeOperation, RowImage } from './change-event';
+import { convertColumnValue } from './column-values';
+import { formatLsn } from './lsn';
+import type { BeginMessage, PgoutputMessage, RelationColumn, RelationMessage, TupleValue } from './pgoutput-messages';
+import type { StreamPosition } from './postgres-cdc-split';
+
+/** A relation as the stream described it, with its primary key columns (looked up in the catalog). */
+export interface KnownRelation {
+  readonly schema: string;
+  readonly table: string;
+  readonly columns: readonly RelationColumn[];
+  readonly primaryKey: readonly string[];
+}
+
+/** What the assembler hands the reader: a record and the position after it, or only a newer position. */
+export type ChangeItem = { readonly record?: LockstepRecord; readonly position: StreamPosition };
+
+interface OpenTransaction {
+  readonly begin: BeginMessage;
+  /** Index of the next event of the transaction. */
+  next: number;
+  /** Events at the start of the transaction a restored run already emitted. */
+  readonly skip: number;
+}
+
+/**
+ * Turns decoded pgoutput messages into change records, in commit order, with the position after each. Positions move
+ * by whole transactions (`lsn`: the commit's end LSN) and, inside one, by the count of its events emitted
+ * (`partial`), so a checkpoint between two events of a transaction resumes exactly after the first.
+ *
+ * Call order: `relation` for each Relation message (before the changes that use it), `accept` for every message
+ * with the XLogData start LSN it came with, `keepalive` for primary keepalives.
+ */
+export class ChangeAssembler {
+  private readonly relations = new Map<number, KnownRelation>();
+  private transaction: OpenTransaction | undefined;
+  private position: StreamPosition;
+
+  constructor(start: StreamPosition) {
+    this.position = start;
+  }
+
+  /** Records the relation a Relation message describes, with its primary key. */
+  relation(message: RelationMessage, primaryKey: readonly string[]): void {
+    this.relations.set(message.relationOid, { schema: message.schema, table: message.table, columns: message.columns, primaryKey });
+  }
+
+  /** Items for one decoded message (none for Begin, Relation, Type, Origin and logical messages). */
+  accept(message: PgoutputMessage, dataStart: bigint): ChangeItem[] {
+    switch (message.tag) {
+      case 'begin':
+        this.begin(message);
+        return [];
+      case 'commit':
+        return this.commit(message.commitLsn, message.endLsn);
+      case 'insert':
+        return this.emit('insert', message.relationOid, dataStart, null, message.newTuple);
+      case 'update':
+        return this.emit('update', message.relationOid, dataStart, message.oldTuple ?? null, message.newTuple, message.oldKind);
+      case 'delete':
+        return this.emit('delete', message.relationOid, dataStart, message.oldTuple, null, message.oldKind);
+      case 'truncate':
+        return message.relationOids.flatMap((oid) => this.emit('truncate', oid, dataStart, null, null));
+      default:
+        return [];
+    }
+  }
+
+  /**
+   * A keepalive's WAL end between transactions: every commit before it was sent, so the position may move there —
+   * which lets the slot be confirmed on a database whose published tables are idle. Ignored inside a transaction and
+   * while the transaction a restore resumes in has not arrived yet.
+   */
+  keepalive(walEnd: bigint): ChangeItem[] {
+    if (this.transaction !== undefined || this.position.partial !== undefined || walEnd <= this.position.lsn) return [];
+    this.position = { lsn: walEnd };
+    return [{ position: this.position }];
+  }
+
+  private begin(message: BeginMessage): void {
+    if (this.transaction !== undefined) throw protocolError(`transaction ${message.xid} began inside transaction ${this.transaction.begin.xid}`);
+    const partial = this.position.partial;
+    if (partial !== undefined && partial.commitLsn !== message.finalLsn) {
+      throw new LockstepError(
+        `postgres-cdc: the checkpoint resumes inside the transaction committed at ${formatLsn(partial.commitLsn)}, but the slot sent the one ` +
+          `committed at ${formatLsn(message.finalLsn)} first: the slot was advanced past the checkpoint (by another client?)`,
+        { code: 'LS_POSTGRES_CDC_POSITION_LOST', context: { expected: formatLsn(partial.commitLsn), got: formatLsn(message.finalLsn) } },
+      );
+    }
+    this.transaction = { begin: message, next: 0, skip: partial?.emitted ?? 0 };
+  }
+
+  private commit(commitLsn: bigint, endLsn: bigint): ChangeItem[] {
+    const transaction = this.transaction;
+    if (transaction === undefined) throw protocolError(`commit at ${formatLsn(commitLsn)} without a begin`);
+    this.transaction = undefined;
+    if (transaction.next < transaction.skip) {
+      throw new LockstepError(
+        `postgres-cdc: the transaction committed at ${formatLsn(commitLsn)} has ${transaction.next} events, but the checkpoint says ` +
+          `${transaction.skip} of them were emitted`,
+        { code: 'LS_POSTGRES_CDC_POSITION_LOST' },
+      );
+    }
+    // A transaction committed before the position (the server sends none such) counts as emitted.
+    if (endLsn > this.position.lsn) this.position = { lsn: endLsn };
+    else this.position = { lsn: this.position.lsn };
+    return [{ position: this.position }];
+  }
+
+  private emit(
+    op: ChangeOperation,
+    relationOid: number,
+    dataStart: bigint,
+    oldTuple: readonly TupleValue[] | null,
+    newTuple: readonly TupleValue[] | null,
+    oldKind?: 'key' | 'old',
+  ): ChangeItem[] {
+    const transaction = this.transaction;
+    if (transaction === undefined) throw protocolError(`${op} outside a transaction`);
+    const relation = this.relations.get(relationOid);
+    if (relation === undefined) throw protocolError(`${op} for relation ${relationOid} before its Relation message`);
+    const index = transaction.next++;
+    const { begin } = transaction;
+    if (index < transaction.skip || begin.finalLsn < this.position.lsn) return [];
+    this.position = { lsn: this.position.lsn, partial: { commitLsn: begin.finalLsn, emitted: index + 1 } };
+    const before = oldTuple === null ? null : rowImage(relation, oldTuple, oldKind === 'key');
+    const after = newTuple === null ? null : rowImage(relation, newTuple, false);
+    const event: ChangeEvent = {
+      op,
+      schema: relation.schema,
+      table: relation.table,
+      before,
+      after,
+      lsn: formatLsn(dataStart),
+      commitLsn: formatLsn(begin.finalLsn),
+      xid: begin.xid,
+      commitTime: new Date(begin.commitTime).toISOString(),
+    };
+    const record: LockstepRecord = {
+      key: op === 'truncate' ? null : rowKey(relation, after ?? before ?? {}),
+      value: event,
+      timestamp: begin.commitTime,
+      origin: `${relation.schema}.${relation.table}@${event.commitLsn}#${index}`,
+    };
+    return [{ record, position: this.position }];
+  }
+}
+
+/** The row a tuple holds; for an old key tuple only the key columns (the others are sent as nulls). */
+export function rowImage(relation: Pick<KnownRelation, 'columns' | 'schema' | 'table'>, tuple: readonly TupleValue[], keyOnly: boolean): RowImage {
+  if (tuple.length !== relation.columns.length) {
+    throw protocolError(`a row of ${relation.schema}.${relation.table} has ${tuple.length} columns, its relation ${relation.columns.length}`);
+  }
+  const row: RowImage = {};
+  relation.columns.forEach((column, i) => {
+    if (keyOnly && !column.isKey) return;
+    const value = tuple[i] as TupleValue;
+    if (value.kind === 'null') row[column.name] = null;
+    else if (value.kind === 'text') row[column.name] = convertColumnValue(column.typeOid, value.text);
+    else if (value.kind === 'binary') row[column.name] = value.bytes;
+    // unchanged TOAST: the server did not send the value; the column is left out
+  });
+  return row;
+}
+
+/** The primary key columns of `row`, as an object (the record key). */
+export function rowKey(relation: Pick<KnownRelation, 'primaryKey'>, row: RowImage): RowImage {
+  const key: RowImage = {};
+  for (const column of relation.primaryKey) key[column] = row[column] ?? null;
+  return key;
+}
+
+function protocolError(problem: string): LockstepError {
+  return new LockstepError(`postgres-cdc: unexpected replication stream: ${problem}`, { code: 'LS_POSTGRES_CDC_PROTOCOL' });
+}

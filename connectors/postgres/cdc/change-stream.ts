@@ -1,0 +1,190 @@
+import type { Client } from 'pg';
+import type { Logger } from 'pino';
+import type { LockstepRecord } from '../../../core/api/record';
+import { postgresError } from '../errors';
+import { primaryKeyOf } from './cdc-catalog';
+import { ChangeAssembler, type ChangeItem } from './change-assembler';
+import { maxLsn } from './lsn';
+import { decodePgoutput } from './pgoutput-decoder';
+import type { StreamPosition } from './postgres-cdc-split';
+import type { ReplicationConnection } from './replication-connection';
+import type { ServerReplicationMessage } from './replication-messages';
+
+export interface ChangeStreamSettings {
+  readonly slot: string;
+  readonly publication: string;
+  readonly statusIntervalMs: number;
+  readonly maxBufferedRecords: number;
+}
+
+/**
+ * The streaming half of the reader: reads the slot from a position in the background, decodes pgoutput, queues the
+ * change records (pausing the socket when `maxBufferedRecords` wait), and reports to the server. The status updates
+ * say `write` = everything received, `flush` = the LSN of the last completed checkpoint ({@link confirm}) — never
+ * more, so the slot keeps every change a restore from that checkpoint needs.
+ *
+ * Call order: `start()` → `take`, `confirm`, `waitForItems` between polls → `close()`.
+ */
+export class ChangeStream {
+  private readonly assembler: ChangeAssembler;
+  private readonly inbox: ServerReplicationMessage[] = [];
+  private readonly queue: ChangeItem[] = [];
+  private queuedRecords = 0;
+  private processing = false;
+  private paused = false;
+  private received: bigint;
+  private flushed: bigint;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly replication: ReplicationConnection,
+    private readonly catalog: Client,
+    start: StreamPosition,
+    confirmed: bigint,
+    private readonly settings: ChangeStreamSettings,
+    private readonly log: Logger,
+  ) {
+    this.assembler = new ChangeAssembler(start);
+    this.received = start.lsn;
+    this.flushed = confirmed;
+  }
+
+  /** Issues START_REPLICATION from `from` (the position's LSN) and starts the periodic status updates. */
+  start(from: bigint): void {
+    this.replication.startStreaming(this.settings.slot, [this.settings.publication], from, {
+      message: (message) => this.receive(message),
+      failed: (error) => this.fail(postgresError(error, `postgres-cdc: replication stream of slot ${this.settings.slot} failed`)),
+    });
+    this.statusTimer = setInterval(() => this.sendStatus(), this.settings.statusIntervalMs);
+    this.statusTimer.unref();
+  }
+
+  /** The error the stream failed with, if it did: the reader throws it from its next poll. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  get hasItems(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /**
+   * Up to `max` records from the queue and the position after the last item taken. Position-only items (commits,
+   * keepalives) right after the records are taken too, so a checkpoint after a whole transaction names its commit.
+   */
+  take(max: number): { readonly records: LockstepRecord[]; readonly position: StreamPosition | undefined } {
+    const records: LockstepRecord[] = [];
+    let position: StreamPosition | undefined;
+    while (this.queue.length > 0) {
+      const item = this.queue[0] as ChangeItem;
+      if (item.record !== undefined) {
+        if (records.length >= max) break;
+        records.push(item.record);
+        this.queuedRecords -= 1;
+      }
+      position = item.position;
+      this.queue.shift();
+    }
+    if (this.paused && this.queuedRecords + this.inbox.length <= this.settings.maxBufferedRecords / 2) {
+      this.paused = false;
+      this.replication.resume();
+    }
+    return { records, position };
+  }
+
+  /** Resolves when items or a failure arrive (at once when there are some). */
+  waitForItems(): Promise<void> {
+    if (this.queue.length > 0 || this.failure !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.wake;
+      this.wake = () => {
+        previous?.();
+        resolve();
+      };
+    });
+  }
+
+  /** A checkpoint covering everything before `lsn` completed: the slot may be confirmed up to there. */
+  confirm(lsn: bigint): void {
+    if (lsn <= this.flushed) return;
+    this.flushed = lsn;
+    this.sendStatus();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.statusTimer);
+    this.failure ??= new Error('the change stream is closed');
+    this.signal();
+  }
+
+  private receive(message: ServerReplicationMessage): void {
+    this.inbox.push(message);
+    if (!this.paused && this.queuedRecords + this.inbox.length > this.settings.maxBufferedRecords) {
+      this.paused = true;
+      this.replication.pause();
+    }
+    if (!this.processing) void this.processInbox();
+  }
+
+  /** Handles received messages one at a time: a Relation message may need a catalog lookup first. */
+  private async processInbox(): Promise<void> {
+    this.processing = true;
+    try {
+      while (this.inbox.length > 0 && this.failure === undefined) {
+        const message = this.inbox.shift() as ServerReplicationMessage;
+        if (message.kind === 'keepalive') {
+          this.enqueue(this.assembler.keepalive(message.walEnd));
+          const advanced = message.walEnd > this.received;
+          this.received = maxLsn(this.received, message.walEnd);
+          if (message.replyRequested || advanced) this.sendStatus();
+          continue;
+        }
+        this.received = maxLsn(this.received, message.dataStart);
+        const decoded = decodePgoutput(message.data);
+        // Relation messages come once per relation and session, and again after its schema changed
+        if (decoded.tag === 'relation') {
+          this.assembler.relation(decoded, await primaryKeyOf(this.catalog, decoded.relationOid, `${decoded.schema}.${decoded.table}`));
+        } else {
+          this.enqueue(this.assembler.accept(decoded, message.dataStart));
+        }
+      }
+    } catch (error) {
+      this.fail(postgresError(error, `postgres-cdc: decoding the changes of slot ${this.settings.slot} failed`));
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private enqueue(items: readonly ChangeItem[]): void {
+    if (items.length === 0) return;
+    for (const item of items) {
+      const last = this.queue[this.queue.length - 1];
+      // consecutive position-only items: only the newest matters
+      if (item.record === undefined && last !== undefined && last.record === undefined) this.queue[this.queue.length - 1] = item;
+      else this.queue.push(item);
+      if (item.record !== undefined) this.queuedRecords += 1;
+    }
+    this.signal();
+  }
+
+  private sendStatus(): void {
+    try {
+      this.replication.sendStatus(this.received, this.flushed);
+    } catch (error) {
+      this.log.warn({ err: error }, 'postgres-cdc: sending a standby status update failed');
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.signal();
+  }
+
+  private signal(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}

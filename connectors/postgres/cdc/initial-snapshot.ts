@@ -1,0 +1,73 @@
+import type { Client, CustomTypesConfig, FieldDef } from 'pg';
+import type { LockstepRecord } from '../../../core/api/record';
+import { quoteIdentifier, quoteLiteral, quoteQualifiedName } from '../sql';
+import type { ChangeEvent, RowImage } from './change-event';
+import { rowKey, type KnownRelation } from './change-assembler';
+import { convertColumnValue } from './column-values';
+import { formatLsn } from './lsn';
+import type { PublishedTable } from './cdc-catalog';
+
+/** Every value as the text Postgres sends, converted by {@link convertColumnValue} like the streamed ones. */
+const TEXT_VALUES = { getTypeParser: () => (text: string) => text } as unknown as CustomTypesConfig;
+const CURSOR = 'lockstep_cdc_snapshot';
+
+/**
+ * Reads the published tables inside the slot's exported snapshot, table by table through a cursor, as `read`
+ * records: exactly the rows committed before the slot's consistent point, so streaming from that point continues
+ * without a gap or an overlap.
+ *
+ * Call order: `begin` (while the exported snapshot is still importable: before the replication connection runs its
+ * next command) → `next` until it returns undefined → `close()`.
+ */
+export class InitialSnapshot {
+  private tableIndex = -1;
+  private cursorOpen = false;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly tables: readonly PublishedTable[],
+    private readonly consistentPoint: bigint,
+  ) {}
+
+  /** Opens a repeatable-read transaction on `client` that imports snapshot `snapshotName`. */
+  static async begin(client: Client, snapshotName: string, tables: readonly PublishedTable[], consistentPoint: bigint): Promise<InitialSnapshot> {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotName)}`);
+    return new InitialSnapshot(client, tables, consistentPoint);
+  }
+
+  /** Up to `max` more rows, or undefined once every table was read (the transaction is then committed). */
+  async next(max: number): Promise<LockstepRecord[] | undefined> {
+    for (;;) {
+      if (!this.cursorOpen) {
+        this.tableIndex += 1;
+        const table = this.tables[this.tableIndex];
+        if (table === undefined) {
+          await this.client.query('COMMIT');
+          return undefined;
+        }
+        await this.client.query(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR SELECT * FROM ${quoteQualifiedName({ schema: table.schema, name: table.table })}`);
+        this.cursorOpen = true;
+      }
+      const result = await this.client.query({ text: `FETCH FORWARD ${Math.max(1, max)} FROM ${CURSOR}`, types: TEXT_VALUES });
+      if (result.rows.length > 0) return this.records(result.rows as Record<string, string | null>[], result.fields);
+      await this.client.query(`CLOSE ${quoteIdentifier(CURSOR)}`);
+      this.cursorOpen = false;
+    }
+  }
+
+  private records(rows: readonly Record<string, string | null>[], fields: readonly FieldDef[]): LockstepRecord[] {
+    const table = this.tables[this.tableIndex] as PublishedTable;
+    const relation: Pick<KnownRelation, 'primaryKey'> = table;
+    const lsn = formatLsn(this.consistentPoint);
+    return rows.map((row) => {
+      const after: RowImage = {};
+      for (const field of fields) {
+        const text = row[field.name];
+        after[field.name] = text === null || text === undefined ? null : convertColumnValue(field.dataTypeID, text);
+      }
+      const value: ChangeEvent = { op: 'read', schema: table.schema, table: table.table, before: null, after, lsn, commitLsn: lsn, xid: null, commitTime: null };
+      return { key: rowKey(relation, after), value, origin: `${table.schema}.${table.table}@snapshot` };
+    });
+  }
+}

@@ -1,0 +1,81 @@
+import type { InitContext } from '../../../core/api/init-context';
+import type { PluginContext } from '../../../core/api/plugin';
+import type { Source } from '../../../core/api/source';
+import type { SourceReader } from '../../../core/api/source-reader';
+import type { SplitEnumerator, SplitEnumeratorContext } from '../../../core/api/split-enumerator';
+import { LockstepError } from '../../../core/errors/lockstep-error';
+import { parseQualifiedName } from '../sql';
+import { DEFAULT_MAX_BUFFERED_RECORDS, DEFAULT_STATUS_INTERVAL_MS, type PostgresCdcSourceConfig } from './postgres-cdc-source-config';
+import { PostgresCdcSourceReader, type PostgresCdcReaderSettings } from './postgres-cdc-source-reader';
+import type { PostgresCdcSplit } from './postgres-cdc-split';
+import { PostgresCdcSplitEnumerator, type PostgresCdcEnumeratorState } from './postgres-cdc-split-enumerator';
+import { PostgresCdcEnumeratorStateSerializer } from './serializers/postgres-cdc-enumerator-state-serializer';
+import { PostgresCdcSplitSerializer } from './serializers/postgres-cdc-split-serializer';
+
+/** Settings that are not part of the config (tests use short status intervals and small buffers). */
+export interface PostgresCdcSourceOptions {
+  readonly statusIntervalMs?: number;
+  readonly maxBufferedRecords?: number;
+}
+
+/**
+ * `type: postgres-cdc` source: the changes of a publication, streamed from a pgoutput logical replication slot, after
+ * an optional initial snapshot. Replayable: the position (LSN, and how far into a transaction) is in lockstep's
+ * checkpoints and the slot is confirmed only up to completed checkpoints. One split (the slot), read by subtask 0.
+ * Construction does no I/O.
+ */
+export class PostgresCdcSource implements Source<PostgresCdcSplit, PostgresCdcEnumeratorState> {
+  readonly guarantee = 'replayable' as const;
+  readonly bounded = false;
+  readonly splitSerializer = new PostgresCdcSplitSerializer();
+  readonly enumeratorStateSerializer = new PostgresCdcEnumeratorStateSerializer();
+  private readonly settings: PostgresCdcReaderSettings;
+
+  constructor(config: PostgresCdcSourceConfig, context: Pick<PluginContext, 'pipeline' | 'componentId'>, options: PostgresCdcSourceOptions = {}) {
+    if (config.allTables === true && config.tables !== undefined) throw configError('set either tables or allTables, not both');
+    for (const table of config.tables ?? []) {
+      try {
+        parseQualifiedName(table);
+      } catch (cause) {
+        throw configError((cause as Error).message, cause);
+      }
+    }
+    const { publication, slot, tables, allTables, snapshot, heartbeatInterval, statusInterval, maxBufferedRecords, ...rest } = config;
+    const { id: _id, type: _type, parallelism: _parallelism, ...connection } = rest;
+    this.settings = {
+      connection,
+      publication,
+      slot,
+      tables,
+      allTables: allTables === true,
+      snapshot: snapshot ?? 'initial',
+      heartbeatIntervalMs: heartbeatInterval ?? 0,
+      statusIntervalMs: options.statusIntervalMs ?? statusInterval ?? DEFAULT_STATUS_INTERVAL_MS,
+      maxBufferedRecords: options.maxBufferedRecords ?? maxBufferedRecords ?? DEFAULT_MAX_BUFFERED_RECORDS,
+      applicationName: `lockstep-${context.pipeline}-${context.componentId}`,
+    };
+  }
+
+  createEnumerator(context: SplitEnumeratorContext<PostgresCdcSplit>, _init: InitContext): SplitEnumerator<PostgresCdcSplit, PostgresCdcEnumeratorState> {
+    return new PostgresCdcSplitEnumerator(context, this.settings.slot);
+  }
+
+  restoreEnumerator(
+    context: SplitEnumeratorContext<PostgresCdcSplit>,
+    _init: InitContext,
+    state: PostgresCdcEnumeratorState,
+  ): SplitEnumerator<PostgresCdcSplit, PostgresCdcEnumeratorState> {
+    return new PostgresCdcSplitEnumerator(context, this.settings.slot, state);
+  }
+
+  createReader(init: InitContext): SourceReader<PostgresCdcSplit> {
+    if (init.subtask === 0 && init.parallelism > 1) {
+      init.log.info({ parallelism: init.parallelism }, 'postgres-cdc reads one replication slot with one subtask; the others stay idle');
+    }
+    return new PostgresCdcSourceReader(this.settings, init.log);
+  }
+}
+
+function configError(message: string, cause?: unknown): LockstepError {
+  return new LockstepError(`postgres-cdc source: ${message}`, { code: 'LS_CONFIG_INVALID', cause });
+}

@@ -1,0 +1,11 @@
+import type { SourcePlugin } from '../../../core/api/plugin';
+import { PostgresTableSource } from './postgres-table-source';
+import type { PostgresTableSourceConfig } from './postgres-table-source-config';
+
+/** `type: postgres` in a pipeline's `sources` (the sink of the same type is a separate plugin). */
+export const postgresTableSourcePlugin: SourcePlugin<PostgresTableSourceConfig> = {
+  kind: 'source',
+  type: 'postgres',
+  configSchema: 'postgres/table-source.schema.json',
+  create: (config, context) => new PostgresTableSource(config, context),
+};

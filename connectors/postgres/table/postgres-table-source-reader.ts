@@ -1,0 +1,248 @@
+import type { Client, FieldDef } from 'pg';
+import type { InitContext } from '../../../core/api/init-context';
+import type { LockstepRecord } from '../../../core/api/record';
+import type { PollResult, SourceReader } from '../../../core/api/source-reader';
+import { LockstepError } from '../../../core/errors/lockstep-error';
+import { RecordError } from '../../../core/errors';
+import { describePostgresTarget } from '../connection';
+import { mapPostgresSourceError } from './error-mapping';
+import { incrementalPageQuery, rangePageQuery, type SqlStatement } from './page-query';
+import type { PostgresTableSourceConfig } from './postgres-table-source-config';
+import type { PostgresTableSplit } from './postgres-table-split';
+import { recordKeyColumn, resolveReadColumns, type ReadColumns } from './read-columns';
+import type { ReadTarget } from './read-plan';
+import { RowDecoder, TEXT_TYPES, type TextRow } from './row-decoding';
+
+/** What a reader needs besides its init context. */
+export interface PostgresTableReaderSettings {
+  readonly config: PostgresTableSourceConfig;
+  readonly target: ReadTarget;
+  readonly fetchSize: number;
+  readonly pollIntervalMs: number;
+  /** Opens a session with `DateStyle = ISO` and `TimeZone = UTC`. */
+  readonly connect: (init: InitContext, role: string) => Promise<Client>;
+}
+
+/** A fetched row waiting to be returned, with the position it moves its split to. */
+interface BufferedRow {
+  readonly row: TextRow;
+  readonly after: PostgresTableSplit['after'];
+}
+
+/**
+ * Reads the splits assigned to one subtask, one after the other: each `pollNext` hands out rows of a page fetched
+ * with keyset pagination (a short statement per page, no transaction held open, no OFFSET) and moves the split's
+ * position to the key of the last row it returned — exactly what `snapshotState` stores, so a restore continues right
+ * after it. A key range leaves the reader once a page came back short; the incremental split never ends: once a page
+ * comes back short, the next query waits `pollInterval`.
+ *
+ * Call order: the engine's (`SourceReader`). The connection opens at the first poll that has a split to read.
+ */
+export class PostgresTableSourceReader implements SourceReader<PostgresTableSplit> {
+  /** Splits not finished, in reading order; the first is being read. */
+  private readonly splits: PostgresTableSplit[] = [];
+  private buffer: BufferedRow[] = [];
+  private fields: readonly FieldDef[] = [];
+  /** The last page of the current range split came back short: it ends when the buffer is empty. */
+  private lastPageFetched = false;
+  private nextQueryAt = 0;
+  private noMoreSplits = false;
+  private closed = false;
+  private client: Client | undefined;
+  private columns: ReadColumns | undefined;
+  private decoder: RowDecoder | undefined;
+  private wake: { promise: Promise<void>; resolve: () => void } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly init: InitContext,
+    private readonly settings: PostgresTableReaderSettings,
+  ) {}
+
+  async start(): Promise<void> {}
+
+  addSplits(splits: readonly PostgresTableSplit[]): void {
+    for (const split of splits) {
+      if (this.splits.some((owned) => owned.splitId === split.splitId)) {
+        this.init.log.warn({ split: split.splitId }, 'split assigned twice; keeping the first');
+      } else {
+        this.splits.push(split);
+      }
+    }
+    this.notify();
+  }
+
+  notifyNoMoreSplits(): void {
+    this.noMoreSplits = true;
+    this.notify();
+  }
+
+  async pollNext(maxRecords: number): Promise<PollResult> {
+    for (;;) {
+      const split = this.splits[0];
+      if (split === undefined) return this.noMoreSplits ? { status: 'end-of-input' } : { status: 'nothing-available' };
+      if (this.buffer.length > 0) return { status: 'records', records: this.take(Math.max(1, maxRecords)) };
+      if (split.kind === 'range' && this.lastPageFetched) {
+        this.init.log.debug({ split: split.splitId }, 'postgres key range read to its end');
+        this.splits.shift();
+        this.lastPageFetched = false;
+        continue;
+      }
+      if (split.kind === 'incremental' && Date.now() < this.nextQueryAt) return { status: 'nothing-available' };
+      await this.fetchPage(split);
+      if (this.buffer.length === 0 && split.kind === 'incremental') return { status: 'nothing-available' };
+    }
+  }
+
+  isAvailable(): Promise<void> {
+    const waitMs = this.nextQueryAt - Date.now();
+    const incrementalWaiting = this.splits[0]?.kind === 'incremental' && this.buffer.length === 0 && waitMs > 0;
+    if (this.closed || this.noMoreSplits || (this.splits.length > 0 && !incrementalWaiting)) return Promise.resolve();
+    if (this.wake === undefined) {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.wake = { promise, resolve };
+    }
+    if (incrementalWaiting && this.timer === undefined) {
+      this.timer = setTimeout(() => this.notify(), waitMs);
+      this.timer.unref();
+    }
+    return this.wake.promise;
+  }
+
+  snapshotState(_checkpointId: number): PostgresTableSplit[] {
+    // rows fetched but not returned are fetched again after a restore: the position is the last row returned
+    return this.splits.map((split) => (split.after === undefined ? { ...split } : ({ ...split, after: copyAfter(split.after) } as PostgresTableSplit)));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.notify();
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  /** Up to `max` buffered rows as records; the current split's position moves to the last one. */
+  private take(max: number): LockstepRecord[] {
+    const decoder = this.decoder as RowDecoder;
+    const records: LockstepRecord[] = [];
+    while (records.length < max && this.buffer.length > 0) {
+      const next = this.buffer[0] as BufferedRow;
+      let record: LockstepRecord;
+      try {
+        record = decoder.decode(this.fields, next.row);
+      } catch (error) {
+        if (records.length > 0 || !RecordError.isRecordError(error)) break;
+        // refused rows are passed too: the error policy handles this one, reading goes on after it
+        this.advance(next);
+        throw error;
+      }
+      this.advance(next);
+      records.push(record);
+    }
+    return records;
+  }
+
+  private advance(row: BufferedRow): void {
+    this.buffer.shift();
+    const split = this.splits[0] as PostgresTableSplit;
+    this.splits[0] = { ...split, after: row.after } as PostgresTableSplit;
+  }
+
+  private async fetchPage(split: PostgresTableSplit): Promise<void> {
+    const { fetchSize, target } = this.settings;
+    const client = await this.connection();
+    const columns = this.columns as ReadColumns;
+    let statement: SqlStatement;
+    if (split.kind === 'range') {
+      if (columns.mode !== 'bounded') throw stateMismatch(split.splitId);
+      statement = rangePageQuery(target.from, columns.splitColumn, split, fetchSize);
+    } else {
+      if (columns.mode !== 'incremental') throw stateMismatch(split.splitId);
+      statement = incrementalPageQuery(target.from, columns.columns, split, fetchSize);
+    }
+    let rows: TextRow[];
+    try {
+      const result = await client.query<TextRow>({ text: statement.text, values: [...statement.values], types: TEXT_TYPES });
+      rows = result.rows;
+      this.fields = result.fields;
+    } catch (error) {
+      await this.dropConnection();
+      throw mapPostgresSourceError(error, `read ${target.name}`, describePostgresTarget(this.settings.config));
+    }
+    this.buffer = this.positioned(rows, columns, split.after);
+    if (rows.length < fetchSize) {
+      if (split.kind === 'range') this.lastPageFetched = true;
+      else this.nextQueryAt = Date.now() + this.settings.pollIntervalMs;
+    }
+  }
+
+  /** Each row with the position after it; two rows at the same position mean the key is not unique. */
+  private positioned(rows: readonly TextRow[], columns: ReadColumns, previous: PostgresTableSplit['after']): BufferedRow[] {
+    let last = previous === undefined ? undefined : JSON.stringify(previous);
+    return rows.map((row) => {
+      const after = positionOf(row, columns);
+      const text = JSON.stringify(after);
+      if (text === last) throw notUnique(this.settings.target.name, columns, text);
+      last = text;
+      return { row, after };
+    });
+  }
+
+  private async connection(): Promise<Client> {
+    if (this.client !== undefined) return this.client;
+    const { config, target } = this.settings;
+    const client = await this.settings.connect(this.init, `reader-${this.init.subtask}`);
+    try {
+      this.columns ??= await resolveReadColumns(client, config, target);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw mapPostgresSourceError(error, `look up the columns of ${target.name}`, describePostgresTarget(config));
+    }
+    this.decoder ??= new RowDecoder(target.name, recordKeyColumn(this.columns));
+    this.client = client;
+    return client;
+  }
+
+  private async dropConnection(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private notify(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.wake?.resolve();
+    this.wake = undefined;
+  }
+}
+
+function positionOf(row: TextRow, columns: ReadColumns): PostgresTableSplit['after'] {
+  if (columns.mode === 'bounded') return row[columns.splitColumn] ?? undefined;
+  const value = row[columns.columns.incrementalColumn] ?? '';
+  const { keyColumn } = columns.columns;
+  return keyColumn === undefined ? { value } : { value, key: row[keyColumn] ?? '' };
+}
+
+function copyAfter(after: NonNullable<PostgresTableSplit['after']>): NonNullable<PostgresTableSplit['after']> {
+  return typeof after === 'string' ? after : { ...after };
+}
+
+function notUnique(name: string, columns: ReadColumns, position: string): LockstepError {
+  const column = columns.mode === 'bounded' ? columns.splitColumn : columns.columns.keyColumn ?? columns.columns.incrementalColumn;
+  const advice = columns.mode === 'bounded' ? 'choose a unique splitColumn' : 'set keyColumn to a unique column as tie-breaker';
+  return new LockstepError(
+    `postgres source: two rows of ${name} share the position ${position} (${column} is not unique): resuming after it would ` +
+      `skip rows; ${advice}`,
+    { code: 'LS_CONFIG_INVALID', context: { column } },
+  );
+}
+
+function stateMismatch(splitId: string): LockstepError {
+  return new LockstepError(
+    `postgres source: the checkpoint holds split ${splitId}, which does not fit the configured mode; start without the checkpoint`,
+    { code: 'LS_STATE_INVALID', context: { split: splitId } },
+  );
+}

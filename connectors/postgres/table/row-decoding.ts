@@ -1,0 +1,38 @@
+import type { FieldDef } from 'pg';
+import type { LockstepRecord } from '../../../core/api/record';
+import { RecordError } from '../../../core/errors';
+import { postgresValueFromText } from '../sql';
+
+/** A row as node-postgres returns it when every type parser is the identity: column name → Postgres text or null. */
+export type TextRow = Readonly<Record<string, string | null>>;
+
+/** Type parsers that keep Postgres' text, so positions are exact and conversion is lockstep's own. */
+export const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
+
+/**
+ * Turns rows into records: value = the row as an object (types converted by `postgresValueFromText`), key = the
+ * `keyColumn` value, origin `<name>@<key text>`.
+ */
+export class RowDecoder {
+  constructor(
+    private readonly name: string,
+    private readonly keyColumn: string,
+  ) {}
+
+  decode(fields: readonly FieldDef[], row: TextRow): LockstepRecord {
+    const keyText = row[this.keyColumn] ?? null;
+    const origin = `${this.name}@${keyText ?? 'null'}`;
+    const value: Record<string, unknown> = {};
+    for (const field of fields) {
+      try {
+        value[field.name] = postgresValueFromText(field.dataTypeID, row[field.name] ?? null);
+      } catch (cause) {
+        throw new RecordError(`column ${field.name} cannot be converted: ${(cause as Error).message}`, { value: row, origin }, {
+          code: 'LS_POSTGRES_VALUE',
+          cause,
+        });
+      }
+    }
+    return { key: value[this.keyColumn], value, origin };
+  }
+}
