@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SeededRandom } from '../../core/testing/seeded-random';
 import { startLockstep } from './lockstep-process';
@@ -64,8 +65,8 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
       if (plan.failPoint !== undefined && ended !== undefined) failPointKills.push(plan.failPoint);
     } else if (result === 0) {
       if (options.complete === undefined) return finish();
-      throw new Error(`an unbounded pipeline exited 0 by itself; see ${logFile}`);
-    } else throw new Error(`lockstep run exited with ${String(result)}; see ${logFile}`);
+      throw new Error(`an unbounded pipeline exited 0 by itself${await logTail(logFile)}`);
+    } else throw new Error(`lockstep run exited with ${String(result)}${await logTail(logFile)}`);
   }
   // The last run is not killed: it must end cleanly, by itself (bounded) or by SIGTERM once the output is complete.
   const limitMs = options.finishWithinMs ?? 300_000;
@@ -78,9 +79,15 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
   while (exited === undefined && Date.now() < deadline && !(complete !== undefined && (await complete()))) await sleep(250);
   if (exited === undefined) run.child.kill(complete !== undefined && Date.now() < deadline ? 'SIGTERM' : 'SIGKILL');
   const result = await run.exited;
-  if (result === 'SIGKILL') throw new Error(`the last run did not finish within ${limitMs} ms; see ${logFile}`);
-  if (result !== 0) throw new Error(`the last lockstep run exited with ${String(result)}; see ${logFile}`);
+  if (result === 'SIGKILL') throw new Error(`the last run did not finish within ${limitMs} ms${await logTail(logFile)}`);
+  if (result !== 0) throw new Error(`the last lockstep run exited with ${String(result)}${await logTail(logFile)}`);
   return finish();
+}
+
+/** The end of the runs' log, for an error message: the test's folder (and the log) is gone once the test ends. */
+async function logTail(logFile: string, lines = 40): Promise<string> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  return `; the last lines of ${logFile}:\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`;
 }
 
 /** One line for the test output: what a trial did. */
