@@ -9,6 +9,7 @@ import type { CheckpointStore } from '../checkpoint/checkpoint-store';
 import { readerTaskId } from '../checkpoint/task-snapshot';
 import { PendingCommits } from '../checkpoint/pending-commits';
 import type { SinkCommitterHandle } from '../checkpoint/sink-committer-handle';
+import { LockstepError } from '../errors/lockstep-error';
 import { Channel } from './channel';
 import { ErrorPolicy } from './error-policy';
 import type { PipelineComponents } from './pipeline-components';
@@ -57,6 +58,7 @@ export class PipelineExecution {
   private readonly enumerators = new Map<string, SplitEnumerator<SourceSplit, unknown>>();
   private readonly committers: SinkCommitterHandle[] = [];
   private coordinator: CheckpointCoordinator | undefined;
+  private pending: PendingCommits | undefined;
   private failure: Error | undefined;
   private readonly failed: Promise<never>;
   private fail!: (error: Error) => void;
@@ -119,6 +121,7 @@ export class PipelineExecution {
 
   private build(pending: PendingCommits): void {
     const { components, store, restored, log } = this.options;
+    this.pending = pending;
     const dlqId = components.deadLetterSinkId;
     const dlq = components.sinks.find((entry) => entry.config.id === dlqId);
     const normalSinks = components.sinks.filter((entry) => entry.config.id !== dlqId);
@@ -298,9 +301,32 @@ export class PipelineExecution {
       if (kind === 'final') throw new Error(`final checkpoint ${result.checkpointId} aborted: ${result.reason}`);
       return { status: 'stopped', checkpointId: this.coordinator?.latestCompletedId, savepoint: false };
     }
+    await this.settleCommits(result.record.checkpointId, kind);
     return kind === 'final'
       ? { status: 'finished', checkpointId: result.record.checkpointId }
       : { status: 'stopped', checkpointId: result.record.checkpointId, savepoint: true };
+  }
+
+  /**
+   * The checkpoint that ends a run must leave nothing uncommitted: no later checkpoint would retry a commit that asked
+   * to be retried, and a prepared transaction left behind keeps its rows invisible (and, in a database, its locks)
+   * until some future start. Retries with backoff; when commits are still pending, fails the run, so that recovery
+   * commits them from the checkpoint record, which lists them.
+   */
+  private async settleCommits(checkpointId: number, kind: CheckpointKind): Promise<void> {
+    const pending = this.pending as PendingCommits;
+    for (let attempt = 1; pending.size > 0; attempt += 1) {
+      if (attempt > SETTLE_ATTEMPTS) {
+        throw new LockstepError(
+          `${kind} checkpoint ${checkpointId} completed, but ${pending.size} of its commits are still pending after ` +
+            `${SETTLE_ATTEMPTS} attempts; they are committed from the checkpoint at the next start`,
+          { code: 'LS_COMMITS_PENDING', retriable: true },
+        );
+      }
+      this.options.log.warn({ checkpointId, pending: pending.size, attempt }, 'commits still pending at the end of the run; retrying');
+      await delayOrUntil(Math.min(SETTLE_BACKOFF_MS * 2 ** (attempt - 1), 5_000));
+      await pending.commitAll();
+    }
   }
 
   private async checkpoint(kind: CheckpointKind): Promise<CheckpointResult> {
@@ -354,6 +380,10 @@ export class PipelineExecution {
     }
   }
 }
+
+/** Retries of commits left pending by the checkpoint that ends a run, 250 ms apart and doubling (at most 5 s). */
+const SETTLE_ATTEMPTS = 8;
+const SETTLE_BACKOFF_MS = 250;
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));

@@ -138,6 +138,26 @@ describe('checkpointing engine', () => {
     expect(new Set(ids(store.committedRecords())).size).toBe(1000);
   });
 
+  it('settles commits that answered retry-later at the final checkpoint before the run reports finished', async () => {
+    const source = new MemorySource({ splits: [records('r', 300)], maxPerPoll: 10, pollDelayMs: 1 });
+    const store = new MemorySinkStore();
+    let attempts = 0;
+    store.commitHook = (request) => {
+      attempts += 1;
+      return request.attempt < 2 ? { kind: 'retry-later', reason: 'simulated outage' } : undefined;
+    };
+    // Checkpointing disabled: the final checkpoint is the only one, so no later checkpoint would retry its commit.
+    await runPipeline({
+      components: components(config(dir, { intervalMs: 0 }), [source], store),
+      store: new LocalCheckpointStore(dir, 100),
+      log,
+      metrics: new PipelineMetrics(),
+      stopRequested: new Promise(() => undefined),
+    });
+    expect(attempts).toBe(3);
+    expect(store.committedRecords()).toHaveLength(300);
+  });
+
   it('recovers after a failure: restored commits first, ids keep increasing, every record exactly once', async () => {
     const source = new MemorySource({ splits: [records('r', 1500)], maxPerPoll: 10, pollDelayMs: 2 });
     const store = new MemorySinkStore();
