@@ -206,6 +206,20 @@ describe('postgres sink', () => {
     ]);
   });
 
+  it('fails a write blocked by its own uncommitted prepared transaction within lockTimeout, retriably, instead of hanging', async () => {
+    // Checkpoint 1 prepared key 1 but its commit has not happened (the checkpoint timed out, or the commit asked to be
+    // retried): the next checkpoint's write of key 1 waits for a lock that only a later checkpoint would release.
+    const sink = sinkOf({ mode: 'upsert', key: ['id'], lockTimeout: 300 });
+    const writer = await writerOf(sink);
+    await writer.write(rows(1));
+    await prepare(writer, 1);
+    const failure = await writer.write(rows(1)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ code: 'LS_POSTGRES_55P03', retriable: true });
+  });
+
   it('writes at-least-once in plain transactions committed at each flush', async () => {
     const sink = sinkOf({ semantic: 'at-least-once', mode: 'upsert', key: ['id'] });
     expect({ guarantee: sink.guarantee, committables: sink.committableSerializer }).toEqual({ guarantee: 'at-least-once', committables: undefined });

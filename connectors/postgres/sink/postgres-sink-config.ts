@@ -24,6 +24,8 @@ export interface PostgresSinkConfig extends PostgresConnectionOptions {
   readonly write?: 'copy' | 'insert';
   /** Schema of the `lockstep_commits` marker table (default `public`). */
   readonly markerSchema?: string;
+  /** Milliseconds a write may wait for a row lock before it fails, retriably (default: half the checkpoint timeout). */
+  readonly lockTimeout?: number;
 }
 
 /** A column and the path of the record-value field it is filled from. */
@@ -43,20 +45,23 @@ export interface ResolvedSinkConfig {
   readonly batchSize: number;
   readonly write: 'copy' | 'insert';
   readonly markerSchema: string;
+  readonly lockTimeoutMs: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
+/** The lock timeout without a checkpoint timeout to derive it from (a sink built outside a pipeline). */
+const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
 function invalid(message: string): LockstepError {
   return new LockstepError(message, { code: 'LS_CONFIG_INVALID' });
 }
 
 /**
- * Applies defaults and checks what the schema cannot: `mode: upsert` needs `key` (and explicit `columns` must fill
+ * Applies defaults (`lockTimeout`: half of `checkpointTimeoutMs`) and checks what the schema cannot: `mode: upsert` needs `key` (and explicit `columns` must fill
  * every key column); `write: copy` cannot upsert, because COPY cannot resolve conflicts and the staging table it would
  * need cannot be a temporary table inside a prepared transaction.
  */
-export function resolveSinkConfig(config: PostgresSinkConfig): ResolvedSinkConfig {
+export function resolveSinkConfig(config: PostgresSinkConfig, checkpointTimeoutMs?: number): ResolvedSinkConfig {
   const mode = config.mode ?? 'insert';
   const key = config.key ?? [];
   if (mode === 'upsert' && key.length === 0) throw invalid(`postgres sink ${config.id}: mode upsert needs key, the conflict columns`);
@@ -93,5 +98,9 @@ export function resolveSinkConfig(config: PostgresSinkConfig): ResolvedSinkConfi
     batchSize: config.batchSize ?? DEFAULT_BATCH_SIZE,
     write,
     markerSchema: config.markerSchema ?? 'public',
+    // A write waiting for a row lock that only a later checkpoint would release (held by this sink's own prepared
+    // transaction, or another subtask's) would otherwise wait forever while every checkpoint times out: failing
+    // within the checkpoint timeout makes the pipeline fail over, and recovery settles the prepared transactions.
+    lockTimeoutMs: config.lockTimeout ?? (checkpointTimeoutMs === undefined ? DEFAULT_LOCK_TIMEOUT_MS : Math.max(1_000, Math.floor(checkpointTimeoutMs / 2))),
   };
 }

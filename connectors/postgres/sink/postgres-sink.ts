@@ -29,9 +29,9 @@ export class PostgresSink implements Sink<PostgresCommittable, never> {
 
   constructor(
     private readonly config: PostgresSinkConfig,
-    context: Pick<PluginContext, 'pipeline' | 'componentId'>,
+    context: Pick<PluginContext, 'pipeline' | 'componentId' | 'checkpoint'>,
   ) {
-    this.resolved = resolveSinkConfig(config);
+    this.resolved = resolveSinkConfig(config, context.checkpoint?.timeoutMs);
     this.gids = new PostgresGids(context.pipeline, context.componentId);
     this.markers = new CommitMarkers(this.resolved.markerSchema, context.pipeline, context.componentId);
     this.guarantee = this.resolved.exactlyOnce ? 'exactly-once' : 'at-least-once';

@@ -41,6 +41,7 @@ export class TableSession {
   async connect(applicationName: string): Promise<Client> {
     try {
       this.connection = await connectPostgres(this.options, this.log, applicationName);
+      await this.connection.query(`SET lock_timeout = ${Math.round(this.config.lockTimeoutMs)}`);
     } catch (error) {
       throw postgresError(error, `cannot connect to ${describePostgresTarget(this.options)}`);
     }
