@@ -36,7 +36,14 @@ describe('resolveSinkConfig', () => {
       batchSize: 1000,
       write: 'copy',
       markerSchema: 'public',
+      lockTimeoutMs: 30_000,
     });
+  });
+
+  it('waits for row locks half the checkpoint timeout by default, at least 1 s, or as configured', () => {
+    expect(resolveSinkConfig(base, 60_000).lockTimeoutMs).toBe(30_000);
+    expect(resolveSinkConfig(base, 1_500).lockTimeoutMs).toBe(1_000);
+    expect(resolveSinkConfig({ ...base, lockTimeout: 250 }, 60_000).lockTimeoutMs).toBe(250);
   });
 
   it('upserts with INSERT by default and refuses COPY, a missing key, or key columns not mapped', () => {
