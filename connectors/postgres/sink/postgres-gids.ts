@@ -52,6 +52,9 @@ export class PostgresGids {
    */
   writerApplicationName(subtask: number): string {
     const readable = `${this.prefix}:${subtask}`;
-    return Buffer.byteLength(readable) <= MAX_APPLICATION_NAME_BYTES ? readable : `lockstep:#${hashOf(this.prefix, String(subtask)).slice(0, 40)}`;
+    // Postgres stores application_name as printable ASCII (other bytes become '?' or escapes), so a readable name with
+    // other characters would never match in pg_stat_activity and fencing would silently do nothing: hash it too.
+    const fits = Buffer.byteLength(readable) <= MAX_APPLICATION_NAME_BYTES && /^[\x20-\x7e]*$/.test(readable);
+    return fits ? readable : `lockstep:#${hashOf(this.prefix, String(subtask)).slice(0, 40)}`;
   }
 }

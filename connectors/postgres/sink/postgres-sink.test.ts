@@ -82,6 +82,13 @@ describe('PostgresGids', () => {
     expect(new PostgresGids('ü'.repeat(200), 'other').prefix).not.toBe(gids.prefix);
     expect(Buffer.byteLength(gids.writerApplicationName(3))).toBeLessThanOrEqual(63);
   });
+
+  it('names writer sessions in printable ASCII, which Postgres keeps as given (fencing finds them by that name)', () => {
+    expect(new PostgresGids('orders', 'pg').writerApplicationName(2)).toBe('lockstep:orders:pg:2');
+    const accented = new PostgresGids('commandes-été', 'pg');
+    expect(accented.writerApplicationName(2)).toMatch(/^lockstep:#[0-9a-f]{40}$/);
+    expect(accented.writerApplicationName(2)).not.toBe(accented.writerApplicationName(3));
+  });
 });
 
 describe('PostgresCommittableSerializer', () => {

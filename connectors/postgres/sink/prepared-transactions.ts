@@ -23,8 +23,10 @@ export async function checkPreparedTransactions(client: Pick<Client, 'query'>): 
 /** This sink's prepared transactions in the connected database, with their subtask and checkpoint id. */
 export async function listPrepared(client: Client, gids: PostgresGids): Promise<{ gid: string; subtask: number; checkpointId: number }[]> {
   const result = await client.query<{ gid: string }>(
-    'SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND left(gid, $2) = $1 ORDER BY gid',
-    [`${gids.prefix}:`, gids.prefix.length + 1],
+    // starts_with, not left(gid, n): JavaScript counts UTF-16 units, Postgres characters, and they differ for names
+    // outside the BMP.
+    'SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND starts_with(gid, $1) ORDER BY gid',
+    [`${gids.prefix}:`],
   );
   return result.rows.flatMap((row) => {
     const parsed = gids.parse(row.gid);
