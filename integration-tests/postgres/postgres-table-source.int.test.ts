@@ -127,6 +127,16 @@ describe('postgres table source', () => {
     }
   });
 
+  it('reads a table keyed by uuid (no min/max aggregate) as one key range', async () => {
+    const table = await bed.createTable('uuidkey', 'id uuid PRIMARY KEY, n int NOT NULL');
+    await bed.sql(`INSERT INTO ${table} SELECT md5(n::text)::uuid, n FROM generate_series(1, 500) n`);
+    const run = await SourceRun.start(bed.source({ table, fetchSize: 37 }), 2);
+    expect(run.checkpoint(1).splitStates.flat()).toHaveLength(1);
+    await readUntil(run);
+    await run.close();
+    expect(sorted(run.delivered.map((record) => (record.value as { n: number }).n))).toEqual(range(1, 500));
+  });
+
   it('ends at once on an empty table', async () => {
     const table = await bed.createTable('empty', 'id int PRIMARY KEY');
     const run = await SourceRun.start(bed.source({ table }), 2);

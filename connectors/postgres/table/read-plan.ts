@@ -89,8 +89,12 @@ export function splitKeyCategory(typeOid: number): SplitKeyCategory {
 /** Smallest and largest value of `column` (Postgres text), or undefined when it holds no value. */
 export async function keyBounds(client: Client, target: ReadTarget, column: string): Promise<{ min: string; max: string } | undefined> {
   const key = quoteIdentifier(column);
+  // ORDER BY … LIMIT 1 rather than min()/max(): those aggregates do not exist for every orderable type (uuid, bool),
+  // and with an index on the key both ends are one index probe each. The text output is aliased: ORDER BY a name
+  // that is also an output column would sort by the text.
   const result = await client.query<{ min: string | null; max: string | null }>(
-    `SELECT min(${key})::text AS min, max(${key})::text AS max FROM ${target.from}`,
+    `SELECT (SELECT ${key}::text AS bound FROM ${target.from} WHERE ${key} IS NOT NULL ORDER BY ${key} ASC LIMIT 1) AS min,
+            (SELECT ${key}::text AS bound FROM ${target.from} WHERE ${key} IS NOT NULL ORDER BY ${key} DESC LIMIT 1) AS max`,
   );
   const row = result.rows[0];
   return row?.min === null || row?.max === null || row === undefined ? undefined : { min: row.min, max: row.max };
