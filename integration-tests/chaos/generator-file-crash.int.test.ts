@@ -22,7 +22,7 @@ function pipelineYaml(out: string, storage: string): string {
     'parallelism: 2',
     'sources:',
     // Rate-limited so that every run makes progress for a few seconds and the kills land mid-stream.
-    `  - { id: gen, type: generator, count: ${RECORDS}, ratePerSecond: 50000 }`,
+    `  - { id: gen, type: generator, count: ${RECORDS}, ratePerSecond: 25000 }`,
     'sinks:',
     `  - { id: out, type: file, path: "${out}" }`,
     '',
