@@ -22,4 +22,10 @@ export interface SinkWriterInitContext extends InitContext {
   readonly restoredCheckpointId: number | undefined;
   /** The id the next checkpoint will at least have: everything the writer opens now belongs to ids ≥ this. */
   readonly firstCheckpointId: number;
+  /**
+   * This sink's committables (all subtasks) that recovery could not commit yet (they answered retry-later) and that
+   * later checkpoints will commit: the only pre-committed transactions a writer may leave alone at start. Every
+   * other transaction its naming scheme pre-committed is a leftover. Undefined when the engine does not say (tests).
+   */
+  readonly pendingCommittables?: readonly unknown[];
 }

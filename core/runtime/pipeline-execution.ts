@@ -216,6 +216,7 @@ export class PipelineExecution {
         ...init,
         restoredCheckpointId: this.options.restored?.checkpointId,
         firstCheckpointId: this.options.store.peekNextCheckpointId(),
+        pendingCommittables: this.pendingCommittablesOf(entry),
       },
       restoredState && stateSerializer ? stateSerializer.deserialize(restoredState.version, restoredState.data) : undefined,
     );
@@ -305,6 +306,13 @@ export class PipelineExecution {
     return kind === 'final'
       ? { status: 'finished', checkpointId: result.record.checkpointId }
       : { status: 'stopped', checkpointId: result.record.checkpointId, savepoint: true };
+  }
+
+  /** The sink's committables recovery left pending (retry-later), deserialized for its writers. */
+  private pendingCommittablesOf(entry: PipelineComponents['sinks'][number]): unknown[] {
+    const serializer = entry.sink.committableSerializer;
+    if (serializer === undefined || this.pending === undefined) return [];
+    return this.pending.of(entry.config.id).map(({ committable }) => serializer.deserialize(committable.version, committable.data));
   }
 
   /**

@@ -118,6 +118,22 @@ describe('postgres sink', () => {
     expect(await ids()).toEqual([1, 10]);
   });
 
+  it('told the pending commits, rolls back every other prepared gid of its subtask, also of an older checkpoint', async () => {
+    const sink = sinkOf();
+    const writer = await writerOf(sink);
+    await writer.write(rows(1));
+    const pending = await prepare(writer, 1); // its commit answered retry-later: the committer retries it
+    await writer.write(rows(2));
+    const zombie = await prepare(writer, 2); // prepared late by a zombie: in no checkpoint
+    const restarted = sink.createWriter(testSinkWriterInitContext({ restoredCheckpointId: 3, firstCheckpointId: 4, pendingCommittables: pending }));
+    writers.push(restarted);
+    await restarted.init();
+    expect(await preparedGids(admin, sink.gids.prefix)).toEqual(pending.map((committable) => committable.gid));
+    expect(await commit(sink, pending)).toEqual([{ kind: 'committed' }]);
+    expect(await commit(sink, zombie)).toEqual([{ kind: 'failed-known', reason: expect.stringContaining(zombie[0]?.gid ?? '?') }]);
+    expect(await ids()).toEqual([1]);
+  });
+
   it('writer 0 rolls back orphans of subtasks beyond the parallelism', async () => {
     const sink = sinkOf();
     const third = await writerOf(sink, undefined, 2, 3);

@@ -80,15 +80,21 @@ export class ExactlyOncePostgresWriter implements CommittingSinkWriter<PostgresC
   }
 
   /**
-   * Rolls back this subtask's prepared transactions of checkpoints after the restored one (every one without a
-   * restored checkpoint) and, in writer 0, those of subtasks beyond the parallelism. Prepared transactions of the
-   * restored checkpoint or older that are still there are the committer's: their commit is pending (retry-later).
+   * Rolls back this subtask's prepared transactions that no pending commit covers and, in writer 0, those of subtasks
+   * beyond the parallelism. Recovery committed the restored checkpoint's committables before this writer exists;
+   * what is still prepared is either one of them whose commit answered retry-later (pending: the committer's) or a
+   * leftover of a crashed run or a zombie.
    */
   private async rollbackLeftovers(): Promise<void> {
-    const { subtask, parallelism, restoredCheckpointId, log } = this.context;
+    const { subtask, parallelism, restoredCheckpointId, pendingCommittables, log } = this.context;
     const after = restoredCheckpointId ?? -1;
+    // With the pending commits known (the engine says), every other prepared gid of the subtask is a leftover, also
+    // one of an older checkpoint (a zombie that prepared late); without, those of later checkpoints.
+    const pending = pendingCommittables === undefined ? undefined : new Set(pendingCommittables.map((committable) => (committable as PostgresCommittable).gid));
+    const isLeftover = (entry: { gid: string; checkpointId: number }): boolean =>
+      pending === undefined ? entry.checkpointId > after : !pending.has(entry.gid);
     const leftovers = (await listPrepared(this.session.client, this.options.gids)).filter(
-      (entry) => entry.checkpointId > after && (entry.subtask === subtask || (subtask === 0 && entry.subtask >= parallelism)),
+      (entry) => isLeftover(entry) && (entry.subtask === subtask || (subtask === 0 && entry.subtask >= parallelism)),
     );
     for (const entry of leftovers) await rollbackPrepared(this.session.client, entry.gid);
     if (leftovers.length > 0) {
