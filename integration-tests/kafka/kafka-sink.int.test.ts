@@ -104,6 +104,53 @@ describe('kafka sink', () => {
     expect(await values(topic)).toEqual([]);
   });
 
+  it('a transaction the broker timed out: its commit is reported lost, a send into it fails retriably', async () => {
+    // No checkpoint timing in this context, so a 1 s transaction timeout passes validation; the broker aborts timed-out
+    // transactions on its cleanup interval (10 s by default).
+    const shortLived = (): KafkaSink =>
+      new KafkaSink({ id: 'out', type: 'kafka', brokers, topic, transactionalIdPrefix: prefix, transactionTimeout: 1_000 }, { pipeline: 'sink-test', componentId: 'out' });
+    const cluster = createCluster(new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }));
+    await cluster.connect();
+    const abortedByBroker = (handle: TransactionHandle) => async (): Promise<boolean> => {
+      const now = await describeTransaction(cluster, handle.transactionalId);
+      return now !== undefined && /Abort/.test(now.state) && now.producerEpoch > handle.producerEpoch;
+    };
+    const waitFor = async (condition: () => Promise<boolean>): Promise<void> => {
+      for (const deadline = Date.now() + 45_000; !(await condition()); ) {
+        if (Date.now() > deadline) throw new Error('the broker did not abort the transaction within 45 s');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    };
+    try {
+      const sink = shortLived();
+      const writer = await writerOf(sink);
+      await writer.write([{ value: { id: 'timed-out-1' } }]);
+      const [prepared] = await prepare(writer);
+      if (prepared === undefined) throw new Error('nothing prepared');
+      await waitFor(abortedByBroker(prepared));
+      expect(await commit(sink, [prepared])).toEqual([{ kind: 'failed-known', reason: expect.stringMatching(/was fenced.*outlived its transaction timeout/) }]);
+
+      // The next transaction is opened by its first send, then outlives its timeout too: the next send is refused.
+      await writer.write([{ value: { id: 'timed-out-2' } }]);
+      await writer.flush(false);
+      const snapshot = supportsWriterState<KafkaWriterState>(writer) ? writer.snapshotState(2) : undefined;
+      const next = await describeTransaction(cluster, `${prefix}-0-${snapshot?.nextTransaction ?? -1}`);
+      if (next === undefined) throw new Error('the second transaction is unknown to the broker');
+      await waitFor(abortedByBroker({ transactionalId: next.transactionalId, producerId: next.producerId, producerEpoch: next.producerEpoch }));
+      const failure = await writer
+        .write([{ value: { id: 'timed-out-3' } }])
+        .then(() => writer.flush(false))
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(failure).toMatchObject({ code: 'LS_KAFKA_TRANSACTION_TIMED_OUT', retriable: true });
+      expect(await values(topic)).toEqual([]);
+    } finally {
+      await cluster.disconnect();
+    }
+  }, 120_000);
+
   it("defaults the transaction timeout to the broker's transaction.max.timeout.ms and refuses more", async () => {
     const writer = await writerOf(sinkOf());
     await writer.write([{ value: { id: 'a' } }]);
