@@ -158,6 +158,46 @@ describe('checkpointing engine', () => {
     expect(store.committedRecords()).toHaveLength(300);
   });
 
+  it('restarts from the savepoint it was started from while no checkpoint completed since, not from an older run\'s latest', async () => {
+    const first = new MemorySinkStore();
+    await runPipeline({
+      components: components(config(dir), [new MemorySource({ splits: [records('r', 600)], maxPerPoll: 10, pollDelayMs: 2 })], first),
+      store: new LocalCheckpointStore(dir, 100),
+      log,
+      metrics: new PipelineMetrics(),
+      stopRequested: new Promise(() => undefined),
+    });
+    // A savepoint from early in that run: the records committed up to it, and the rest to be processed again.
+    const early = (await checkpointRecords(dir)).find((record) => record.checkpointId === 2);
+    if (early === undefined) throw new Error('the first run completed no checkpoint 2');
+    const checkpointStore = new LocalCheckpointStore(dir, 100);
+    await checkpointStore.open();
+    await checkpointStore.saveSavepoint('early', early);
+    const upToSavepoint = first.committed.filter((entry) => entry.checkpointId <= 2).flatMap((entry) => entry.records);
+
+    const second = new MemorySinkStore();
+    let failed = false;
+    second.prepareHook = async () => {
+      if (!failed) {
+        failed = true;
+        throw new Error('simulated failure before the first checkpoint of the resumed run');
+      }
+    };
+    const metrics = new PipelineMetrics();
+    await runPipeline({
+      components: components(config(dir), [new MemorySource({ splits: [records('r', 600)], maxPerPoll: 10, pollDelayMs: 2 })], second),
+      store: new LocalCheckpointStore(dir, 100),
+      log,
+      metrics,
+      stopRequested: new Promise(() => undefined),
+      fromSavepoint: 'early',
+    });
+    expect(metrics.restarts).toBe(1);
+    // Restored from the savepoint again: everything after it is processed by this run, exactly once.
+    expect(new Set([...ids(upToSavepoint), ...ids(second.committedRecords())]).size).toBe(600);
+    expect(second.committedRecords()).toHaveLength(600 - upToSavepoint.length);
+  });
+
   it('recovers after a failure: restored commits first, ids keep increasing, every record exactly once', async () => {
     const source = new MemorySource({ splits: [records('r', 1500)], maxPerPoll: 10, pollDelayMs: 2 });
     const store = new MemorySinkStore();

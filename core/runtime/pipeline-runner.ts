@@ -36,10 +36,13 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Executio
   let stopping = false;
   void options.stopRequested.then(() => (stopping = true));
   let attempt = 0;
+  // Started from a savepoint: restarts go back to it until this run completed a checkpoint of its own. The store's
+  // latest checkpoint until then is an older run's, possibly later than the savepoint: restoring it would skip what the
+  // savepoint was chosen to process again.
+  let fromSavepoint = options.fromSavepoint;
   for (;;) {
     const components = await options.components();
-    const restored =
-      attempt === 0 && options.fromSavepoint !== undefined ? await store.loadSavepoint(options.fromSavepoint) : await store.latest();
+    const restored = fromSavepoint !== undefined ? await store.loadSavepoint(fromSavepoint) : await store.latest();
     const completedBefore = metrics.checkpointsCompleted;
     log.info({ attempt, restoredCheckpoint: restored?.checkpointId, store: store.location }, restored ? 'starting from checkpoint' : 'starting fresh');
     try {
@@ -58,7 +61,10 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Executio
     } catch (error) {
       const retriable = !(error instanceof LockstepError) || error.retriable;
       // A run that completed a checkpoint since its restart made progress: count restarts afresh.
-      if (metrics.checkpointsCompleted > completedBefore) attempt = 0;
+      if (metrics.checkpointsCompleted > completedBefore) {
+        attempt = 0;
+        fromSavepoint = undefined;
+      }
       attempt += 1;
       const { restart } = components.config;
       if (!retriable || attempt > restart.maxAttempts) {
