@@ -58,6 +58,23 @@ export function describePostgresTarget(options: PostgresConnectionOptions): stri
 }
 
 /**
+ * Session settings under which Postgres prints values in the one text form lockstep's sources parse
+ * (`postgresValueFromText`): UTC timestamps, ISO dates, hex bytea.
+ */
+export const TEXT_SESSION_SETTINGS = "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET bytea_output TO 'hex'";
+
+/** node-postgres type parsers that keep every value as Postgres' text, for `postgresValueFromText` to convert. */
+export const TEXT_TYPES = { getTypeParser: () => (text: string) => text };
+
+/** What kind of session {@link connectPostgres} opens. */
+export interface SessionKind {
+  /** A logical replication connection (`replication=database`). */
+  readonly replication?: 'database';
+  /** Run {@link TEXT_SESSION_SETTINGS} first: the session's values are read as text and converted by lockstep. */
+  readonly textSession?: boolean;
+}
+
+/**
  * A connected client. Errors emitted while idle (the server closed the connection) are logged instead of crashing
  * the process; the next query on the client fails and the caller's retry or restart takes over.
  */
@@ -65,12 +82,13 @@ export async function connectPostgres(
   options: PostgresConnectionOptions,
   log: Logger,
   applicationName: string,
-  extra: { readonly replication?: 'database' } = {},
+  kind: SessionKind = {},
 ): Promise<Client> {
-  const client = new Client(postgresClientConfig(options, applicationName, extra));
+  const client = new Client(postgresClientConfig(options, applicationName, kind));
   client.on('error', (error) => log.warn({ err: error, target: describePostgresTarget(options) }, 'postgres connection failed while idle'));
   try {
     await client.connect();
+    if (kind.textSession === true) await client.query(TEXT_SESSION_SETTINGS);
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;

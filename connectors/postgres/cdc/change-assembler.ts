@@ -1,7 +1,7 @@
 import type { LockstepRecord } from '../../../core/api/record';
 import { LockstepError } from '../../../core/errors/lockstep-error';
 import type { ChangeEvent, ChangeOperation, RowImage } from './change-event';
-import { convertColumnValue } from './column-values';
+import { postgresValueFromText } from '../sql';
 import { formatLsn } from './lsn';
 import type { BeginMessage, PgoutputMessage, RelationColumn, RelationMessage, TupleValue } from './pgoutput-messages';
 import type { StreamPosition } from './postgres-cdc-split';
@@ -158,7 +158,7 @@ export function rowImage(relation: Pick<KnownRelation, 'columns' | 'schema' | 't
     if (keyOnly && !column.isKey) return;
     const value = tuple[i] as TupleValue;
     if (value.kind === 'null') row[column.name] = null;
-    else if (value.kind === 'text') row[column.name] = convertColumnValue(column.typeOid, value.text);
+    else if (value.kind === 'text') row[column.name] = postgresValueFromText(column.typeOid, value.text);
     else if (value.kind === 'binary') row[column.name] = value.bytes;
     // unchanged TOAST: the server did not send the value; the column is left out
   });

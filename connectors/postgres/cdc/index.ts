@@ -1,7 +1,6 @@
 export { ChangeAssembler, rowImage, rowKey } from './change-assembler';
 export type { ChangeItem, KnownRelation } from './change-assembler';
 export type { ChangeEvent, ChangeOperation, RowImage } from './change-event';
-export { CDC_SESSION_SETTINGS, convertColumnValue } from './column-values';
 export { HEARTBEAT_PREFIX } from './heartbeat';
 export { formatLsn, parseLsn } from './lsn';
 export { decodePgoutput } from './pgoutput-decoder';

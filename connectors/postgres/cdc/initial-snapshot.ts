@@ -1,14 +1,12 @@
-import type { Client, CustomTypesConfig, FieldDef } from 'pg';
+import type { Client, FieldDef } from 'pg';
 import type { LockstepRecord } from '../../../core/api/record';
-import { quoteIdentifier, quoteLiteral, quoteQualifiedName } from '../sql';
+import { TEXT_TYPES } from '../connection';
+import { postgresValueFromText, quoteIdentifier, quoteLiteral, quoteQualifiedName } from '../sql';
 import type { ChangeEvent, RowImage } from './change-event';
 import { rowKey, type KnownRelation } from './change-assembler';
-import { convertColumnValue } from './column-values';
 import { formatLsn } from './lsn';
 import type { PublishedTable } from './cdc-catalog';
 
-/** Every value as the text Postgres sends, converted by {@link convertColumnValue} like the streamed ones. */
-const TEXT_VALUES = { getTypeParser: () => (text: string) => text } as unknown as CustomTypesConfig;
 const CURSOR = 'lockstep_cdc_snapshot';
 
 /**
@@ -49,7 +47,7 @@ export class InitialSnapshot {
         await this.client.query(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR SELECT * FROM ${quoteQualifiedName({ schema: table.schema, name: table.table })}`);
         this.cursorOpen = true;
       }
-      const result = await this.client.query({ text: `FETCH FORWARD ${Math.max(1, max)} FROM ${CURSOR}`, types: TEXT_VALUES });
+      const result = await this.client.query({ text: `FETCH FORWARD ${Math.max(1, max)} FROM ${CURSOR}`, types: TEXT_TYPES });
       if (result.rows.length > 0) return this.records(result.rows as Record<string, string | null>[], result.fields);
       await this.client.query(`CLOSE ${quoteIdentifier(CURSOR)}`);
       this.cursorOpen = false;
@@ -63,8 +61,7 @@ export class InitialSnapshot {
     return rows.map((row) => {
       const after: RowImage = {};
       for (const field of fields) {
-        const text = row[field.name];
-        after[field.name] = text === null || text === undefined ? null : convertColumnValue(field.dataTypeID, text);
+        after[field.name] = postgresValueFromText(field.dataTypeID, row[field.name] ?? null);
       }
       const value: ChangeEvent = { op: 'read', schema: table.schema, table: table.table, before: null, after, lsn, commitLsn: lsn, xid: null, commitTime: null };
       return { key: rowKey(relation, after), value, origin: `${table.schema}.${table.table}@snapshot` };

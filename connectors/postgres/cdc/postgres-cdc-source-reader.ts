@@ -6,7 +6,6 @@ import { connectPostgres, type PostgresConnectionOptions } from '../connection';
 import { postgresError } from '../errors';
 import { dropSlot, ensurePublication, publishedTables, serverVersion, slotInfo, takeOverSlot } from './cdc-catalog';
 import { ChangeStream } from './change-stream';
-import { CDC_SESSION_SETTINGS } from './column-values';
 import { Heartbeat } from './heartbeat';
 import { InitialSnapshot } from './initial-snapshot';
 import { formatLsn } from './lsn';
@@ -120,10 +119,9 @@ export class PostgresCdcSourceReader implements SourceReader<PostgresCdcSplit> {
 
   private async open(): Promise<void> {
     const { connection, applicationName } = this.settings;
-    const catalog = await connectPostgres(connection, this.log, `${applicationName}-catalog`);
+    const catalog = await connectPostgres(connection, this.log, `${applicationName}-catalog`, { textSession: true });
     let replication: ReplicationConnection | undefined;
     try {
-      await catalog.query(CDC_SESSION_SETTINGS);
       await ensurePublication(catalog, this.settings.publication, this.settings.tables, this.settings.allTables);
       const tables = await publishedTables(catalog, this.settings.publication);
       replication = await ReplicationConnection.open(connection, this.log, `${applicationName}-replication`);
@@ -184,9 +182,8 @@ export class PostgresCdcSourceReader implements SourceReader<PostgresCdcSplit> {
       await dropSlot(session.catalog, slot, this.log);
     }
     const created = await session.replication.createSlot(slot, true, await serverVersion(session.catalog));
-    const client = await connectPostgres(this.settings.connection, this.log, `${this.settings.applicationName}-snapshot`);
+    const client = await connectPostgres(this.settings.connection, this.log, `${this.settings.applicationName}-snapshot`, { textSession: true });
     try {
-      await client.query(CDC_SESSION_SETTINGS);
       const reader = await InitialSnapshot.begin(client, created.snapshotName as string, tables, created.consistentPoint);
       session.snapshot = { reader, client, consistentPoint: created.consistentPoint };
     } catch (error) {

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { Duplex } from 'node:stream';
 import { connectPostgres, type PostgresConnectionOptions } from '../connection';
 import { quoteIdentifier, quoteLiteral } from '../sql';
-import { CDC_SESSION_SETTINGS } from './column-values';
 import { formatLsn, parseLsn } from './lsn';
 import { parseServerMessage, standbyStatusUpdate, type ServerReplicationMessage } from './replication-messages';
 
@@ -42,13 +41,7 @@ export class ReplicationConnection {
   ) {}
 
   static async open(options: PostgresConnectionOptions, log: Logger, applicationName: string): Promise<ReplicationConnection> {
-    const client = await connectPostgres(options, log, applicationName, { replication: 'database' });
-    try {
-      await client.query(CDC_SESSION_SETTINGS);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
+    const client = await connectPostgres(options, log, applicationName, { replication: 'database', textSession: true });
     return new ReplicationConnection(client, log);
   }
 

@@ -17,7 +17,7 @@ export { recordKeyColumn, resolveReadColumns } from './read-columns';
 export type { ReadColumns } from './read-columns';
 export { columnTypes, isUniqueColumn, keyBounds, primaryKeyColumns, rangeBoundaries, readTargetOf, splitKeyCategory } from './read-plan';
 export type { ReadTarget, SplitKeyCategory } from './read-plan';
-export { RowDecoder, TEXT_TYPES } from './row-decoding';
+export { RowDecoder } from './row-decoding';
 export type { TextRow } from './row-decoding';
 export { PostgresTableEnumeratorStateSerializer } from './serializers/postgres-table-enumerator-state-serializer';
 export { deserializeSplitV1, PostgresTableSplitSerializer } from './serializers/postgres-table-split-serializer';

@@ -4,14 +4,14 @@ import type { LockstepRecord } from '../../../core/api/record';
 import type { PollResult, SourceReader } from '../../../core/api/source-reader';
 import { LockstepError } from '../../../core/errors/lockstep-error';
 import { RecordError } from '../../../core/errors';
-import { describePostgresTarget } from '../connection';
+import { describePostgresTarget, TEXT_TYPES } from '../connection';
 import { mapPostgresSourceError } from './error-mapping';
 import { incrementalPageQuery, rangePageQuery, type SqlStatement } from './page-query';
 import type { PostgresTableSourceConfig } from './postgres-table-source-config';
 import type { PostgresTableSplit } from './postgres-table-split';
 import { recordKeyColumn, resolveReadColumns, type ReadColumns } from './read-columns';
 import type { ReadTarget } from './read-plan';
-import { RowDecoder, TEXT_TYPES, type TextRow } from './row-decoding';
+import { RowDecoder, type TextRow } from './row-decoding';
 
 /** What a reader needs besides its init context. */
 export interface PostgresTableReaderSettings {

@@ -79,18 +79,10 @@ export class PostgresTableSource implements Source<PostgresTableSplit, PostgresT
   /** A session whose text output the readers rely on: ISO dates, UTC timestamps. */
   private async connect(init: InitContext, role: string): Promise<Client> {
     const name = `lockstep-${this.context.pipeline}-${this.context.componentId}-${role}`;
-    let client: Client;
     try {
-      client = await connectPostgres(this.config, init.log, name);
+      return await connectPostgres(this.config, init.log, name, { textSession: true });
     } catch (error) {
       throw mapPostgresSourceError(error, 'connect', describePostgresTarget(this.config));
     }
-    try {
-      await client.query("SET DateStyle TO 'ISO, YMD'; SET TimeZone TO 'UTC'; SET bytea_output TO 'hex'");
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw mapPostgresSourceError(error, 'set up the session', describePostgresTarget(this.config));
-    }
-    return client;
   }
 }

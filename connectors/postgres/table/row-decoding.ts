@@ -6,9 +6,6 @@ import { postgresValueFromText } from '../sql';
 /** A row as node-postgres returns it when every type parser is the identity: column name → Postgres text or null. */
 export type TextRow = Readonly<Record<string, string | null>>;
 
-/** Type parsers that keep Postgres' text, so positions are exact and conversion is lockstep's own. */
-export const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
-
 /**
  * Turns rows into records: value = the row as an object (types converted by `postgresValueFromText`), key = the
  * `keyColumn` value, origin `<name>@<key text>`.

@@ -1,4 +1,4 @@
-import { convertColumnValue } from './column-values';
+import { postgresValueFromText as convertColumnValue } from './sql';
 
 describe('column value conversion', () => {
   it('converts integers and floats to numbers, keeping int8 exact', () => {
