@@ -6,6 +6,7 @@ import type { SplitEnumerator } from '../api/split-enumerator';
 import { CheckpointCoordinator, type CheckpointResult } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointKind, CheckpointRecord } from '../checkpoint/checkpoint-record';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
+import type { RestartConfig } from '../config/pipeline-config';
 import { readerTaskId } from '../checkpoint/task-snapshot';
 import { PendingCommits } from '../checkpoint/pending-commits';
 import type { SinkCommitterHandle } from '../checkpoint/sink-committer-handle';
@@ -15,6 +16,7 @@ import { ErrorPolicy } from './error-policy';
 import type { PipelineComponents } from './pipeline-components';
 import type { PipelineMetrics } from './pipeline-metrics';
 import { delayOrUntil } from './delay';
+import { restartDelayMs } from './restart-strategy';
 import { ReaderTask, type ChainedTransform } from './reader-task';
 import { RecordRouter } from './record-router';
 import { restoredSplits, restoredTransformState } from './restore';
@@ -181,11 +183,20 @@ export class PipelineExecution {
       }
       this.createEnumerator(config.id, source, parallelism);
     }
+    // What recovery left pending (retry-later), deserialized once per sink for its writers.
+    const pendingOf = (entry: PipelineComponents['sinks'][number]): unknown[] => {
+      const serializer = entry.sink.committableSerializer;
+      return serializer === undefined ? [] : pending.of(entry.config.id).map(({ committable }) => serializer.deserialize(committable.version, committable.data));
+    };
     for (const entry of normalSinks) {
       const inputs = writerInputs.get(entry.config.id) as Channel<StreamElement>[][];
-      inputs.forEach((channels, subtask) => this.addWriter(entry, subtask, channels, dlq ? dlqChannelFor(`${entry.config.id}#${subtask}`) : []));
+      const committables = pendingOf(entry);
+      inputs.forEach((channels, subtask) => this.addWriter(entry, subtask, channels, dlq ? dlqChannelFor(`${entry.config.id}#${subtask}`) : [], committables));
     }
-    dlqInputs.forEach((channels, subtask) => this.addWriter(dlq as (typeof components.sinks)[number], subtask, channels, []));
+    if (dlq !== undefined) {
+      const committables = pendingOf(dlq);
+      dlqInputs.forEach((channels, subtask) => this.addWriter(dlq, subtask, channels, [], committables));
+    }
     this.coordinator = new CheckpointCoordinator({
       pipeline: components.config.name,
       store,
@@ -206,6 +217,7 @@ export class PipelineExecution {
     subtask: number,
     inputs: Channel<StreamElement>[],
     deadLetterChannels: Channel<StreamElement>[],
+    pendingCommittables: readonly unknown[],
   ): void {
     const isDlq = entry.config.id === this.options.components.deadLetterSinkId;
     const init = this.initContext(entry.config.id, subtask, entry.parallelism);
@@ -216,7 +228,7 @@ export class PipelineExecution {
         ...init,
         restoredCheckpointId: this.options.restored?.checkpointId,
         firstCheckpointId: this.options.store.peekNextCheckpointId(),
-        pendingCommittables: this.pendingCommittablesOf(entry),
+        pendingCommittables,
       },
       restoredState && stateSerializer ? stateSerializer.deserialize(restoredState.version, restoredState.data) : undefined,
     );
@@ -308,13 +320,6 @@ export class PipelineExecution {
       : { status: 'stopped', checkpointId: result.record.checkpointId, savepoint: true };
   }
 
-  /** The sink's committables recovery left pending (retry-later), deserialized for its writers. */
-  private pendingCommittablesOf(entry: PipelineComponents['sinks'][number]): unknown[] {
-    const serializer = entry.sink.committableSerializer;
-    if (serializer === undefined || this.pending === undefined) return [];
-    return this.pending.of(entry.config.id).map(({ committable }) => serializer.deserialize(committable.version, committable.data));
-  }
-
   /**
    * The checkpoint that ends a run must leave nothing uncommitted: no later checkpoint would retry a commit that asked
    * to be retried, and a prepared transaction left behind keeps its rows invisible (and, in a database, its locks)
@@ -332,7 +337,7 @@ export class PipelineExecution {
         );
       }
       this.options.log.warn({ checkpointId, pending: pending.size, attempt }, 'commits still pending at the end of the run; retrying');
-      await delayOrUntil(Math.min(SETTLE_BACKOFF_MS * 2 ** (attempt - 1), 5_000));
+      await delayOrUntil(restartDelayMs(SETTLE_BACKOFF, attempt));
       await pending.commitAll();
     }
   }
@@ -391,7 +396,7 @@ export class PipelineExecution {
 
 /** Retries of commits left pending by the checkpoint that ends a run, 250 ms apart and doubling (at most 5 s). */
 const SETTLE_ATTEMPTS = 8;
-const SETTLE_BACKOFF_MS = 250;
+const SETTLE_BACKOFF: RestartConfig = { maxAttempts: SETTLE_ATTEMPTS, initialBackoffMs: 250, maxBackoffMs: 5_000, jitter: 0 };
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { CommitOutcome, CommitRequest } from '../../../core/api/commit';
 import type { Committer } from '../../../core/api/committer';
 import type { InitContext } from '../../../core/api/init-context';
+import { delayOrUntil } from '../../../core/runtime/delay';
 import { createCluster, type KafkaCluster } from '../internals/cluster';
 import {
   describeTransaction,
@@ -108,7 +109,7 @@ export class KafkaCommitter implements Committer<TransactionHandle> {
     for (let pause = 5; Date.now() < deadline; pause = Math.min(pause * 2, 100)) {
       const now = await describeTransaction(cluster, handle.transactionalId);
       if (now === undefined || now.state !== 'PrepareCommit' || now.producerEpoch !== handle.producerEpoch) return;
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await delayOrUntil(pause);
     }
     this.init.log.warn({ transactionalId: handle.transactionalId }, `kafka commit markers not written after ${MARKER_WAIT_MS} ms; the broker completes them`);
   }

@@ -1,14 +1,10 @@
 import type { Logger } from 'pino';
 import type { KafkaCluster } from '../internals/cluster';
-import { commitGroupOffsets } from '../internals/fetch';
+import { commitGroupOffsets, type GroupOffset } from '../internals/fetch';
 import { withKafkaRetry } from './kafka-retry';
 
-/** A partition's checkpointed position (the offset of the next record to read). */
-export interface PartitionPosition {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-}
+/** A partition's checkpointed position (the offset of the next record to read): what a group offset commit takes. */
+export type PartitionPosition = GroupOffset;
 
 /**
  * Commits checkpointed positions to a consumer group (`commitOffsetsToGroup`) so lag monitors see how far lockstep

@@ -39,10 +39,6 @@ export class PartitionProgress {
     return this.split.partition;
   }
 
-  get stopOffset(): number | undefined {
-    return this.split.stopOffset;
-  }
-
   /** Bytes of fetched records not handed out yet. */
   get bufferedBytes(): number {
     return this.buffered;
@@ -114,10 +110,9 @@ export class PartitionProgress {
       try {
         record = decode(message);
       } catch (error) {
-        if (!RecordError.isRecordError(error) || into.length > 0) {
-          if (RecordError.isRecordError(error)) break;
-          throw error;
-        }
+        if (!RecordError.isRecordError(error)) throw error;
+        // Hand out what was decoded before it first; the bad record comes again at the next call, alone.
+        if (into.length > 0) break;
         chunk.index += 1;
         this.position = offset + 1;
         throw error;
