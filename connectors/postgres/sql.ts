@@ -31,9 +31,8 @@ export function parseQualifiedName(text: string): QualifiedName {
   return { schema, name };
 }
 
-/** The quoted `"schema"."name"` (or `"name"`); a string is split with {@link parseQualifiedName} first. */
-export function quoteQualifiedName(qualified: QualifiedName | string): string {
-  const name = typeof qualified === 'string' ? parseQualifiedName(qualified) : qualified;
+/** The quoted `"schema"."name"` (or `"name"`). */
+export function quoteQualifiedName(name: QualifiedName): string {
   return name.schema === undefined ? quoteIdentifier(name.name) : `${quoteIdentifier(name.schema)}.${quoteIdentifier(name.name)}`;
 }
 

@@ -43,7 +43,7 @@ export class PostgresCommitter implements Committer<PostgresCommittable> {
   }
 
   private async connected(): Promise<Client> {
-    this.client ??= await connectPostgres(this.options, this.init.log, `${this.gids.prefix.slice(0, 50)}:committer`);
+    this.client ??= await connectPostgres(this.options, this.init.log, this.gids.committerApplicationName());
     return this.client;
   }
 
@@ -75,6 +75,7 @@ export class PostgresCommitter implements Committer<PostgresCommittable> {
   }
 
   private async deleteSettledMarkers(requests: readonly CommitRequest<PostgresCommittable>[]): Promise<void> {
+    // The checkpoint ids come from the gids themselves, which the markers are keyed by.
     const checkpoints = requests.flatMap((request) => this.gids.parse(request.committable.gid)?.checkpointId ?? []);
     if (checkpoints.length === 0 || this.client === undefined) return;
     try {

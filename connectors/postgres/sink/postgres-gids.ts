@@ -25,10 +25,7 @@ function hashOf(...parts: string[]): string {
 export class PostgresGids {
   readonly prefix: string;
 
-  constructor(
-    readonly pipeline: string,
-    readonly sink: string,
-  ) {
+  constructor(pipeline: string, sink: string) {
     const readable = `lockstep:${escapePart(pipeline)}:${escapePart(sink)}`;
     this.prefix = Buffer.byteLength(readable) <= MAX_PREFIX_BYTES ? readable : `lockstep:#${hashOf(pipeline, sink).slice(0, 32)}`;
   }
@@ -56,5 +53,10 @@ export class PostgresGids {
     // other characters would never match in pg_stat_activity and fencing would silently do nothing: hash it too.
     const fits = Buffer.byteLength(readable) <= MAX_APPLICATION_NAME_BYTES && /^[\x20-\x7e]*$/.test(readable);
     return fits ? readable : `lockstep:#${hashOf(this.prefix, String(subtask)).slice(0, 40)}`;
+  }
+
+  /** The application_name of the committer's connection (the prefix, shortened to fit). */
+  committerApplicationName(): string {
+    return `${this.prefix.slice(0, 50)}:committer`;
   }
 }

@@ -43,7 +43,7 @@ export class PostgresSink implements Sink<PostgresCommittable, never> {
 
   createWriter(init: SinkWriterInitContext): SinkWriter {
     if (!this.resolved.exactlyOnce) {
-      return new AtLeastOncePostgresWriter(this.config, this.resolved, `${this.gids.writerApplicationName(init.subtask)}`.slice(0, 63), init.log);
+      return new AtLeastOncePostgresWriter(this.config, this.resolved, this.gids.writerApplicationName(init.subtask), init.log);
     }
     return new ExactlyOncePostgresWriter({ connection: this.config, config: this.resolved, gids: this.gids, markers: this.markers }, init);
   }

@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
 import { LockstepError } from '../../../core/errors/lockstep-error';
+import { sqlState } from '../errors';
 import { quoteLiteral } from '../sql';
 import type { PostgresGids } from './postgres-gids';
 
@@ -39,7 +40,7 @@ export async function rollbackPrepared(client: Client, gid: string): Promise<voi
   try {
     await client.query(`ROLLBACK PREPARED ${quoteLiteral(gid)}`);
   } catch (error) {
-    if ((error as { code?: unknown }).code !== '42704') throw error;
+    if (sqlState(error) !== '42704') throw error;
   }
 }
 

@@ -56,9 +56,17 @@ export class RowBatchWriter {
   private *chunks(rows: readonly EncodedRow[]): Generator<EncodedRow[]> {
     let chunk: EncodedRow[] = [];
     let keys = new Set<string>();
+    // Fixed for a column list: worked out when it changes, not per row.
+    let shape: string | undefined;
+    let limit = 0;
+    let keyIndexes: number[] = [];
     for (const row of rows) {
-      const limit = this.config.write === 'insert' ? Math.min(this.config.batchSize, Math.floor(MAX_PARAMETERS / row.columns.length)) : this.config.batchSize;
-      const key = this.config.key.length === 0 ? undefined : this.keyOf(row);
+      if (row.shape !== shape) {
+        shape = row.shape;
+        limit = this.config.write === 'insert' ? Math.min(this.config.batchSize, Math.floor(MAX_PARAMETERS / row.columns.length)) : this.config.batchSize;
+        keyIndexes = this.config.key.map((column) => row.columns.indexOf(column));
+      }
+      const key = keyIndexes.length === 0 ? undefined : JSON.stringify(keyIndexes.map((index) => row.values[index] ?? null));
       const first = chunk[0];
       if (first !== undefined && (first.shape !== row.shape || chunk.length >= limit || (key !== undefined && keys.has(key)))) {
         yield chunk;
@@ -71,36 +79,34 @@ export class RowBatchWriter {
     if (chunk.length > 0) yield chunk;
   }
 
-  private keyOf(row: EncodedRow): string {
-    return JSON.stringify(this.config.key.map((column) => row.values[row.columns.indexOf(column)] ?? null));
-  }
-
   private async writeChunk(chunk: readonly EncodedRow[]): Promise<void> {
-    await this.query('SAVEPOINT lockstep_batch');
-    try {
-      await this.execute(chunk, this.config.write);
-      await this.query('RELEASE SAVEPOINT lockstep_batch');
-      return;
-    } catch (error) {
-      if (!isPostgresDataError(error)) throw postgresError(error, `cannot write to ${this.table.name}`);
-      await this.query('ROLLBACK TO SAVEPOINT lockstep_batch');
-      await this.query('RELEASE SAVEPOINT lockstep_batch');
-      if (chunk.length === 1) throw this.refusal(chunk[0] as EncodedRow, error);
-    }
+    const refused = await this.underSavepoint('lockstep_batch', () => this.execute(chunk, this.config.write));
+    if (refused === undefined) return;
+    if (chunk.length === 1) throw this.refusal(chunk[0] as EncodedRow, refused);
     for (const row of chunk) await this.writeAlone(row);
   }
 
   /** One row under its own savepoint: the failing row of a refused statement is found this way. */
   private async writeAlone(row: EncodedRow): Promise<void> {
-    await this.query('SAVEPOINT lockstep_row');
+    const refused = await this.underSavepoint('lockstep_row', () => this.execute([row], 'insert'));
+    if (refused !== undefined) throw this.refusal(row, refused);
+  }
+
+  /**
+   * Runs `write` under savepoint `name`. A failure for its data (see `isPostgresDataError`) is rolled back to the
+   * savepoint and returned, so the transaction goes on; any other failure is thrown.
+   */
+  private async underSavepoint(name: string, write: () => Promise<void>): Promise<unknown> {
+    await this.query(`SAVEPOINT ${name}`);
     try {
-      await this.execute([row], 'insert');
-      await this.query('RELEASE SAVEPOINT lockstep_row');
+      await write();
+      await this.query(`RELEASE SAVEPOINT ${name}`);
+      return undefined;
     } catch (error) {
       if (!isPostgresDataError(error)) throw postgresError(error, `cannot write to ${this.table.name}`);
-      await this.query('ROLLBACK TO SAVEPOINT lockstep_row');
-      await this.query('RELEASE SAVEPOINT lockstep_row');
-      throw this.refusal(row, error);
+      await this.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      await this.query(`RELEASE SAVEPOINT ${name}`);
+      return error;
     }
   }
 

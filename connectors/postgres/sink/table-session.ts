@@ -33,11 +33,6 @@ export class TableSession {
     return this.connection;
   }
 
-  /** True while a transaction holds written rows. */
-  get inTransaction(): boolean {
-    return this.open;
-  }
-
   async connect(applicationName: string): Promise<Client> {
     try {
       this.connection = await connectPostgres(this.options, this.log, applicationName);
