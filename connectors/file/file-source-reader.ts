@@ -2,6 +2,7 @@ import type { InitContext } from '../../core/api/init-context';
 import type { PollResult, SourceReader } from '../../core/api/source-reader';
 import { FileLineCursor } from './file-line-cursor';
 import type { FileSplit } from './file-split';
+import { AvailabilitySignal } from '../../core/runtime/signal';
 
 /**
  * Reads the files assigned to one subtask, one after the other in the order they were assigned, each line a record
@@ -13,7 +14,7 @@ export class FileSourceReader implements SourceReader<FileSplit> {
   private readonly splits: FileSplit[] = [];
   private cursor: FileLineCursor | undefined;
   private noMoreSplits = false;
-  private wake: { promise: Promise<void>; resolve: () => void } | undefined;
+  private readonly available = new AvailabilitySignal();
 
   constructor(
     private readonly init: InitContext,
@@ -50,12 +51,7 @@ export class FileSourceReader implements SourceReader<FileSplit> {
 
   isAvailable(): Promise<void> {
     if (this.splits.length > 0 || this.noMoreSplits) return Promise.resolve();
-    if (this.wake === undefined) {
-      let resolve: () => void = () => undefined;
-      const promise = new Promise<void>((done) => (resolve = done));
-      this.wake = { promise, resolve };
-    }
-    return this.wake.promise;
+    return this.available.wait();
   }
 
   snapshotState(_checkpointId: number): FileSplit[] {
@@ -77,7 +73,6 @@ export class FileSourceReader implements SourceReader<FileSplit> {
   }
 
   private notify(): void {
-    this.wake?.resolve();
-    this.wake = undefined;
+    this.available.notify();
   }
 }

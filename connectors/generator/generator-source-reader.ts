@@ -5,6 +5,7 @@ import type { PollResult, SourceReader } from '../../core/api/source-reader';
 import { generatorRecord } from './generator-record';
 import type { GeneratorSplit } from './generator-split';
 import type { RateLimiter } from '../../core/runtime/rate-limiter';
+import { AvailabilitySignal } from '../../core/runtime/signal';
 
 /** What a generator reader needs besides its init context. */
 export interface GeneratorReaderOptions {
@@ -31,7 +32,7 @@ export class GeneratorSourceReader implements SourceReader<GeneratorSplit> {
   private readonly padding: string;
   private noMoreSplits = false;
   private turn = 0;
-  private wake: { promise: Promise<void>; resolve: () => void } | undefined;
+  private readonly available = new AvailabilitySignal();
   private timer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
@@ -104,16 +105,10 @@ export class GeneratorSourceReader implements SourceReader<GeneratorSplit> {
   }
 
   private waitForNotify(): Promise<void> {
-    if (this.wake === undefined) {
-      let resolve: () => void = () => undefined;
-      const promise = new Promise<void>((done) => (resolve = done));
-      this.wake = { promise, resolve };
-    }
-    return this.wake.promise;
+    return this.available.wait();
   }
 
   private notify(): void {
-    this.wake?.resolve();
-    this.wake = undefined;
+    this.available.notify();
   }
 }

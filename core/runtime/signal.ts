@@ -20,3 +20,27 @@ export class WakeSignal {
     });
   }
 }
+
+/**
+ * What a source reader's `isAvailable()` returns while it has nothing: one promise shared by every caller (the engine
+ * asks again on each turn of its loop), resolved by the next `notify()`. Unlike {@link WakeSignal} it remembers no
+ * notification: a reader checks its own state before it waits.
+ */
+export class AvailabilitySignal {
+  private waiting: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
+
+  wait(): Promise<void> {
+    if (this.waiting === undefined) {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.waiting = { promise, resolve };
+    }
+    return this.waiting.promise;
+  }
+
+  notify(): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.resolve();
+  }
+}

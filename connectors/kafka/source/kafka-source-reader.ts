@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { LockstepRecord } from '../../../core/api/record';
 import type { PollResult, SourceReader } from '../../../core/api/source-reader';
 import { delayOrUntil } from '../../../core/runtime/delay';
-import { WakeSignal } from '../../../core/runtime/signal';
+import { AvailabilitySignal, WakeSignal } from '../../../core/runtime/signal';
 import type { KafkaCluster } from '../internals/cluster';
 import { fetchPartitions } from '../internals/fetch';
 import { fetchFailureAction, mapKafkaSourceError, offsetOutOfRange } from './error-mapping';
@@ -57,7 +57,7 @@ export class KafkaSourceReader implements SourceReader<KafkaSplit> {
   private readonly endedPositions = new Map<string, PartitionPosition>();
   private readonly pendingGroupCommits = new Map<number, PartitionPosition[]>();
   private readonly loopWake = new WakeSignal();
-  private available: { promise: Promise<void>; resolve: () => void } | undefined;
+  private readonly available = new AvailabilitySignal();
   private noMoreSplits = false;
   private failure: Error | undefined;
   private closed = false;
@@ -118,12 +118,7 @@ export class KafkaSourceReader implements SourceReader<KafkaSplit> {
 
   isAvailable(): Promise<void> {
     if (this.hasSomethingToReport()) return Promise.resolve();
-    if (this.available === undefined) {
-      let resolve: () => void = () => undefined;
-      const promise = new Promise<void>((done) => (resolve = done));
-      this.available = { promise, resolve };
-    }
-    return this.available.promise;
+    return this.available.wait();
   }
 
   snapshotState(checkpointId: number): KafkaSplit[] {
@@ -188,8 +183,7 @@ export class KafkaSourceReader implements SourceReader<KafkaSplit> {
   }
 
   private notifyAvailable(): void {
-    this.available?.resolve();
-    this.available = undefined;
+    this.available.notify();
   }
 
   private async runFetchLoop(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { LockstepRecord } from '../../../core/api/record';
+import { AvailabilitySignal } from '../../../core/runtime/signal';
 import { postgresError } from '../errors';
 import { primaryKeyOf } from './cdc-catalog';
 import { ChangeAssembler, type ChangeItem } from './change-assembler';
@@ -36,7 +37,7 @@ export class ChangeStream {
   private flushed: bigint;
   private statusTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
-  private wake: (() => void) | undefined;
+  private readonly available = new AvailabilitySignal();
 
   constructor(
     private readonly replication: ReplicationConnection,
@@ -66,10 +67,6 @@ export class ChangeStream {
     return this.failure;
   }
 
-  get hasItems(): boolean {
-    return this.queue.length > 0;
-  }
-
   /**
    * Up to `max` records from the queue and the position after the last item taken. Position-only items (commits,
    * keepalives) right after the records are taken too, so a checkpoint after a whole transaction names its commit.
@@ -97,13 +94,7 @@ export class ChangeStream {
   /** Resolves when items or a failure arrive (at once when there are some). */
   waitForItems(): Promise<void> {
     if (this.queue.length > 0 || this.failure !== undefined) return Promise.resolve();
-    return new Promise((resolve) => {
-      const previous = this.wake;
-      this.wake = () => {
-        previous?.();
-        resolve();
-      };
-    });
+    return this.available.wait();
   }
 
   /** A checkpoint covering everything before `lsn` completed: the slot may be confirmed up to there. */
@@ -183,8 +174,6 @@ export class ChangeStream {
   }
 
   private signal(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.available.notify();
   }
 }

@@ -12,6 +12,7 @@ import type { PostgresTableSplit } from './postgres-table-split';
 import { recordKeyColumn, resolveReadColumns, type ReadColumns } from './read-columns';
 import type { ReadTarget } from './read-plan';
 import { RowDecoder, type TextRow } from './row-decoding';
+import { AvailabilitySignal } from '../../../core/runtime/signal';
 
 /** What a reader needs besides its init context. */
 export interface PostgresTableReaderSettings {
@@ -51,7 +52,7 @@ export class PostgresTableSourceReader implements SourceReader<PostgresTableSpli
   private client: Client | undefined;
   private columns: ReadColumns | undefined;
   private decoder: RowDecoder | undefined;
-  private wake: { promise: Promise<void>; resolve: () => void } | undefined;
+  private readonly available = new AvailabilitySignal();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -98,16 +99,11 @@ export class PostgresTableSourceReader implements SourceReader<PostgresTableSpli
     const waitMs = this.nextQueryAt - Date.now();
     const incrementalWaiting = this.splits[0]?.kind === 'incremental' && this.buffer.length === 0 && waitMs > 0;
     if (this.closed || this.noMoreSplits || (this.splits.length > 0 && !incrementalWaiting)) return Promise.resolve();
-    if (this.wake === undefined) {
-      let resolve: () => void = () => undefined;
-      const promise = new Promise<void>((done) => (resolve = done));
-      this.wake = { promise, resolve };
-    }
     if (incrementalWaiting && this.timer === undefined) {
       this.timer = setTimeout(() => this.notify(), waitMs);
       this.timer.unref();
     }
-    return this.wake.promise;
+    return this.available.wait();
   }
 
   snapshotState(_checkpointId: number): PostgresTableSplit[] {
@@ -214,8 +210,7 @@ export class PostgresTableSourceReader implements SourceReader<PostgresTableSpli
   private notify(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.wake?.resolve();
-    this.wake = undefined;
+    this.available.notify();
   }
 }
 
