@@ -79,10 +79,6 @@ export class CdcTestBed {
     return result.rows[0]?.lsn ?? null;
   }
 
-  async currentWalLsn(): Promise<string> {
-    return (await this.admin.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
-  }
-
   /** Closes every run, then drops the slot (terminating a holder), the publication and the tables. */
   async cleanup(): Promise<void> {
     for (const run of this.runs) await run.close().catch(() => undefined);
@@ -169,6 +165,19 @@ export class CdcRun {
     while (!done(this.delivered)) {
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms with ${this.delivered.length} records: ${this.delivered.map(describeChange).join(' ')}`);
       await this.poll(max);
+    }
+    return this.delivered;
+  }
+
+  /**
+   * Polls until exactly `count` records were delivered, never asking for more than are still missing (a poll returns
+   * what the stream holds at that moment, so a predicate on the total could overshoot).
+   */
+  async readExactly(count: number, timeoutMs = 20_000): Promise<LockstepRecord[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.delivered.length < count) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms with ${this.delivered.length} of ${count} records`);
+      await this.poll(count - this.delivered.length);
     }
     return this.delivered;
   }

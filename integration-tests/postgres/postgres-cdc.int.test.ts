@@ -111,7 +111,7 @@ describe('postgres-cdc source', () => {
       await bed.transaction(Array.from({ length: 10 }, (_, i) => `INSERT INTO ${bed.table} VALUES (${batch * 10 + i}, 'v', 0)`));
     }
     const first = await bed.run();
-    await first.readUntil((delivered) => delivered.length >= 15, 20_000, 5); // 1½ transactions
+    await first.readExactly(15); // 1½ transactions
     const checkpoint = first.checkpoint(1);
     expect(JSON.parse(checkpoint)[0].data.progress.partial.emitted).toBe(5);
     const beforeCheckpoint = changes(first.delivered);
