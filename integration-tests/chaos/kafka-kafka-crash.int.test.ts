@@ -86,7 +86,7 @@ describe('kafka → kafka under kill -9', () => {
         else ids.push(value.id);
       }
       const tally = tallyIds(ids, RECORDS);
-      const open = await openKafkaTransactions(kafka, `chaos-kafka-${run}-out`);
+      const open = (await openKafkaTransactions(kafka, `chaos-kafka-${run}-out`)).map((entry) => `${entry.transactionalId} (${entry.state})`);
       process.stdout.write(
         `kafka → kafka crash trial, seed ${seed}: ${RECORDS} records (produced in ${produceMs} ms), ${describeCrashTrial(trial)}; ` +
           `read_committed saw ${messages.length} records: ${describeTally(tally)}, ${wrong.length} malformed; ` +

@@ -8,6 +8,7 @@ import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
 import { describeCrashTrial, runCrashTrial } from '../support/crash-trial';
 import { describeTally, produceChaosRecords, tallyIds } from '../support/kafka-topics';
+import { preparedGids } from '../postgres/postgres-sink-fixtures';
 
 /**
  * Crash test with real processes: `lockstep run` on Kafka (3 partitions, 100,000 records, bounded) → map → Postgres
@@ -79,7 +80,7 @@ describe('kafka → postgres under kill -9', () => {
       );
       const { total, ids, wrong } = counts.rows[0] as { total: string; ids: string; wrong: string };
       const tally = tallyIds((await db.query<{ id: string }>(`SELECT id FROM ${table}`)).rows.map((row) => row.id), RECORDS);
-      const prepared = (await db.query<{ gid: string }>('SELECT gid FROM pg_prepared_xacts WHERE strpos(gid, $1) > 0', [name])).rows.map((row) => row.gid);
+      const prepared = await preparedGids(db, `lockstep:${name}:`);
       process.stdout.write(
         `kafka → postgres crash trial, seed ${seed}: ${RECORDS} records, ${describeCrashTrial(trial)}; ` +
           `count(*) ${total}, count(DISTINCT id) ${ids}: ${describeTally(tally)}, ${wrong} malformed; ${prepared.length} prepared transactions left\n`,

@@ -129,7 +129,7 @@ describe('postgres cdc → kafka under kill -9', () => {
         else other.push(`${message.partition}@${message.offset}: ${message.value}`);
       }
       const tally = tallyIds(ids, RECORDS);
-      const open = await openKafkaTransactions(kafka, `${name}-out`);
+      const open = (await openKafkaTransactions(kafka, `${name}-out`)).map((entry) => `${entry.transactionalId} (${entry.state})`);
       process.stdout.write(
         `postgres cdc → kafka crash trial, seed ${seed}: ${RECORDS} rows, ${describeCrashTrial(trial)}; ` +
           `read_committed saw ${messages.length} events: ${describeTally(tally)}, ${other.length} other; ${open.length} transactions left open\n`,

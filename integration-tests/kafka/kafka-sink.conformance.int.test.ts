@@ -1,26 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaSink } from '../../connectors/kafka/sink';
-import { createCluster } from '../../connectors/kafka/internals/cluster';
-import { listTransactions } from '../../connectors/kafka/internals/transactions';
 import { describeSinkConformance } from '../../core/testing';
 import { testServices } from '../env';
 import { readCommitted } from '../support/kafka-read-committed';
+import { openKafkaTransactions } from '../support/kafka-topics';
 
 /** The core sink conformance suite against the real broker: values are what a read_committed consumer sees. */
 const { brokers } = testServices().kafka;
 
 /** Transactions of `prefix` still open (Ongoing) on the broker: what a crashed run left behind. */
 async function openTransactions(prefix: string): Promise<string[]> {
-  const client = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING });
-  const cluster = createCluster(client);
-  await cluster.connect();
-  try {
-    const open = await listTransactions(cluster, ['Ongoing']);
-    return open.map((entry) => entry.transactionalId).filter((id) => id.startsWith(`${prefix}-`));
-  } finally {
-    await cluster.disconnect();
-  }
+  const kafka = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING });
+  return (await openKafkaTransactions(kafka, prefix, ['Ongoing'])).map((entry) => entry.transactionalId);
 }
 
 describeSinkConformance('kafka', {

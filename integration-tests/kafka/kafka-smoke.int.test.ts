@@ -2,22 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Admin, Consumer, EachMessagePayload, Producer } from 'kafkajs';
 import { testServices } from '../env';
+import { eventually } from '../support/eventually';
 
 /**
  * Smoke test of the Kafka provider with the client lockstep uses (kafkajs 2.2.4): transactions commit and abort,
  * read_committed hides aborted records, and consumer offsets commit inside a transaction.
  */
 const { brokers, version } = testServices().kafka;
-
-/** Calls `read` until `done` accepts its result or `timeoutMs` passes; returns the last result. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe(`kafka ${version} at ${brokers.join(',')} (kafkajs)`, () => {
   const runId = randomUUID().slice(0, 8);

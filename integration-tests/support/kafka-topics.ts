@@ -32,13 +32,20 @@ export async function produceChaosRecords(kafka: Kafka, topic: string, count: nu
   }
 }
 
-/** Transactions whose id starts with `prefix-` that the broker still holds open (Ongoing or half-way through their end). */
-export async function openKafkaTransactions(kafka: Kafka, prefix: string): Promise<string[]> {
+/**
+ * Transactions whose id starts with `prefix-` that the broker holds in one of `states` (by default: open, or half-way
+ * through their end).
+ */
+export async function openKafkaTransactions(
+  kafka: Kafka,
+  prefix: string,
+  states: readonly string[] = ['Ongoing', 'PrepareCommit', 'PrepareAbort'],
+): Promise<{ transactionalId: string; state: string }[]> {
   const cluster = createCluster(kafka);
   await cluster.connect();
   try {
-    const open = await listTransactions(cluster, ['Ongoing', 'PrepareCommit', 'PrepareAbort']);
-    return open.filter((entry) => entry.transactionalId.startsWith(`${prefix}-`)).map((entry) => `${entry.transactionalId} (${entry.state})`);
+    const open = await listTransactions(cluster, states);
+    return open.filter((entry) => entry.transactionalId.startsWith(`${prefix}-`));
   } finally {
     await cluster.disconnect();
   }
