@@ -19,6 +19,9 @@ export type ChangeItem = { readonly record?: LockstepRecord; readonly position: 
 
 interface OpenTransaction {
   readonly begin: BeginMessage;
+  /** The commit LSN and time as events carry them: the same for every event of the transaction. */
+  readonly commitLsn: string;
+  readonly commitTime: string;
   /** Index of the next event of the transaction. */
   next: number;
   /** Events at the start of the transaction a restored run already emitted. */
@@ -89,7 +92,13 @@ export class ChangeAssembler {
         { code: 'LS_POSTGRES_CDC_POSITION_LOST', context: { expected: formatLsn(partial.commitLsn), got: formatLsn(message.finalLsn) } },
       );
     }
-    this.transaction = { begin: message, next: 0, skip: partial?.emitted ?? 0 };
+    this.transaction = {
+      begin: message,
+      commitLsn: formatLsn(message.finalLsn),
+      commitTime: new Date(message.commitTime).toISOString(),
+      next: 0,
+      skip: partial?.emitted ?? 0,
+    };
   }
 
   private commit(commitLsn: bigint, endLsn: bigint): ChangeItem[] {
@@ -134,9 +143,9 @@ export class ChangeAssembler {
       before,
       after,
       lsn: formatLsn(dataStart),
-      commitLsn: formatLsn(begin.finalLsn),
+      commitLsn: transaction.commitLsn,
       xid: begin.xid,
-      commitTime: new Date(begin.commitTime).toISOString(),
+      commitTime: transaction.commitTime,
     };
     const record: LockstepRecord = {
       key: op === 'truncate' ? null : rowKey(relation, after ?? before ?? {}),

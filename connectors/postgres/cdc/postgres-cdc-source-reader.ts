@@ -127,7 +127,7 @@ export class PostgresCdcSourceReader implements SourceReader<PostgresCdcSplit> {
       replication = await ReplicationConnection.open(connection, this.log, `${applicationName}-replication`);
       const session: Session = { catalog, replication };
       this.session = session;
-      if (this.progress.phase === 'stream') await this.openStream(session, this.progress.position, this.progress.position.lsn);
+      if (this.progress.phase === 'stream') await this.openStream(session, this.progress.position);
       // a snapshot under way is finished even if the config now says never: streaming alone would miss its rest
       else if (this.settings.snapshot === 'never' && this.progress.phase === 'new') await this.openWithoutSnapshot(session);
       else await this.openSnapshot(session, tables);
@@ -144,7 +144,7 @@ export class PostgresCdcSourceReader implements SourceReader<PostgresCdcSplit> {
   }
 
   /** Resumes a checkpointed position; the slot must not be confirmed past it (changes would be missing). */
-  private async openStream(session: Session, position: StreamPosition, confirmed: bigint): Promise<void> {
+  private async openStream(session: Session, position: StreamPosition): Promise<void> {
     const slot = await takeOverSlot(session.catalog, this.settings.slot, this.log);
     if (slot.confirmedFlush !== undefined && slot.confirmedFlush > position.lsn) {
       throw new LockstepError(
@@ -153,7 +153,8 @@ export class PostgresCdcSourceReader implements SourceReader<PostgresCdcSplit> {
         { code: 'LS_POSTGRES_CDC_POSITION_LOST', context: { slot: this.settings.slot } },
       );
     }
-    this.startStream(session, position, confirmed);
+    // The checkpoint restored is complete: the slot may be confirmed up to its position.
+    this.startStream(session, position, position.lsn);
   }
 
   /** `snapshot: never` on a fresh start: stream from the slot's confirmed position, creating the slot if needed. */
