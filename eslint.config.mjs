@@ -12,6 +12,27 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // The SDK seam (docs/design.md, "Module map"): connectors reach the engine only through core/sdk (and, in tests,
+  // the conformance kit core/testing); the engine never imports a connector.
+  {
+    files: ['connectors/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['**/core/*', '**/core/*/**', '!**/core/sdk', '!**/core/testing'],
+          message: 'connectors import the engine only through core/sdk (tests also core/testing)',
+        }],
+      }],
+    },
+  },
+  {
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/connectors', '**/connectors/**'], message: 'core never imports connectors/' }],
+      }],
+    },
+  },
   {
     files: ['**/*.test.ts', 'integration-tests/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },

@@ -1,4 +1,4 @@
-import type { Plugin } from '../core/api/plugin';
+import type { Plugin } from '../core/sdk';
 import { fileSinkPlugin, fileSourcePlugin } from './file';
 import { generatorSourcePlugin } from './generator';
 import { kafkaSinkPlugin } from './kafka/sink';

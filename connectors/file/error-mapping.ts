@@ -1,4 +1,4 @@
-import { LockstepError } from '../../core/errors';
+import { LockstepError } from '../../core/sdk';
 
 /** Node file-system error codes that may go away on retry (a full disk being cleaned, descriptors exhausted). */
 const RETRIABLE = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EIO', 'ETIMEDOUT', 'EINTR']);

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { LockstepError } from '../../core/errors';
+import { LockstepError } from '../../core/sdk';
 import { mapFileError } from './error-mapping';
 
 /** One line read from a file, with its 1-based number. */

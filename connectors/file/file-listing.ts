@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LockstepError } from '../../core/errors';
+import { LockstepError } from '../../core/sdk';
 import { mapFileError } from './error-mapping';
 
 /** Files a folder contributes when no `pattern` is configured. */

@@ -1,4 +1,4 @@
-import type { SinkPlugin } from '../../core/api/plugin';
+import type { SinkPlugin } from '../../core/sdk';
 import { FileSink } from './file-sink';
 import type { FileSinkConfig } from './file-sink-config';
 

@@ -1,7 +1,6 @@
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SinkWriterInitContext } from '../../core/api/init-context';
-import { LockstepError } from '../../core/errors';
+import { LockstepError, type SinkWriterInitContext } from '../../core/sdk';
 import { syncDirectory } from './directory-sync';
 import { errnoCode, mapFileError } from './error-mapping';
 import { parseInProgressFileName, parsePartFileName, PENDING_FOLDER } from './part-file-names';

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { SinkWriterInitContext } from '../../core/api/init-context';
-import type { LockstepRecord } from '../../core/api/record';
-import type { CommittingSinkWriter } from '../../core/api/sink-writer';
-import { LockstepError } from '../../core/errors';
+import {
+  type CommittingSinkWriter,
+  LockstepError,
+  type LockstepRecord,
+  type SinkWriterInitContext,
+} from '../../core/sdk';
 import { syncDirectory } from './directory-sync';
 import { errnoCode, mapFileError } from './error-mapping';
 import type { FileCommittable } from './file-committable';

@@ -1,7 +1,6 @@
 import { link, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LockstepRecord } from '../../core/api/record';
-import type { CommittingSinkWriter } from '../../core/api/sink-writer';
+import type { CommittingSinkWriter, LockstepRecord } from '../../core/sdk';
 import {
   configSchemaCheck,
   makeTempDir,

@@ -1,8 +1,5 @@
 import { resolve } from 'node:path';
-import type { Committer } from '../../core/api/committer';
-import type { InitContext, SinkWriterInitContext } from '../../core/api/init-context';
-import type { Sink } from '../../core/api/sink';
-import type { SinkWriter } from '../../core/api/sink-writer';
+import type { Committer, InitContext, Sink, SinkWriter, SinkWriterInitContext } from '../../core/sdk';
 import type { FileCommittable } from './file-committable';
 import { FileCommitter } from './file-committer';
 import type { FileSinkConfig } from './file-sink-config';

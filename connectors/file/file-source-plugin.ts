@@ -1,4 +1,4 @@
-import type { SourcePlugin } from '../../core/api/plugin';
+import type { SourcePlugin } from '../../core/sdk';
 import { FileSource } from './file-source';
 import type { FileSourceConfig } from './file-source-config';
 

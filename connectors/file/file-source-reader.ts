@@ -1,8 +1,6 @@
-import type { InitContext } from '../../core/api/init-context';
-import type { PollResult, SourceReader } from '../../core/api/source-reader';
+import { AvailabilitySignal, type InitContext, type PollResult, type SourceReader } from '../../core/sdk';
 import { FileLineCursor } from './file-line-cursor';
 import type { FileSplit } from './file-split';
-import { AvailabilitySignal } from '../../core/runtime/signal';
 
 /**
  * Reads the files assigned to one subtask, one after the other in the order they were assigned, each line a record

@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LockstepRecord } from '../../core/api/record';
-import type { SourceReader } from '../../core/api/source-reader';
+import type { LockstepRecord, SourceReader } from '../../core/sdk';
 import { configSchemaCheck, makeTempDir, removeTempDir, testInitContext } from '../../core/testing';
 import { FileSource } from './file-source';
 import { fileSourcePlugin } from './file-source-plugin';

@@ -1,8 +1,5 @@
 import { resolve } from 'node:path';
-import type { InitContext } from '../../core/api/init-context';
-import type { Source } from '../../core/api/source';
-import type { SourceReader } from '../../core/api/source-reader';
-import type { SplitEnumerator, SplitEnumeratorContext } from '../../core/api/split-enumerator';
+import type { InitContext, Source, SourceReader, SplitEnumerator, SplitEnumeratorContext } from '../../core/sdk';
 import type { FileEnumeratorState } from './file-enumerator-state';
 import type { FileSourceConfig } from './file-source-config';
 import { FileSourceReader } from './file-source-reader';

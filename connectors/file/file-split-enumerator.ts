@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SplitEnumerator, SplitEnumeratorContext } from '../../core/api/split-enumerator';
+import type { SplitEnumerator, SplitEnumeratorContext } from '../../core/sdk';
 import type { FileEnumeratorState } from './file-enumerator-state';
 import { listInputFiles } from './file-listing';
 import { initialFileSplit, type FileSplit } from './file-split';

@@ -1,4 +1,4 @@
-import type { SourceSplit } from '../../core/api/source-split';
+import type { SourceSplit } from '../../core/sdk';
 
 /**
  * One input file and how far it was read: `offset` is the byte position of the next unread line and `line` the

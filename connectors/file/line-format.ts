@@ -1,5 +1,4 @@
-import type { LockstepRecord } from '../../core/api/record';
-import { RecordError } from '../../core/errors';
+import { type LockstepRecord, RecordError } from '../../core/sdk';
 
 /** How a sink turns a record's value into one line of text. */
 export type LineFormat = 'json' | 'raw';

@@ -1,4 +1,4 @@
-import type { LockstepRecord } from '../../core/api/record';
+import type { LockstepRecord } from '../../core/sdk';
 
 /** The value of a generated record. */
 export interface GeneratorValue {

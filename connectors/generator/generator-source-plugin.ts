@@ -1,4 +1,4 @@
-import type { SourcePlugin } from '../../core/api/plugin';
+import type { SourcePlugin } from '../../core/sdk';
 import type { GeneratorSourceConfig } from './generator-source-config';
 import { GeneratorSource } from './generator-source';
 

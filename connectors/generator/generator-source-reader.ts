@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
-import type { InitContext } from '../../core/api/init-context';
-import type { LockstepRecord } from '../../core/api/record';
-import type { PollResult, SourceReader } from '../../core/api/source-reader';
+import {
+  AvailabilitySignal,
+  type InitContext,
+  type LockstepRecord,
+  type PollResult,
+  type RateLimiter,
+  type SourceReader,
+} from '../../core/sdk';
 import { generatorRecord } from './generator-record';
 import type { GeneratorSplit } from './generator-split';
-import type { RateLimiter } from '../../core/runtime/rate-limiter';
-import { AvailabilitySignal } from '../../core/runtime/signal';
 
 /** What a generator reader needs besides its init context. */
 export interface GeneratorReaderOptions {

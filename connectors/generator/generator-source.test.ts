@@ -1,4 +1,4 @@
-import type { PollResult } from '../../core/api/source-reader';
+import type { PollResult } from '../../core/sdk';
 import { configSchemaCheck, testInitContext } from '../../core/testing';
 import type { GeneratorValue } from './generator-record';
 import { GeneratorSource } from './generator-source';

@@ -1,13 +1,16 @@
-import type { InitContext } from '../../core/api/init-context';
-import type { Source } from '../../core/api/source';
-import type { SourceReader } from '../../core/api/source-reader';
-import type { SplitEnumerator, SplitEnumeratorContext } from '../../core/api/split-enumerator';
+import {
+  type InitContext,
+  RateLimiter,
+  type Source,
+  type SourceReader,
+  type SplitEnumerator,
+  type SplitEnumeratorContext,
+} from '../../core/sdk';
 import type { GeneratorEnumeratorState } from './generator-enumerator-state';
 import type { GeneratorSourceConfig } from './generator-source-config';
 import { GeneratorSourceReader } from './generator-source-reader';
 import type { GeneratorSplit } from './generator-split';
 import { GeneratorSplitEnumerator } from './generator-split-enumerator';
-import { RateLimiter } from '../../core/runtime/rate-limiter';
 import { GeneratorEnumeratorStateSerializer } from './serializers/generator-enumerator-state-serializer';
 import { GeneratorSplitSerializer } from './serializers/generator-split-serializer';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SplitEnumerator, SplitEnumeratorContext } from '../../core/api/split-enumerator';
+import type { SplitEnumerator, SplitEnumeratorContext } from '../../core/sdk';
 import type { GeneratorEnumeratorState } from './generator-enumerator-state';
 import { initialGeneratorSplit, type GeneratorSplit } from './generator-split';
 

@@ -1,4 +1,4 @@
-import type { SourceSplit } from '../../core/api/source-split';
+import type { SourceSplit } from '../../core/sdk';
 
 /**
  * One stripe of the sequence: stripe i of `stripes` emits seq i, i+stripes, i+2·stripes, … The state is the next seq

@@ -1,4 +1,4 @@
-import { LockstepError } from '../../core/errors/lockstep-error';
+import { LockstepError } from '../../core/sdk';
 
 /**
  * SQLSTATE classification shared by the Postgres connectors (https://www.postgresql.org/docs/current/errcodes-appendix.html).

@@ -1,4 +1,4 @@
-import type { SinkPlugin } from '../../core/api/plugin';
+import type { SinkPlugin } from '../../core/sdk';
 import { StdoutSink } from './stdout-sink';
 import type { StdoutSinkConfig } from './stdout-sink-config';
 

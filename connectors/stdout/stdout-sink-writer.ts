@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { LockstepRecord } from '../../core/api/record';
-import type { SinkWriter } from '../../core/api/sink-writer';
+import type { LockstepRecord, SinkWriter } from '../../core/sdk';
 import { formatLines, type LineFormat } from '../file/line-format';
 
 /**

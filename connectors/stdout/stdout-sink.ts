@@ -1,7 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { SinkWriterInitContext } from '../../core/api/init-context';
-import type { Sink } from '../../core/api/sink';
-import type { SinkWriter } from '../../core/api/sink-writer';
+import type { Sink, SinkWriter, SinkWriterInitContext } from '../../core/sdk';
 import type { StdoutSinkConfig } from './stdout-sink-config';
 import { StdoutSinkWriter } from './stdout-sink-writer';
 

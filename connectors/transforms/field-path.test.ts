@@ -1,4 +1,4 @@
-import { LockstepError } from '../../core/errors';
+import { LockstepError } from '../../core/sdk';
 import { FieldPath } from './field-path';
 
 const site = { component: 'm', option: 'set' };

@@ -1,5 +1,4 @@
-import type { Transform } from '../../core/api';
-import { LockstepError } from '../../core/errors';
+import { LockstepError, type Transform } from '../../core/sdk';
 import { testInitContext } from '../../core/testing';
 import { filterTransformPlugin } from './filter-transform';
 import { recordErrorOf as failure } from './fixtures/record-error-of';

@@ -1,4 +1,4 @@
-import type { TransformPlugin } from '../../core/api';
+import type { TransformPlugin } from '../../core/sdk';
 import { filterTransformPlugin } from './filter-transform';
 import { jsonTransformPlugin } from './json-transform';
 import { mapTransformPlugin } from './map-transform';

@@ -1,4 +1,4 @@
-import type { Transform } from '../../core/api';
+import type { Transform } from '../../core/sdk';
 import { testInitContext } from '../../core/testing';
 import { jsonTransformPlugin } from './json-transform';
 import type { JsonTransformConfig } from './json-transform';

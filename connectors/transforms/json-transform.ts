@@ -1,5 +1,10 @@
-import type { LockstepRecord, PluginContext, Transform, TransformPlugin } from '../../core/api';
-import { RecordError } from '../../core/errors';
+import {
+  type LockstepRecord,
+  type PluginContext,
+  RecordError,
+  type Transform,
+  type TransformPlugin,
+} from '../../core/sdk';
 import { describeType } from './expression/values';
 import { originOf } from './record-origin';
 

@@ -1,4 +1,4 @@
-import type { Transform } from '../../core/api';
+import type { Transform } from '../../core/sdk';
 import { testInitContext } from '../../core/testing';
 import { mapTransformPlugin } from './map-transform';
 import type { MapTransformConfig } from './map-transform';

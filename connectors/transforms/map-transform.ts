@@ -1,5 +1,11 @@
-import type { LockstepRecord, PluginContext, Transform, TransformPlugin } from '../../core/api';
-import { LockstepError, RecordError } from '../../core/errors';
+import {
+  LockstepError,
+  type LockstepRecord,
+  type PluginContext,
+  RecordError,
+  type Transform,
+  type TransformPlugin,
+} from '../../core/sdk';
 import { compileExpression } from './expression';
 import type { CompiledExpression } from './expression';
 import { describeType, isPlainObject } from './expression/values';

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { LockstepRecord, Transform } from '../../core/api';
-import { LockstepError } from '../../core/errors';
+import { LockstepError, type LockstepRecord, type Transform } from '../../core/sdk';
 import { testInitContext } from '../../core/testing';
 import { moduleTransformPlugin } from './module-transform';
 import { recordErrorOf as failure } from './fixtures/record-error-of';

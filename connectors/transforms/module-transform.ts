@@ -1,5 +1,11 @@
-import type { LockstepRecord, PluginContext, Transform, TransformPlugin } from '../../core/api';
-import { LockstepError, RecordError } from '../../core/errors';
+import {
+  LockstepError,
+  type LockstepRecord,
+  type PluginContext,
+  RecordError,
+  type Transform,
+  type TransformPlugin,
+} from '../../core/sdk';
 import { originOf } from './record-origin';
 import { loadUserFunction, messageOf } from './user-module-loader';
 import type { UserFunctionResult, UserModuleReference, UserRecordFunction } from './user-module-loader';

@@ -1,4 +1,4 @@
-import { RateLimiter } from '../../core/runtime/rate-limiter';
+import { RateLimiter } from '../../core/sdk';
 import { testInitContext } from '../../core/testing';
 import { ThrottleTransform, throttleTransformPlugin } from './throttle-transform';
 

@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LockstepRecord, PluginContext, Transform, TransformPlugin } from '../../core/api';
-import { RateLimiter } from '../../core/runtime/rate-limiter';
+import {
+  type LockstepRecord,
+  type PluginContext,
+  RateLimiter,
+  type Transform,
+  type TransformPlugin,
+} from '../../core/sdk';
 
 /** Options of the `throttle` transform (`config-schemas/transforms/throttle.schema.json`). */
 export interface ThrottleTransformConfig {

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import type { LockstepRecord } from '../../core/api';
-import { LockstepError } from '../../core/errors';
+import { LockstepError, type LockstepRecord } from '../../core/sdk';
 
 /** What a user function may return: one record, several, or none (`null`/`undefined`/`[]` drop the record). */
 export type UserFunctionResult = LockstepRecord | readonly LockstepRecord[] | null | undefined;

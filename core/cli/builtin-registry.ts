@@ -1,3 +1,4 @@
+// eslint-disable-next-line no-restricted-imports -- moves out of core with the composition root (issue 10)
 import { builtinPlugins } from '../../connectors';
 import { PluginRegistry } from '../config/plugin-registry';
 

@@ -15,7 +15,7 @@ import { Channel } from './channel';
 import { ErrorPolicy } from './error-policy';
 import type { PipelineComponents } from './pipeline-components';
 import type { PipelineMetrics } from './pipeline-metrics';
-import { delayOrUntil } from './delay';
+import { delayOrUntil } from '../sdk/delay';
 import { restartDelayMs } from './restart-strategy';
 import { ReaderTask, type ChainedTransform } from './reader-task';
 import { RecordRouter } from './record-router';

@@ -3,7 +3,7 @@ import type { CheckpointResult } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
 import { LockstepError } from '../errors';
 import type { PipelineComponents } from './pipeline-components';
-import { delayOrUntil } from './delay';
+import { delayOrUntil } from '../sdk/delay';
 import { PipelineExecution, type ExecutionOutcome } from './pipeline-execution';
 import type { PipelineMetrics } from './pipeline-metrics';
 import { restartDelayMs } from './restart-strategy';

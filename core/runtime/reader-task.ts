@@ -13,7 +13,7 @@ import { DeadLetterOutput } from './dead-letter-output';
 import type { ErrorPolicy } from './error-policy';
 import type { PipelineMetrics } from './pipeline-metrics';
 import type { RecordRouter } from './record-router';
-import { WakeSignal } from './signal';
+import { WakeSignal } from '../sdk/signal';
 import type { DeadLetter, StreamElement } from './stream-element';
 
 export interface ChainedTransform {

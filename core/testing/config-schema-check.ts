@@ -13,3 +13,9 @@ export function configSchemaCheck(relativePath: string): (config: unknown) => st
     return (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}`);
   };
 }
+
+/** Validates `config` in place against `config-schemas/<relativePath>` (filling in the schema's defaults, as loading a
+ * pipeline does) and returns whether it is valid. */
+export function applyConfigSchema(relativePath: string, config: unknown): boolean {
+  return defaultSchemaRegistry().get(relativePath).validate(config);
+}

@@ -17,4 +17,4 @@ export { randomSourceSteps, runSourceScenario, snapshotBeforeAndAfterReading } f
 export type { SourceScenarioResult, SourceStep } from './source-scenarios';
 export { makeTempDir, removeTempDir } from './temp-dir';
 export { testInitContext, testSinkWriterInitContext } from './test-init-context';
-export { configSchemaCheck } from './config-schema-check';
+export { applyConfigSchema, configSchemaCheck } from './config-schema-check';

@@ -1,6 +1,5 @@
-import type { VersionedSerializer } from '../../../core/api/serializer';
+import { asObject, stringField, unknownStateVersion, type VersionedSerializer } from '../../../core/sdk';
 import type { FileCommittable } from '../file-committable';
-import { asObject, stringField, unknownStateVersion } from '../../../core/state/state-format';
 
 const WHAT = 'file sink committable';
 

@@ -1,7 +1,6 @@
-import type { VersionedSerializer } from '../../../core/api/serializer';
+import { asObject, invalidState, unknownStateVersion, type VersionedSerializer } from '../../../core/sdk';
 import type { FileEnumeratorState } from '../file-enumerator-state';
 import { FileSplitSerializer } from './file-split-serializer';
-import { asObject, invalidState, unknownStateVersion } from '../../../core/state/state-format';
 
 const WHAT = 'file enumerator state';
 

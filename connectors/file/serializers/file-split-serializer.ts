@@ -1,6 +1,12 @@
-import type { VersionedSerializer } from '../../../core/api/serializer';
+import {
+  asObject,
+  invalidState,
+  naturalField,
+  stringField,
+  unknownStateVersion,
+  type VersionedSerializer,
+} from '../../../core/sdk';
 import type { FileSplit } from '../file-split';
-import { asObject, invalidState, naturalField, stringField, unknownStateVersion } from '../../../core/state/state-format';
 
 const WHAT = 'file split';
 

@@ -1,7 +1,6 @@
-import type { VersionedSerializer } from '../../../core/api/serializer';
+import { asObject, invalidState, unknownStateVersion, type VersionedSerializer } from '../../../core/sdk';
 import type { GeneratorEnumeratorState } from '../generator-enumerator-state';
 import { GeneratorSplitSerializer } from './generator-split-serializer';
-import { asObject, invalidState, unknownStateVersion } from '../../../core/state/state-format';
 
 const WHAT = 'generator enumerator state';
 

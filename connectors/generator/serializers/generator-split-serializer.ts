@@ -1,6 +1,12 @@
-import type { VersionedSerializer } from '../../../core/api/serializer';
+import {
+  asObject,
+  invalidState,
+  naturalField,
+  stringField,
+  unknownStateVersion,
+  type VersionedSerializer,
+} from '../../../core/sdk';
 import type { GeneratorSplit } from '../generator-split';
-import { asObject, invalidState, naturalField, stringField, unknownStateVersion } from '../../../core/state/state-format';
 
 const WHAT = 'generator split';
 

@@ -1,6 +1,5 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import type { LockstepRecord } from '../../../core/api/record';
-import type { SinkWriter } from '../../../core/api/sink-writer';
+import type { LockstepRecord, SinkWriter } from '../../../core/sdk';
 import { PendingBatch } from './pending-batch';
 import type { RecordEncoder } from './record-encoding';
 

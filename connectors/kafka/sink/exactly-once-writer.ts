@@ -1,8 +1,11 @@
 import type { Kafka } from 'kafkajs';
-import type { SinkWriterInitContext } from '../../../core/api/init-context';
-import type { LockstepRecord } from '../../../core/api/record';
-import type { CommittingSinkWriter, SupportsWriterState } from '../../../core/api/sink-writer';
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import {
+  type CommittingSinkWriter,
+  LockstepError,
+  type LockstepRecord,
+  type SinkWriterInitContext,
+  type SupportsWriterState,
+} from '../../../core/sdk';
 import { createCluster, type KafkaCluster } from '../internals/cluster';
 import {
   describeTransaction,

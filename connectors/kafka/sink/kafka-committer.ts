@@ -1,8 +1,11 @@
 import type { Kafka } from 'kafkajs';
-import type { CommitOutcome, CommitRequest } from '../../../core/api/commit';
-import type { Committer } from '../../../core/api/committer';
-import type { InitContext } from '../../../core/api/init-context';
-import { delayOrUntil } from '../../../core/runtime/delay';
+import {
+  type CommitOutcome,
+  type CommitRequest,
+  type Committer,
+  delayOrUntil,
+  type InitContext,
+} from '../../../core/sdk';
 import { createCluster, type KafkaCluster } from '../internals/cluster';
 import {
   describeTransaction,

@@ -1,4 +1,4 @@
-import type { SinkPlugin } from '../../../core/api/plugin';
+import type { SinkPlugin } from '../../../core/sdk';
 import type { KafkaSinkConfig } from './kafka-sink-config';
 import { KafkaSink } from './kafka-sink';
 

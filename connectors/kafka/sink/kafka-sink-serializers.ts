@@ -1,5 +1,11 @@
-import type { VersionedSerializer } from '../../../core/api/serializer';
-import { asObject, invalidState, naturalField, stringField, unknownStateVersion } from '../../../core/state/state-format';
+import {
+  asObject,
+  invalidState,
+  naturalField,
+  stringField,
+  unknownStateVersion,
+  type VersionedSerializer,
+} from '../../../core/sdk';
 import type { TransactionHandle } from '../internals/transactions';
 
 /** What an exactly-once writer checkpoints: where its transaction numbering goes on. */

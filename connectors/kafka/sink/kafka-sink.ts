@@ -1,11 +1,15 @@
 import type { Kafka } from 'kafkajs';
-import type { Committer } from '../../../core/api/committer';
-import type { ExactlyOnceMechanism, SinkGuarantee } from '../../../core/api/guarantee';
-import type { InitContext, SinkWriterInitContext } from '../../../core/api/init-context';
-import type { PluginContext } from '../../../core/api/plugin';
-import type { VersionedSerializer } from '../../../core/api/serializer';
-import type { Sink } from '../../../core/api/sink';
-import type { SinkWriter } from '../../../core/api/sink-writer';
+import type {
+  Committer,
+  ExactlyOnceMechanism,
+  InitContext,
+  PluginContext,
+  Sink,
+  SinkGuarantee,
+  SinkWriter,
+  SinkWriterInitContext,
+  VersionedSerializer,
+} from '../../../core/sdk';
 import { createKafkaClient } from '../client-options';
 import type { TransactionHandle } from '../internals/transactions';
 import { AtLeastOnceKafkaWriter } from './at-least-once-writer';

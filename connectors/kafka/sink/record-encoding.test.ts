@@ -1,4 +1,4 @@
-import { RecordError } from '../../../core/errors/record-error';
+import { RecordError } from '../../../core/sdk';
 import { RecordEncoder } from './record-encoding';
 
 describe('RecordEncoder', () => {

@@ -1,6 +1,5 @@
 import type { Message } from 'kafkajs';
-import type { LockstepRecord } from '../../../core/api/record';
-import { RecordError } from '../../../core/errors/record-error';
+import { type LockstepRecord, RecordError } from '../../../core/sdk';
 import type { KafkaDataFormat, KafkaSinkConfig } from './kafka-sink-config';
 
 /** One record turned into what Kafka stores, with the topic it goes to. */

@@ -1,6 +1,6 @@
 import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import { LockstepError } from '../../../core/sdk';
 
 /** Kafka's default `transaction.max.timeout.ms`, used when the broker's own value cannot be read. */
 export const KAFKA_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000;

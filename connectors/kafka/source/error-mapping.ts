@@ -1,4 +1,4 @@
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import { LockstepError } from '../../../core/sdk';
 import { isRetriableKafkaError, kafkaErrorType } from '../internals/cluster';
 
 /** Protocol errors after which the partition's leader must be looked up again (stale metadata, a re-election). */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { delayOrUntil } from '../../../core/runtime/delay';
+import { delayOrUntil } from '../../../core/sdk';
 import type { KafkaCluster } from '../internals/cluster';
 import { fetchFailureAction, mapKafkaSourceError } from './error-mapping';
 

@@ -1,5 +1,4 @@
-import { defaultSchemaRegistry } from '../../../core/config/schema-registry';
-import { configSchemaCheck } from '../../../core/testing';
+import { applyConfigSchema, configSchemaCheck } from '../../../core/testing';
 import { KafkaSource } from './kafka-source';
 import { kafkaSourcePlugin } from './kafka-source-plugin';
 
@@ -56,7 +55,7 @@ describe('kafka source config', () => {
 
   it('fills in defaults, durations in ms', () => {
     const config: Record<string, unknown> = { ...base, topics: ['t'], requestTimeout: '2s' };
-    expect(defaultSchemaRegistry().get(kafkaSourcePlugin.configSchema).validate(config)).toBe(true);
+    expect(applyConfigSchema(kafkaSourcePlugin.configSchema, config)).toBe(true);
     expect(config).toMatchObject({
       startFrom: 'earliest',
       isolationLevel: 'read_committed',

@@ -1,4 +1,4 @@
-import type { SourcePlugin } from '../../../core/api/plugin';
+import type { SourcePlugin } from '../../../core/sdk';
 import { KafkaSource } from './kafka-source';
 import type { KafkaSourceConfig } from './kafka-source-config';
 

@@ -1,8 +1,12 @@
 import type { Logger } from 'pino';
-import type { LockstepRecord } from '../../../core/api/record';
-import type { PollResult, SourceReader } from '../../../core/api/source-reader';
-import { delayOrUntil } from '../../../core/runtime/delay';
-import { AvailabilitySignal, WakeSignal } from '../../../core/runtime/signal';
+import {
+  AvailabilitySignal,
+  delayOrUntil,
+  type LockstepRecord,
+  type PollResult,
+  type SourceReader,
+  WakeSignal,
+} from '../../../core/sdk';
 import type { KafkaCluster } from '../internals/cluster';
 import { fetchPartitions } from '../internals/fetch';
 import { fetchFailureAction, mapKafkaSourceError, offsetOutOfRange } from './error-mapping';

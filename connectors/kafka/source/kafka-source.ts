@@ -1,10 +1,13 @@
 import type { Kafka } from 'kafkajs';
-import type { InitContext } from '../../../core/api/init-context';
-import type { PluginContext } from '../../../core/api/plugin';
-import type { Source } from '../../../core/api/source';
-import type { SourceReader } from '../../../core/api/source-reader';
-import type { SplitEnumerator, SplitEnumeratorContext } from '../../../core/api/split-enumerator';
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import {
+  type InitContext,
+  LockstepError,
+  type PluginContext,
+  type Source,
+  type SourceReader,
+  type SplitEnumerator,
+  type SplitEnumeratorContext,
+} from '../../../core/sdk';
 import { createKafkaClient } from '../client-options';
 import { createCluster, ISOLATION_LEVEL } from '../internals/cluster';
 import { GroupOffsetCommitter } from './group-offset-committer';

@@ -1,7 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { SplitEnumerator, SplitEnumeratorContext } from '../../../core/api/split-enumerator';
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import { LockstepError, type SplitEnumerator, type SplitEnumeratorContext } from '../../../core/sdk';
 import type { KafkaCluster } from '../internals/cluster';
 import { mapKafkaSourceError } from './error-mapping';
 import type { AssignedPartition, KafkaEnumeratorState } from './kafka-enumerator-state';

@@ -1,4 +1,4 @@
-import type { SourceSplit } from '../../../core/api/source-split';
+import type { SourceSplit } from '../../../core/sdk';
 
 /**
  * Where a split starts reading. `offset` is a resolved position; the others are resolved by the reader the first

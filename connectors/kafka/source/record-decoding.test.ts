@@ -1,4 +1,4 @@
-import { RecordError } from '../../../core/errors/record-error';
+import { RecordError } from '../../../core/sdk';
 import type { FetchedMessage } from '../internals/fetch';
 import { KafkaRecordDecoder } from './record-decoding';
 

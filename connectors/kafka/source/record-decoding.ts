@@ -1,5 +1,4 @@
-import type { LockstepRecord } from '../../../core/api/record';
-import { RecordError } from '../../../core/errors/record-error';
+import { type LockstepRecord, RecordError } from '../../../core/sdk';
 import type { FetchedMessage } from '../internals/fetch';
 import type { KafkaSourceFormat } from './kafka-source-config';
 

@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import { LockstepError } from '../../../core/sdk';
 import { parseQualifiedName, quoteIdentifier, quoteQualifiedName } from '../sql';
 import { parseLsn } from './lsn';
 

@@ -1,5 +1,4 @@
-import type { LockstepRecord } from '../../../core/api/record';
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import { LockstepError, type LockstepRecord } from '../../../core/sdk';
 import type { ChangeEvent, ChangeOperation, RowImage } from './change-event';
 import { postgresValueFromText } from '../sql';
 import { formatLsn } from './lsn';

@@ -1,7 +1,6 @@
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
-import type { LockstepRecord } from '../../../core/api/record';
-import { AvailabilitySignal } from '../../../core/runtime/signal';
+import { AvailabilitySignal, type LockstepRecord } from '../../../core/sdk';
 import { postgresError } from '../errors';
 import { primaryKeyOf } from './cdc-catalog';
 import { ChangeAssembler, type ChangeItem } from './change-assembler';

@@ -1,5 +1,5 @@
 import type { Client, FieldDef } from 'pg';
-import type { LockstepRecord } from '../../../core/api/record';
+import type { LockstepRecord } from '../../../core/sdk';
 import { TEXT_TYPES } from '../connection';
 import { postgresValueFromText, quoteIdentifier, quoteLiteral, quoteQualifiedName } from '../sql';
 import type { ChangeEvent, RowImage } from './change-event';

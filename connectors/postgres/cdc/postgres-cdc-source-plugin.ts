@@ -1,4 +1,4 @@
-import type { SourcePlugin } from '../../../core/api/plugin';
+import type { SourcePlugin } from '../../../core/sdk';
 import { PostgresCdcSource } from './postgres-cdc-source';
 import type { PostgresCdcSourceConfig } from './postgres-cdc-source-config';
 

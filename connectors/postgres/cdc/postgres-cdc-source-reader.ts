@@ -1,7 +1,6 @@
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
-import type { PollResult, SourceReader } from '../../../core/api/source-reader';
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import { LockstepError, type PollResult, type SourceReader } from '../../../core/sdk';
 import { connectPostgres, type PostgresConnectionOptions } from '../connection';
 import { postgresError } from '../errors';
 import { dropSlot, ensurePublication, publishedTables, serverVersion, slotInfo, takeOverSlot } from './cdc-catalog';

@@ -1,9 +1,12 @@
-import type { InitContext } from '../../../core/api/init-context';
-import type { PluginContext } from '../../../core/api/plugin';
-import type { Source } from '../../../core/api/source';
-import type { SourceReader } from '../../../core/api/source-reader';
-import type { SplitEnumerator, SplitEnumeratorContext } from '../../../core/api/split-enumerator';
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import {
+  type InitContext,
+  LockstepError,
+  type PluginContext,
+  type Source,
+  type SourceReader,
+  type SplitEnumerator,
+  type SplitEnumeratorContext,
+} from '../../../core/sdk';
 import { parseQualifiedName } from '../sql';
 import { DEFAULT_MAX_BUFFERED_RECORDS, DEFAULT_STATUS_INTERVAL_MS, type PostgresCdcSourceConfig } from './postgres-cdc-source-config';
 import { PostgresCdcSourceReader, type PostgresCdcReaderSettings } from './postgres-cdc-source-reader';

@@ -1,4 +1,4 @@
-import type { SplitEnumerator, SplitEnumeratorContext } from '../../../core/api/split-enumerator';
+import type { SplitEnumerator, SplitEnumeratorContext } from '../../../core/sdk';
 import type { PostgresCdcSplit } from './postgres-cdc-split';
 
 /** Whether the one split was handed out; from then on it lives in the reader's checkpointed state. */

@@ -1,4 +1,4 @@
-import type { SourceSplit } from '../../../core/api/source-split';
+import type { SourceSplit } from '../../../core/sdk';
 
 /**
  * Where streaming resumes: every transaction whose commit record starts before `lsn` was emitted completely (`lsn` is

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { LockstepRecord } from '../../../core/api/record';
-import type { SinkWriter } from '../../../core/api/sink-writer';
+import type { LockstepRecord, SinkWriter } from '../../../core/sdk';
 import type { PostgresConnectionOptions } from '../connection';
 import type { ResolvedSinkConfig } from './postgres-sink-config';
 import { TableSession } from './table-session';

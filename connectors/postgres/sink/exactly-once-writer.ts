@@ -1,6 +1,4 @@
-import type { SinkWriterInitContext } from '../../../core/api/init-context';
-import type { LockstepRecord } from '../../../core/api/record';
-import type { CommittingSinkWriter } from '../../../core/api/sink-writer';
+import type { CommittingSinkWriter, LockstepRecord, SinkWriterInitContext } from '../../../core/sdk';
 import type { PostgresConnectionOptions } from '../connection';
 import { postgresError } from '../errors';
 import { quoteLiteral } from '../sql';

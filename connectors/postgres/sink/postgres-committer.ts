@@ -1,7 +1,5 @@
 import type { Client } from 'pg';
-import type { CommitOutcome, CommitRequest } from '../../../core/api/commit';
-import type { Committer } from '../../../core/api/committer';
-import type { InitContext } from '../../../core/api/init-context';
+import type { CommitOutcome, CommitRequest, Committer, InitContext } from '../../../core/sdk';
 import { connectPostgres, type PostgresConnectionOptions } from '../connection';
 import { isRetriablePostgresError, sqlState } from '../errors';
 import { quoteLiteral } from '../sql';

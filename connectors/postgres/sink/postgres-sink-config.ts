@@ -1,4 +1,4 @@
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import { LockstepError } from '../../../core/sdk';
 import type { PostgresConnectionOptions } from '../connection';
 import { parseQualifiedName, type QualifiedName } from '../sql';
 

@@ -1,4 +1,4 @@
-import type { SinkPlugin } from '../../../core/api/plugin';
+import type { SinkPlugin } from '../../../core/sdk';
 import { PostgresSink } from './postgres-sink';
 import type { PostgresSinkConfig } from './postgres-sink-config';
 

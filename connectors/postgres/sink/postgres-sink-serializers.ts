@@ -1,5 +1,4 @@
-import type { VersionedSerializer } from '../../../core/api/serializer';
-import { asObject, invalidState, stringField, unknownStateVersion } from '../../../core/state/state-format';
+import { asObject, invalidState, stringField, unknownStateVersion, type VersionedSerializer } from '../../../core/sdk';
 import { MAX_GID_BYTES } from './postgres-gids';
 
 /** What a Postgres exactly-once writer pre-commits: the prepared transaction's gid. */

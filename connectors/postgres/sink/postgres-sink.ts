@@ -1,10 +1,14 @@
-import type { Committer } from '../../../core/api/committer';
-import type { ExactlyOnceMechanism, SinkGuarantee } from '../../../core/api/guarantee';
-import type { InitContext, SinkWriterInitContext } from '../../../core/api/init-context';
-import type { PluginContext } from '../../../core/api/plugin';
-import type { VersionedSerializer } from '../../../core/api/serializer';
-import type { Sink } from '../../../core/api/sink';
-import type { SinkWriter } from '../../../core/api/sink-writer';
+import type {
+  Committer,
+  ExactlyOnceMechanism,
+  InitContext,
+  PluginContext,
+  Sink,
+  SinkGuarantee,
+  SinkWriter,
+  SinkWriterInitContext,
+  VersionedSerializer,
+} from '../../../core/sdk';
 import { AtLeastOncePostgresWriter } from './at-least-once-writer';
 import { CommitMarkers } from './commit-markers';
 import { ExactlyOncePostgresWriter } from './exactly-once-writer';

@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import { LockstepError } from '../../../core/sdk';
 import { sqlState } from '../errors';
 import { quoteLiteral } from '../sql';
 import type { PostgresGids } from './postgres-gids';

@@ -1,4 +1,4 @@
-import { RecordError } from '../../../core/errors/record-error';
+import { RecordError } from '../../../core/sdk';
 import { offendingColumn } from './row-batch-writer';
 import { arrayLiteral, columnText, RowEncoder, type TableColumn } from './row-encoding';
 import { copyText, insertStatement } from './sink-statements';

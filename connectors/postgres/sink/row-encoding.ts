@@ -1,5 +1,4 @@
-import type { LockstepRecord } from '../../../core/api/record';
-import { RecordError } from '../../../core/errors/record-error';
+import { type LockstepRecord, RecordError } from '../../../core/sdk';
 import type { ColumnSource } from './postgres-sink-config';
 
 /** A column of the target table, as the catalog describes it. */

@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import { LockstepError } from '../../../core/sdk';
 import { postgresError } from '../errors';
 import { describeQualifiedName, quoteQualifiedName, type QualifiedName } from '../sql';
 import type { ColumnSource } from './postgres-sink-config';

@@ -1,8 +1,6 @@
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
-import type { LockstepRecord } from '../../../core/api/record';
-import { LockstepError } from '../../../core/errors/lockstep-error';
-import { RecordError } from '../../../core/errors/record-error';
+import { LockstepError, type LockstepRecord, RecordError } from '../../../core/sdk';
 import { connectPostgres, describePostgresTarget, type PostgresConnectionOptions } from '../connection';
 import { postgresError } from '../errors';
 import { describeQualifiedName, quoteQualifiedName } from '../sql';

@@ -1,4 +1,4 @@
-import { LockstepError } from '../../../core/errors/lockstep-error';
+import { LockstepError } from '../../../core/sdk';
 import { postgresError } from '../errors';
 
 /**

@@ -1,4 +1,4 @@
-import type { SourcePlugin } from '../../../core/api/plugin';
+import type { SourcePlugin } from '../../../core/sdk';
 import { PostgresTableSource } from './postgres-table-source';
 import type { PostgresTableSourceConfig } from './postgres-table-source-config';
 

@@ -1,9 +1,13 @@
 import type { Client, FieldDef } from 'pg';
-import type { InitContext } from '../../../core/api/init-context';
-import type { LockstepRecord } from '../../../core/api/record';
-import type { PollResult, SourceReader } from '../../../core/api/source-reader';
-import { LockstepError } from '../../../core/errors/lockstep-error';
-import { RecordError } from '../../../core/errors';
+import {
+  AvailabilitySignal,
+  type InitContext,
+  LockstepError,
+  type LockstepRecord,
+  type PollResult,
+  RecordError,
+  type SourceReader,
+} from '../../../core/sdk';
 import { describePostgresTarget, TEXT_TYPES } from '../connection';
 import { mapPostgresSourceError } from './error-mapping';
 import { incrementalPageQuery, rangePageQuery, type SqlStatement } from './page-query';
@@ -12,7 +16,6 @@ import type { PostgresTableSplit } from './postgres-table-split';
 import { recordKeyColumn, resolveReadColumns, type ReadColumns } from './read-columns';
 import type { ReadTarget } from './read-plan';
 import { RowDecoder, type TextRow } from './row-decoding';
-import { AvailabilitySignal } from '../../../core/runtime/signal';
 
 /** What a reader needs besides its init context. */
 export interface PostgresTableReaderSettings {

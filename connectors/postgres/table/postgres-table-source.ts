@@ -1,9 +1,12 @@
 import type { Client } from 'pg';
-import type { InitContext } from '../../../core/api/init-context';
-import type { PluginContext } from '../../../core/api/plugin';
-import type { Source } from '../../../core/api/source';
-import type { SourceReader } from '../../../core/api/source-reader';
-import type { SplitEnumerator, SplitEnumeratorContext } from '../../../core/api/split-enumerator';
+import type {
+  InitContext,
+  PluginContext,
+  Source,
+  SourceReader,
+  SplitEnumerator,
+  SplitEnumeratorContext,
+} from '../../../core/sdk';
 import { connectPostgres, describePostgresTarget } from '../connection';
 import { mapPostgresSourceError, postgresSourceConfigError } from './error-mapping';
 import type { PostgresTableEnumeratorState } from './postgres-table-enumerator-state';

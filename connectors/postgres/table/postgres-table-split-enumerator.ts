@@ -1,7 +1,6 @@
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
-import type { InitContext } from '../../../core/api/init-context';
-import type { SplitEnumerator, SplitEnumeratorContext } from '../../../core/api/split-enumerator';
+import type { InitContext, SplitEnumerator, SplitEnumeratorContext } from '../../../core/sdk';
 import { describePostgresTarget } from '../connection';
 import { mapPostgresSourceError } from './error-mapping';
 import { rangeSplits, splitCount } from './key-ranges';

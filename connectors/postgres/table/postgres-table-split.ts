@@ -1,4 +1,4 @@
-import type { SourceSplit } from '../../../core/api/source-split';
+import type { SourceSplit } from '../../../core/sdk';
 
 /**
  * A key range of a bounded read: keys from `lower` (inclusive) to `upper` (exclusive, or inclusive for the last

@@ -1,6 +1,5 @@
 import type { FieldDef } from 'pg';
-import type { LockstepRecord } from '../../../core/api/record';
-import { RecordError } from '../../../core/errors';
+import { type LockstepRecord, RecordError } from '../../../core/sdk';
 import { postgresValueFromText } from '../sql';
 
 /** A row as node-postgres returns it when every type parser is the identity: column name → Postgres text or null. */

@@ -1,5 +1,4 @@
-import type { LockstepRecord } from '../../../core/api';
-import { LockstepError, RecordError } from '../../../core/errors';
+import { LockstepError, type LockstepRecord, RecordError } from '../../../core/sdk';
 import { compileExpression } from './compiled-expression';
 
 const site = { component: 'check', option: 'where' };

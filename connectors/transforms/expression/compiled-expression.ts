@@ -1,5 +1,4 @@
-import type { LockstepRecord } from '../../../core/api';
-import { RecordError } from '../../../core/errors';
+import { type LockstepRecord, RecordError } from '../../../core/sdk';
 import type { ExpressionNode } from './ast';
 import { evaluate } from './evaluator';
 import { parseExpression } from './parser';

@@ -1,4 +1,4 @@
-import type { LockstepRecord } from '../../../core/api';
+import type { LockstepRecord } from '../../../core/sdk';
 import type { BinaryOperator, ExpressionNode, RootName } from './ast';
 import { FUNCTIONS } from './functions';
 import { EvaluationProblem, deepEqual, describeType, finite, isPlainObject, nullHint, typeProblem } from './values';

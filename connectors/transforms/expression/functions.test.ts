@@ -1,4 +1,4 @@
-import { RecordError } from '../../../core/errors';
+import { RecordError } from '../../../core/sdk';
 import { compileExpression } from './compiled-expression';
 
 const record = {

@@ -1,4 +1,4 @@
-import { LockstepError } from '../../../core/errors';
+import { LockstepError } from '../../../core/sdk';
 
 /** Where an expression or field path comes from in a pipeline config, for error messages. */
 export interface ExpressionSite {

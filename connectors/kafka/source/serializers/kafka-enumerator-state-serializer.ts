@@ -1,5 +1,11 @@
-import type { VersionedSerializer } from '../../../../core/api/serializer';
-import { asObject, invalidState, naturalField, stringField, unknownStateVersion } from '../../../../core/state/state-format';
+import {
+  asObject,
+  invalidState,
+  naturalField,
+  stringField,
+  unknownStateVersion,
+  type VersionedSerializer,
+} from '../../../../core/sdk';
 import type { KafkaEnumeratorState } from '../kafka-enumerator-state';
 
 const WHAT = 'kafka enumerator state';

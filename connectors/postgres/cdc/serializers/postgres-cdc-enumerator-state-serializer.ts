@@ -1,5 +1,4 @@
-import type { VersionedSerializer } from '../../../../core/api/serializer';
-import { asObject, invalidState, unknownStateVersion } from '../../../../core/state/state-format';
+import { asObject, invalidState, unknownStateVersion, type VersionedSerializer } from '../../../../core/sdk';
 import type { PostgresCdcEnumeratorState } from '../postgres-cdc-split-enumerator';
 
 const WHAT = 'postgres-cdc enumerator state';

@@ -1,5 +1,11 @@
-import type { VersionedSerializer } from '../../../../core/api/serializer';
-import { asObject, invalidState, naturalField, stringField, unknownStateVersion } from '../../../../core/state/state-format';
+import {
+  asObject,
+  invalidState,
+  naturalField,
+  stringField,
+  unknownStateVersion,
+  type VersionedSerializer,
+} from '../../../../core/sdk';
 import { formatLsn, parseLsn } from '../lsn';
 import type { CdcProgress, PostgresCdcSplit } from '../postgres-cdc-split';
 

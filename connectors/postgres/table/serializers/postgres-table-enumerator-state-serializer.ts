@@ -1,5 +1,4 @@
-import type { VersionedSerializer } from '../../../../core/api/serializer';
-import { asObject, invalidState, unknownStateVersion } from '../../../../core/state/state-format';
+import { asObject, invalidState, unknownStateVersion, type VersionedSerializer } from '../../../../core/sdk';
 import type { PostgresTableEnumeratorState } from '../postgres-table-enumerator-state';
 import { deserializeSplitV1, PostgresTableSplitSerializer } from './postgres-table-split-serializer';
 

@@ -1,5 +1,10 @@
-import type { VersionedSerializer } from '../../../../core/api/serializer';
-import { asObject, invalidState, stringField, unknownStateVersion } from '../../../../core/state/state-format';
+import {
+  asObject,
+  invalidState,
+  stringField,
+  unknownStateVersion,
+  type VersionedSerializer,
+} from '../../../../core/sdk';
 import { INCREMENTAL_SPLIT_ID, type PostgresTableSplit } from '../postgres-table-split';
 
 const WHAT = 'postgres table split';

@@ -1,0 +1,11 @@
+/**
+ * The connector SDK: the one import path for connectors (built-in or in their own npm package). Connectors import
+ * nothing else from `core/` (tests may also use `core/testing`, the conformance kit); eslint enforces it.
+ */
+export * from '../api';
+export { LockstepError, RecordError } from '../errors';
+export type { LockstepErrorOptions } from '../errors';
+export { asObject, invalidState, naturalField, stringField, unknownStateVersion } from '../state/state-format';
+export { AvailabilitySignal, WakeSignal } from './signal';
+export { delayOrUntil } from './delay';
+export { RateLimiter } from './rate-limiter';
