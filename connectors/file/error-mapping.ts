@@ -1,10 +1,10 @@
-import { LockstepError } from '../../core/sdk';
+import { LockstepError, type LockstepErrorCode } from '../../core/sdk';
 
 /** Node file-system error codes that may go away on retry (a full disk being cleaned, descriptors exhausted). */
 const RETRIABLE = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EIO', 'ETIMEDOUT', 'EINTR']);
 
 /** Stable lockstep codes for the file-system errors users meet most. */
-const CODES: Readonly<Record<string, string>> = {
+const CODES: Readonly<Record<string, LockstepErrorCode>> = {
   ENOENT: 'LS_FILE_NOT_FOUND',
   EACCES: 'LS_FILE_PERMISSION',
   EPERM: 'LS_FILE_PERMISSION',

@@ -3,13 +3,16 @@ import { type LockstepRecord, RecordError } from '../../core/sdk';
 /** How a sink turns a record's value into one line of text. */
 export type LineFormat = 'json' | 'raw';
 
+/** The sinks whose `<prefix>_VALUE_NOT_JSON` / `<prefix>_VALUE_NOT_STRING` codes are catalogued. */
+export type LineCodePrefix = 'LS_FILE' | 'LS_STDOUT';
+
 /**
  * The line for `record`, without its newline. `json`: `JSON.stringify(value)` (never contains a newline); `raw`: the
  * string value as it is (a value containing newlines spans several lines). A value the format cannot write is a
  * `RecordError` with code `<codePrefix>_VALUE_NOT_JSON` or `<codePrefix>_VALUE_NOT_STRING`, so each sink keeps its
  * own stable codes (`LS_FILE_…`, `LS_STDOUT_…`).
  */
-export function formatLine(record: LockstepRecord, format: LineFormat, codePrefix: string): string {
+export function formatLine(record: LockstepRecord, format: LineFormat, codePrefix: LineCodePrefix): string {
   if (format === 'raw') {
     if (typeof record.value === 'string') return record.value;
     throw new RecordError(`format raw writes string values only, got ${describeType(record.value)}`, record, {
@@ -40,7 +43,7 @@ export function formatLine(record: LockstepRecord, format: LineFormat, codePrefi
 export function formatLines(
   records: readonly LockstepRecord[],
   format: LineFormat,
-  codePrefix: string,
+  codePrefix: LineCodePrefix,
 ): { readonly text: string; readonly error: RecordError | undefined } {
   const lines: string[] = [];
   for (const record of records) {

@@ -1,4 +1,4 @@
-import { LockstepError } from '../../core/sdk';
+import { LockstepError, postgresStateCode } from '../../core/sdk';
 
 /**
  * SQLSTATE classification shared by the Postgres connectors (https://www.postgresql.org/docs/current/errcodes-appendix.html).
@@ -55,7 +55,7 @@ export function postgresError(error: unknown, what: string, context: Readonly<Re
   const state = sqlState(error);
   const message = error instanceof Error ? error.message : String(error);
   return new LockstepError(`${what}: ${message}${state === undefined ? '' : ` (SQLSTATE ${state})`}`, {
-    code: state === undefined ? 'LS_POSTGRES_CONNECTION' : `LS_POSTGRES_${state}`,
+    code: state === undefined ? 'LS_POSTGRES_CONNECTION' : postgresStateCode(state),
     retriable: isRetriablePostgresError(error),
     cause: error,
     context: { ...context, sqlState: state },

@@ -1,3 +1,5 @@
+import { LockstepError } from '../../core/sdk';
+
 /**
  * SQL text helpers shared by the Postgres connectors. Names are always quoted, so they are used exactly as written
  * (case-sensitive, any character): `orders` is "orders", `Orders` is "Orders".
@@ -11,13 +13,13 @@ export interface QualifiedName {
 
 /** `name` as a quoted SQL identifier. */
 export function quoteIdentifier(name: string): string {
-  if (name.length === 0 || name.includes('\0')) throw new Error(`invalid SQL identifier ${JSON.stringify(name)}`);
+  if (name.length === 0 || name.includes('\0')) throw new LockstepError(`invalid SQL identifier ${JSON.stringify(name)}`, { code: 'LS_CONFIG_INVALID' });
   return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** `text` as a standard SQL string literal (standard_conforming_strings is on by default since Postgres 9.1). */
 export function quoteLiteral(text: string): string {
-  if (text.includes('\0')) throw new Error('a SQL string literal cannot hold a NUL character');
+  if (text.includes('\0')) throw new LockstepError('a SQL string literal cannot hold a NUL character', { code: 'LS_CONFIG_INVALID' });
   return `'${text.replaceAll("'", "''")}'`;
 }
 
@@ -27,7 +29,7 @@ export function parseQualifiedName(text: string): QualifiedName {
   if (dot < 0) return { name: text };
   const schema = text.slice(0, dot);
   const name = text.slice(dot + 1);
-  if (schema === '' || name === '') throw new Error(`invalid table name ${JSON.stringify(text)}: expected table or schema.table`);
+  if (schema === '' || name === '') throw new LockstepError(`invalid table name ${JSON.stringify(text)}: expected table or schema.table`, { code: 'LS_CONFIG_INVALID' });
   return { schema, name };
 }
 

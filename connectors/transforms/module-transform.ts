@@ -1,5 +1,6 @@
 import {
   LockstepError,
+  type LockstepErrorCode,
   type LockstepRecord,
   type PluginContext,
   RecordError,
@@ -69,7 +70,7 @@ export class ModuleTransform implements Transform {
     });
   }
 
-  private recordError(record: LockstepRecord, code: string, problem: string, cause: unknown): RecordError {
+  private recordError(record: LockstepRecord, code: LockstepErrorCode, problem: string, cause: unknown): RecordError {
     const { component, path, exportName } = this.reference;
     return new RecordError(
       `transform '${component}' (module ${path}#${exportName}): ${problem} (record ${originOf(record)})`,

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { LockstepError, type LockstepRecord } from '../../core/sdk';
+import { LockstepError, type LockstepErrorCode, type LockstepRecord } from '../../core/sdk';
 
 /** What a user function may return: one record, several, or none (`null`/`undefined`/`[]` drop the record). */
 export type UserFunctionResult = LockstepRecord | readonly LockstepRecord[] | null | undefined;
@@ -110,7 +110,7 @@ function isObjectLike(value: unknown): value is Record<string, unknown> {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
 
-function moduleError(reference: UserModuleReference, code: string, message: string, cause: unknown): LockstepError {
+function moduleError(reference: UserModuleReference, code: LockstepErrorCode, message: string, cause: unknown): LockstepError {
   return new LockstepError(`transform '${reference.component}' (module): ${message}`, {
     code,
     cause,

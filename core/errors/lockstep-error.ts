@@ -1,8 +1,13 @@
+import { errorFacts, type LockstepErrorCode } from './error-codes';
+
 /** Facts every lockstep error carries, beyond the message. */
 export interface LockstepErrorOptions {
-  /** Stable machine-readable code, `LS_<AREA>_<WHAT>` (e.g. `LS_CONFIG_INVALID`). */
-  readonly code: string;
-  /** True when retrying the same operation may succeed (connection loss, timeouts, broker re-elections). */
+  /** Stable machine-readable code, `LS_<AREA>_<WHAT>` (e.g. `LS_CONFIG_INVALID`), from the catalogue in error-codes.ts. */
+  readonly code: LockstepErrorCode;
+  /**
+   * True when retrying the same operation may succeed (connection loss, timeouts, broker re-elections). Defaults to
+   * the code's catalogued fact (false for `by-cause` codes); a fatal code is never retriable.
+   */
   readonly retriable?: boolean;
   readonly cause?: unknown;
   /** The pipeline, connector or record the error concerns, for logs and the CLI. */
@@ -11,7 +16,7 @@ export interface LockstepErrorOptions {
 
 /** The one base class of lockstep's errors: a stable `code`, whether it is `retriable`, the `cause` and context. */
 export class LockstepError extends Error {
-  readonly code: string;
+  readonly code: LockstepErrorCode;
   readonly retriable: boolean;
   readonly context: Readonly<Record<string, string | number | undefined>>;
 
@@ -19,7 +24,8 @@ export class LockstepError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LockstepError';
     this.code = options.code;
-    this.retriable = options.retriable ?? false;
+    const facts = errorFacts(options.code);
+    this.retriable = facts?.fatal !== true && (options.retriable ?? facts?.retriable === 'yes');
     this.context = options.context ?? {};
   }
 

@@ -1,4 +1,5 @@
 import type { LockstepRecord } from '../api/record';
+import type { LockstepErrorCode } from './error-codes';
 import { LockstepError } from './lockstep-error';
 
 /**
@@ -9,7 +10,7 @@ import { LockstepError } from './lockstep-error';
 export class RecordError extends LockstepError {
   readonly record: LockstepRecord;
 
-  constructor(message: string, record: LockstepRecord, options: { code: string; cause?: unknown; field?: string }) {
+  constructor(message: string, record: LockstepRecord, options: { code: LockstepErrorCode; cause?: unknown; field?: string }) {
     super(message, {
       code: options.code,
       retriable: false,

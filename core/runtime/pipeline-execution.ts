@@ -280,7 +280,7 @@ export class PipelineExecution {
   private readerOf(sourceId: string, subtask: number): ReaderTask {
     const id = readerTaskId(sourceId, subtask);
     const task = this.readers.find((candidate) => candidate.taskId === id);
-    if (task === undefined) throw new Error(`no reader subtask ${subtask} for source ${sourceId}`);
+    if (task === undefined) throw new LockstepError(`no reader subtask ${subtask} for source ${sourceId}`, { code: 'LS_SOURCE_CONTRACT' });
     return task;
   }
 
@@ -311,7 +311,7 @@ export class PipelineExecution {
     const kind: CheckpointKind = inputEnded && !stop ? 'final' : 'savepoint';
     const result = await this.checkpoint(kind);
     if (result.status === 'aborted') {
-      if (kind === 'final') throw new Error(`final checkpoint ${result.checkpointId} aborted: ${result.reason}`);
+      if (kind === 'final') throw new LockstepError(`final checkpoint ${result.checkpointId} aborted: ${result.reason}`, { code: 'LS_CHECKPOINT_ABORTED' });
       return { status: 'stopped', checkpointId: this.coordinator?.latestCompletedId, savepoint: false };
     }
     await this.settleCommits(result.record.checkpointId, kind);

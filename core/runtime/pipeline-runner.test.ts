@@ -251,7 +251,7 @@ describe('checkpointing engine', () => {
     const cfg = { ...config(dir), parallelism: 2, errors: policy === 'skip' ? { policy } : { policy, sink: 'dlq' } };
     const refuse = (record: LockstepRecord): LockstepRecord[] => {
       if (Number((record.value as { id: string }).id.split('-')[1]) % 7 === 0) {
-        throw new RecordError('multiple of seven', record, { code: 'LS_TEST_BAD' });
+        throw new RecordError('multiple of seven', record, { code: 'LS_RECORD_INVALID' });
       }
       return [record];
     };
@@ -281,7 +281,7 @@ describe('checkpointing engine', () => {
     const letters = dlq.committedRecords().map((record) => record.value as { error: { code: string; component: string }; value: { id: string } });
     expect(letters).toHaveLength(bad);
     expect(new Set(letters.map((letter) => letter.value.id)).size).toBe(bad);
-    expect(letters.every((letter) => letter.error.code === 'LS_TEST_BAD' && letter.error.component === 'picky')).toBe(true);
+    expect(letters.every((letter) => letter.error.code === 'LS_RECORD_INVALID' && letter.error.component === 'picky')).toBe(true);
   });
 
   it('fails without restarting when the fail policy meets a bad record, naming the record', async () => {
@@ -296,7 +296,7 @@ describe('checkpointing engine', () => {
             config: { id: 'picky', type: 'test' },
             factory: () => ({
               process: (record: LockstepRecord) => {
-                if ((record.value as { id: string }).id.startsWith('bad')) throw new RecordError('refused', record, { code: 'LS_TEST_BAD' });
+                if ((record.value as { id: string }).id.startsWith('bad')) throw new RecordError('refused', record, { code: 'LS_RECORD_INVALID' });
                 return [record];
               },
             }),

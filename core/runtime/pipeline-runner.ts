@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CheckpointResult } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
-import { LockstepError } from '../errors';
+import { fatalErrorIn, isRetriable, LockstepError } from '../errors';
 import type { PipelineComponents } from './pipeline-components';
 import { delayOrUntil } from '../sdk/delay';
 import { PipelineExecution, type ExecutionOutcome } from './pipeline-execution';
@@ -28,7 +28,9 @@ export interface RunPipelineOptions {
 /**
  * Runs a pipeline to its end: recovers from the last completed checkpoint (or a savepoint), executes, and on a
  * retriable failure restarts with exponential backoff and jitter until `restart.maxAttempts` is spent; then (or on a
- * non-retriable failure such as a bad record under the `fail` policy) it throws `LS_PIPELINE_FAILED` with the cause.
+ * non-retriable failure such as a bad record under the `fail` policy, or at once on a fatal code anywhere in the cause
+ * chain, such as `LS_KAFKA_INTERNALS`) it throws `LS_PIPELINE_FAILED` with the cause. Whether a failure is retriable
+ * follows the error catalogue (core/errors/error-codes.ts): an error without a lockstep code is `LS_UNKNOWN`, retriable.
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<ExecutionOutcome> {
   const { store, log, metrics } = options;
@@ -59,7 +61,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Executio
         onCheckpoint: options.onCheckpoint ?? (() => undefined),
       }).run();
     } catch (error) {
-      const retriable = !(error instanceof LockstepError) || error.retriable;
+      const fatal = fatalErrorIn(error);
+      const retriable = isRetriable(error);
       // A run that completed a checkpoint since its restart made progress: count restarts afresh.
       if (metrics.checkpointsCompleted > completedBefore) {
         attempt = 0;
@@ -68,8 +71,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Executio
       attempt += 1;
       const { restart } = components.config;
       if (!retriable || attempt > restart.maxAttempts) {
+        const why = fatal !== undefined ? ` (fatal: ${fatal.code})` : retriable ? ` after ${attempt - 1} restarts` : '';
         throw new LockstepError(
-          `pipeline ${components.config.name} FAILED${retriable ? ` after ${attempt - 1} restarts` : ''}: ${(error as Error).message}`,
+          `pipeline ${components.config.name} FAILED${why}: ${(error as Error).message}`,
           { code: 'LS_PIPELINE_FAILED', cause: error, context: { pipeline: components.config.name } },
         );
       }

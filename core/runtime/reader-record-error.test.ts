@@ -27,7 +27,7 @@ class BadRecordSource extends MemorySource {
       pollNext: async (max) => {
         if (!thrown) {
           thrown = true;
-          throw new RecordError('not JSON', { value: 'x{', origin: 'in/0@0' }, { code: 'LS_TEST_DECODE' });
+          throw new RecordError('not JSON', { value: 'x{', origin: 'in/0@0' }, { code: 'LS_RECORD_INVALID' });
         }
         return inner.pollNext(max);
       },

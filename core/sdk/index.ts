@@ -3,8 +3,8 @@
  * nothing else from `core/` (tests may also use `core/testing`, the conformance kit); eslint enforces it.
  */
 export * from '../api';
-export { LockstepError, RecordError } from '../errors';
-export type { LockstepErrorOptions } from '../errors';
+export { ERROR_CODES, errorFacts, LockstepError, postgresStateCode, RecordError } from '../errors';
+export type { ErrorFacts, LockstepErrorCode, LockstepErrorOptions } from '../errors';
 export { asObject, invalidState, naturalField, stringField, unknownStateVersion } from '../state/state-format';
 export { AvailabilitySignal, WakeSignal } from './signal';
 export { delayOrUntil } from './delay';

@@ -1,6 +1,7 @@
 import type { ExactlyOnceMechanism } from '../api/guarantee';
 import type { LockstepRecord } from '../api/record';
 import type { Sink } from '../api/sink';
+import { LockstepError } from '../errors';
 
 /**
  * A sink under test with the destination one test writes to: made by {@link SinkConformanceHarness.setup} and
@@ -45,5 +46,5 @@ export function defaultIdOf(value: unknown): string {
   if (typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string') {
     return (value as { id: string }).id;
   }
-  throw new Error(`committed value has no string id: ${JSON.stringify(value)}`);
+  throw new LockstepError(`committed value has no string id: ${JSON.stringify(value)}`, { code: 'LS_CONFORMANCE_FAILED' });
 }

@@ -4,6 +4,7 @@ import type { LockstepRecord } from '../api/record';
 import type { Versioned } from '../api/serializer';
 import type { Sink } from '../api/sink';
 import { isCommittingSinkWriter, supportsWriterState, type SinkWriter } from '../api/sink-writer';
+import { LockstepError } from '../errors';
 import type { SinkFixture } from './sink-harness';
 import { testInitContext, testSinkWriterInitContext } from './test-init-context';
 
@@ -158,7 +159,7 @@ export class SinkRun {
     const { committer } = this;
     const serializer = this.sink.committableSerializer;
     if (committer === undefined || serializer === undefined) {
-      throw new Error('the sink returned committables but has no committer or committable serializer');
+      throw new LockstepError('the sink returned committables but has no committer or committable serializer', { code: 'LS_SINK_CONTRACT' });
     }
     const requests: CommitRequest<unknown>[] = entries.map((entry) => ({
       committable: serializer.deserialize(entry.committable.version, entry.committable.data),
@@ -167,7 +168,7 @@ export class SinkRun {
     }));
     const outcomes = await committer.commit(requests);
     if (outcomes.length !== requests.length) {
-      throw new Error(`the committer returned ${outcomes.length} outcomes for ${requests.length} requests`);
+      throw new LockstepError(`the committer returned ${outcomes.length} outcomes for ${requests.length} requests`, { code: 'LS_COMMIT_CONTRACT' });
     }
     return outcomes;
   }
@@ -186,14 +187,14 @@ export class SinkRun {
 
   private writer(subtask: number): SinkWriter {
     const writer = this.writers.get(subtask);
-    if (writer === undefined) throw new Error(`no writer for subtask ${subtask} in this run`);
+    if (writer === undefined) throw new LockstepError(`no writer for subtask ${subtask} in this run`, { code: 'LS_CONFORMANCE_FAILED' });
     return writer;
   }
 
   private serializeCommittable(committable: unknown): Versioned {
     const serializer = this.sink.committableSerializer;
     if (serializer === undefined) {
-      throw new Error('the writer returned a committable but the sink has no serializer for it');
+      throw new LockstepError('the writer returned a committable but the sink has no serializer for it', { code: 'LS_SINK_CONTRACT' });
     }
     const persisted = { version: serializer.version, data: serializer.serialize(committable) };
     return JSON.parse(JSON.stringify(persisted)) as Versioned;

@@ -4,6 +4,7 @@ import type { Source } from '../api/source';
 import type { SourceReader } from '../api/source-reader';
 import type { SourceSplit } from '../api/source-split';
 import type { SplitEnumerator, SplitEnumeratorContext } from '../api/split-enumerator';
+import { LockstepError } from '../errors';
 import type { SeededRandom } from './seeded-random';
 import { testInitContext } from './test-init-context';
 
@@ -106,7 +107,7 @@ export class SourceRun {
     const now = Date.now();
     this.idleSince ??= now;
     if (now - this.idleSince > STUCK_AFTER_MS) {
-      throw new Error(`no reader returned a record or ended for ${STUCK_AFTER_MS} ms: the source looks stuck`);
+      throw new LockstepError(`no reader returned a record or ended for ${STUCK_AFTER_MS} ms: the source looks stuck`, { code: 'LS_CONFORMANCE_FAILED' });
     }
   }
 
@@ -154,7 +155,7 @@ export class SourceRun {
 
   private queueFor(subtask: number): { splits: SourceSplit[]; noMore: boolean } {
     const queue = this.queued[subtask];
-    if (queue === undefined) throw new Error(`the enumerator addressed subtask ${subtask} of ${this.parallelism}`);
+    if (queue === undefined) throw new LockstepError(`the enumerator addressed subtask ${subtask} of ${this.parallelism}`, { code: 'LS_SOURCE_CONTRACT' });
     return queue;
   }
 

@@ -5,6 +5,7 @@
  * here is checked by the Kafka integration tests; see docs/kafkajs-internals.md for what breaks if kafkajs changes.
  */
 import type { Kafka } from 'kafkajs';
+import { LockstepError } from '../../../core/sdk';
 
 /** The parts of kafkajs' internal `Broker` (src/broker/index.js) lockstep calls. */
 export interface KafkaBroker {
@@ -87,7 +88,7 @@ export function createCluster(client: Kafka, options: ClusterOptions = {}): Kafk
   const symbol = Object.getOwnPropertySymbols(client).find((candidate) => candidate.description === 'private:Kafka:createCluster');
   const factory = symbol === undefined ? undefined : holder[symbol];
   if (typeof factory !== 'function') {
-    throw new Error('kafkajs internals changed: the client has no private createCluster factory (lockstep needs kafkajs 2.2.x)');
+    throw new LockstepError('kafkajs internals changed: the client has no private createCluster factory (lockstep needs kafkajs 2.2.x)', { code: 'LS_KAFKA_INTERNALS' });
   }
   return (factory as CreateCluster)({
     metadataMaxAge: options.metadataMaxAge ?? 300_000,

@@ -17,6 +17,7 @@
  *   `admin.setOffsets` instead joins the group with a throw-away consumer (seconds per call, and it stops that
  *   consumer before every seek is committed), which does not fit a commit after every checkpoint.
  */
+import { LockstepError } from '../../../core/sdk';
 import { COORDINATOR_TYPE, type KafkaBroker, type KafkaCluster, type KafkaFetchPartition } from './cluster';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -52,7 +53,7 @@ function loadBatch(): BatchConstructor {
   if (batchClass === undefined) {
     const loaded = require('kafkajs/src/consumer/batch') as unknown;
     if (typeof loaded !== 'function') {
-      throw new Error('kafkajs internals changed: kafkajs/src/consumer/batch is not a class (lockstep needs kafkajs 2.2.x)');
+      throw new LockstepError('kafkajs internals changed: kafkajs/src/consumer/batch is not a class (lockstep needs kafkajs 2.2.x)', { code: 'LS_KAFKA_INTERNALS' });
     }
     batchClass = loaded as BatchConstructor;
   }
@@ -207,7 +208,7 @@ export async function commitGroupOffsets(cluster: KafkaCluster, groupId: string,
   const coordinator = (await cluster.findGroupCoordinator({ groupId, coordinatorType: COORDINATOR_TYPE.GROUP })) as KafkaBroker &
     Partial<OffsetCommitBroker>;
   if (typeof coordinator.offsetCommit !== 'function') {
-    throw new Error('kafkajs internals changed: the broker has no offsetCommit (lockstep needs kafkajs 2.2.x)');
+    throw new LockstepError('kafkajs internals changed: the broker has no offsetCommit (lockstep needs kafkajs 2.2.x)', { code: 'LS_KAFKA_INTERNALS' });
   }
   const byTopic = new Map<string, { partition: number; offset: string }[]>();
   for (const { topic, partition, offset } of offsets) {

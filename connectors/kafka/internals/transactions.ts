@@ -16,6 +16,7 @@
  *   from a first one and leftovers can be listed.
  */
 import { Partitioners, type Kafka, type Message } from 'kafkajs';
+import { LockstepError } from '../../../core/sdk';
 import { COORDINATOR_TYPE, kafkaErrorType, type KafkaBroker, type KafkaCluster } from './cluster';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -133,7 +134,7 @@ export class KafkaTransaction {
 
   /** Sends within the transaction; resolves once every record is acknowledged by all in-sync replicas. */
   async send(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
-    if (!this.open) throw new Error(`transaction ${this.handle.transactionalId} is no longer open`);
+    if (!this.open) throw new LockstepError(`transaction ${this.handle.transactionalId} is no longer open`, { code: 'LS_INTERNAL' });
     this.sent = true;
     await this.sendBatch({ acks: -1, topicMessages });
   }
@@ -256,7 +257,7 @@ async function sendRaw<T>(broker: KafkaBroker, request: ProtocolRequest<T>): Pro
     (candidate) => candidate.description === 'private:Broker:sendRequest',
   );
   const send = symbol === undefined ? undefined : (broker as unknown as Record<symbol, unknown>)[symbol];
-  if (typeof send !== 'function') throw new Error('kafkajs internals changed: Broker has no private sendRequest (lockstep needs kafkajs 2.2.x)');
+  if (typeof send !== 'function') throw new LockstepError('kafkajs internals changed: Broker has no private sendRequest (lockstep needs kafkajs 2.2.x)', { code: 'LS_KAFKA_INTERNALS' });
   return (send as (request: ProtocolRequest<T>) => Promise<T>).call(broker, request);
 }
 
@@ -331,7 +332,7 @@ export async function describeTransaction(cluster: KafkaCluster, transactionalId
       ),
     );
     const entry = states[0];
-    if (entry === undefined) throw new Error(`DescribeTransactions returned nothing for ${transactionalId}`);
+    if (entry === undefined) throw new LockstepError(`DescribeTransactions returned nothing for ${transactionalId}`, { code: 'LS_KAFKA_PROTOCOL' });
     if (entry.errorCode === KAFKA_ERROR.TRANSACTIONAL_ID_NOT_FOUND) return undefined;
     if (entry.errorCode !== 0) throw createErrorFromCode(entry.errorCode);
     const { errorCode: _, ...description } = entry;
@@ -350,7 +351,7 @@ export async function listTransactions(
 ): Promise<{ transactionalId: string; producerId: string; state: string }[]> {
   await cluster.refreshMetadata();
   const nodeIds = cluster.getNodeIds();
-  if (nodeIds.length === 0) throw new Error('ListTransactions: the cluster metadata lists no broker');
+  if (nodeIds.length === 0) throw new LockstepError('ListTransactions: the cluster metadata lists no broker', { code: 'LS_KAFKA_CONNECTION' });
   const all: { transactionalId: string; producerId: string; state: string }[] = [];
   for (const nodeId of nodeIds) {
     const broker = await cluster.findBroker({ nodeId });

@@ -10,6 +10,7 @@ import type {
   SinkWriterInitContext,
   VersionedSerializer,
 } from '../../../core/sdk';
+import { LockstepError } from '../../../core/sdk';
 import { createKafkaClient } from '../client-options';
 import type { TransactionHandle } from '../internals/transactions';
 import { AtLeastOnceKafkaWriter } from './at-least-once-writer';
@@ -42,7 +43,7 @@ export class KafkaSink implements Sink<TransactionHandle, KafkaWriterState> {
     private readonly context: Pick<PluginContext, 'pipeline' | 'componentId' | 'checkpoint'>,
   ) {
     if (config.topic === undefined && config.topicField === undefined) {
-      throw new Error('set topic, or topicField naming the field that holds each record\'s topic');
+      throw new LockstepError('set topic, or topicField naming the field that holds each record\'s topic', { code: 'LS_CONFIG_INVALID' });
     }
     this.encoder = new RecordEncoder(config);
     this.transactionalIdPrefix = config.transactionalIdPrefix ?? `${context.pipeline}-${context.componentId}`;

@@ -1,5 +1,5 @@
 import type { Message } from 'kafkajs';
-import { type LockstepRecord, RecordError } from '../../../core/sdk';
+import { LockstepError, type LockstepRecord, RecordError } from '../../../core/sdk';
 import type { KafkaDataFormat, KafkaSinkConfig } from './kafka-sink-config';
 
 /** One record turned into what Kafka stores, with the topic it goes to. */
@@ -23,20 +23,20 @@ function describe(value: unknown): string {
 function encode(value: unknown, format: KafkaDataFormat): Buffer | string {
   switch (format) {
     case 'json': {
-      if (value instanceof Uint8Array) throw new Error('is bytes, not a JSON value (use format bytes)');
+      if (value instanceof Uint8Array) throw new LockstepError('is bytes, not a JSON value (use format bytes)', { code: 'LS_KAFKA_RECORD' });
       const text = JSON.stringify(value);
-      if (text === undefined) throw new Error(`is ${describe(value)}, not a JSON value`);
+      if (text === undefined) throw new LockstepError(`is ${describe(value)}, not a JSON value`, { code: 'LS_KAFKA_RECORD' });
       return text;
     }
     case 'string':
       if (typeof value === 'string') return value;
       if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
       if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-      throw new Error(`is ${describe(value)}, not a string (use format json)`);
+      throw new LockstepError(`is ${describe(value)}, not a string (use format json)`, { code: 'LS_KAFKA_RECORD' });
     case 'bytes':
       if (value instanceof Uint8Array) return Buffer.isBuffer(value) ? value : Buffer.from(value);
       if (typeof value === 'string') return Buffer.from(value, 'utf8');
-      throw new Error(`is ${describe(value)}, not bytes`);
+      throw new LockstepError(`is ${describe(value)}, not bytes`, { code: 'LS_KAFKA_RECORD' });
   }
 }
 

@@ -1,4 +1,4 @@
-import { LockstepError } from '../../../core/sdk';
+import { LockstepError, type LockstepErrorCode } from '../../../core/sdk';
 import { isRetriableKafkaError, kafkaErrorType } from '../internals/cluster';
 
 /** Protocol errors after which the partition's leader must be looked up again (stale metadata, a re-election). */
@@ -72,7 +72,7 @@ export function mapKafkaSourceError(error: unknown, action: string, context: Rec
   const type = kafkaErrorType(error);
   const name = errorName(error);
   const reason = error instanceof Error ? error.message : String(error);
-  let code = 'LS_KAFKA_ERROR';
+  let code: LockstepErrorCode = 'LS_KAFKA_ERROR';
   let retriable = isRetriableKafkaError(error);
   if (type !== undefined && AUTH_ERRORS.has(type)) {
     code = 'LS_KAFKA_AUTH';

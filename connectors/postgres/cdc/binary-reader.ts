@@ -1,3 +1,5 @@
+import { LockstepError } from '../../../core/sdk';
+
 /** Reads the big-endian integers and NUL-terminated strings of the Postgres wire formats from one buffer. */
 export class BinaryReader {
   private offset = 0;
@@ -86,6 +88,6 @@ export class BinaryReader {
   }
 
   private truncated(): Error {
-    return new Error(`${this.what} is truncated (${this.buffer.length} bytes)`);
+    return new LockstepError(`${this.what} is truncated (${this.buffer.length} bytes)`, { code: 'LS_POSTGRES_CDC_PROTOCOL' });
   }
 }

@@ -1,3 +1,4 @@
+import { LockstepError } from '../../../core/sdk';
 import { BinaryReader } from './binary-reader';
 import type { PgoutputMessage, RelationColumn, TupleValue } from './pgoutput-messages';
 import { postgresTimeToMillis } from './replication-messages';
@@ -39,7 +40,7 @@ export function decodePgoutput(data: Buffer): PgoutputMessage {
     case 'M':
       return decodeLogicalMessage(reader);
     default:
-      throw new Error(`unknown pgoutput message kind ${JSON.stringify(tag)}`);
+      throw new LockstepError(`unknown pgoutput message kind ${JSON.stringify(tag)}`, { code: 'LS_POSTGRES_CDC_PROTOCOL' });
   }
 }
 
@@ -107,11 +108,11 @@ function decodeTuple(reader: BinaryReader): TupleValue[] {
     else if (kind === 'u') values.push({ kind: 'unchanged-toast' });
     else if (kind === 't') values.push({ kind: 'text', text: reader.bytes(reader.int32()).toString('utf8') });
     else if (kind === 'b') values.push({ kind: 'binary', bytes: Buffer.from(reader.bytes(reader.int32())) });
-    else throw new Error(`unknown pgoutput column kind ${JSON.stringify(kind)}`);
+    else throw new LockstepError(`unknown pgoutput column kind ${JSON.stringify(kind)}`, { code: 'LS_POSTGRES_CDC_PROTOCOL' });
   }
   return values;
 }
 
 function expectTupleKind(kind: string, allowed: readonly string[], message: string): void {
-  if (!allowed.includes(kind)) throw new Error(`pgoutput ${message} message has tuple kind ${JSON.stringify(kind)} (expected ${allowed.join(', ')})`);
+  if (!allowed.includes(kind)) throw new LockstepError(`pgoutput ${message} message has tuple kind ${JSON.stringify(kind)} (expected ${allowed.join(', ')})`, { code: 'LS_POSTGRES_CDC_PROTOCOL' });
 }

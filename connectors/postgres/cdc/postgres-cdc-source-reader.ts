@@ -61,7 +61,7 @@ export class PostgresCdcSourceReader implements SourceReader<PostgresCdcSplit> {
 
   addSplits(splits: readonly PostgresCdcSplit[]): void {
     for (const split of splits) {
-      if (this.split !== undefined) throw new Error(`postgres-cdc reader got a second split ${split.splitId}`);
+      if (this.split !== undefined) throw new LockstepError(`postgres-cdc reader got a second split ${split.splitId}`, { code: 'LS_SOURCE_CONTRACT' });
       this.split = split;
       this.progress = split.progress;
     }

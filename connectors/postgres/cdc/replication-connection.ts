@@ -2,6 +2,7 @@ import type { Client } from 'pg';
 import * as copyStreams from 'pg-copy-streams';
 import type { Logger } from 'pino';
 import type { Duplex } from 'node:stream';
+import { LockstepError } from '../../../core/sdk';
 import { connectPostgres, type PostgresConnectionOptions } from '../connection';
 import { quoteIdentifier, quoteLiteral } from '../sql';
 import { formatLsn, parseLsn } from './lsn';
@@ -53,14 +54,14 @@ export class ReplicationConnection {
       `CREATE_REPLICATION_SLOT ${quoteIdentifier(slot)} LOGICAL pgoutput ${snapshotOption}`,
     );
     const row = result.rows[0];
-    if (row === undefined) throw new Error(`CREATE_REPLICATION_SLOT ${slot} returned no row`);
+    if (row === undefined) throw new LockstepError(`CREATE_REPLICATION_SLOT ${slot} returned no row`, { code: 'LS_POSTGRES_CDC_PROTOCOL' });
     const created: CreatedSlot = { consistentPoint: parseLsn(row.consistent_point) };
     return row.snapshot_name === null ? created : { ...created, snapshotName: row.snapshot_name };
   }
 
   /** Starts streaming `slot` from `lsn` with pgoutput protocol version 1 over `publications`. */
   startStreaming(slot: string, publications: readonly string[], lsn: bigint, handlers: ReplicationStreamHandlers): void {
-    if (this.stream !== undefined) throw new Error('the replication stream was started already');
+    if (this.stream !== undefined) throw new LockstepError('the replication stream was started already', { code: 'LS_INTERNAL' });
     const names = publications.map((name) => quoteIdentifier(name)).join(',');
     const command =
       `START_REPLICATION SLOT ${quoteIdentifier(slot)} LOGICAL ${formatLsn(lsn)} ` + `(proto_version '1', publication_names ${quoteLiteral(names)})`;

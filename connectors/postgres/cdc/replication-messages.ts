@@ -1,3 +1,4 @@
+import { LockstepError } from '../../../core/sdk';
 import { BinaryReader } from './binary-reader';
 
 /**
@@ -48,7 +49,7 @@ export function parseServerMessage(payload: Buffer): ServerReplicationMessage {
     reader.int64(); // send time
     return { kind: 'keepalive', walEnd, replyRequested: reader.uint8() === 1 };
   }
-  throw new Error(`unknown replication message kind ${JSON.stringify(kind)}`);
+  throw new LockstepError(`unknown replication message kind ${JSON.stringify(kind)}`, { code: 'LS_POSTGRES_CDC_PROTOCOL' });
 }
 
 /**

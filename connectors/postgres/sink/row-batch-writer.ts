@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { type LockstepRecord, RecordError } from '../../../core/sdk';
+import { type LockstepRecord, postgresStateCode, RecordError } from '../../../core/sdk';
 import { isPostgresDataError, postgresError, sqlState } from '../errors';
 import type { ResolvedSinkConfig } from './postgres-sink-config';
 import type { EncodedRow, RowEncoder, TableColumn } from './row-encoding';
@@ -137,7 +137,7 @@ export class RowBatchWriter {
     return new RecordError(
       `record ${row.record.origin ?? '(no origin)'} refused by ${this.table.name}${column === undefined ? '' : `, column ${column}`}: ${message} (SQLSTATE ${state})`,
       row.record,
-      { code: `LS_POSTGRES_${state}`, cause: error, ...(column === undefined ? {} : { field: column }) },
+      { code: postgresStateCode(state), cause: error, ...(column === undefined ? {} : { field: column }) },
     );
   }
 }

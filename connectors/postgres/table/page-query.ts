@@ -1,3 +1,4 @@
+import { LockstepError } from '../../../core/sdk';
 import { quoteIdentifier } from '../sql';
 import type { PostgresIncrementalSplit, PostgresRangeSplit } from './postgres-table-split';
 
@@ -62,6 +63,6 @@ export function incrementalPageQuery(
 }
 
 function integer(value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`page size must be a positive integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1) throw new LockstepError(`page size must be a positive integer, got ${value}`, { code: 'LS_CONFIG_INVALID' });
   return value;
 }

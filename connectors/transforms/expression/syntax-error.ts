@@ -1,4 +1,4 @@
-import { LockstepError } from '../../../core/sdk';
+import { LockstepError, type LockstepErrorCode } from '../../../core/sdk';
 
 /** Where an expression or field path comes from in a pipeline config, for error messages. */
 export interface ExpressionSite {
@@ -30,7 +30,7 @@ export function toSyntaxError(
   problem: SyntaxProblem,
   source: string,
   site: ExpressionSite,
-  code: string,
+  code: LockstepErrorCode,
 ): LockstepError {
   const caret = `${' '.repeat(Math.max(0, problem.column - 1))}^`;
   return new LockstepError(
