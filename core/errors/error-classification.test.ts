@@ -7,6 +7,8 @@ describe('error classification', () => {
     expect(factsOf(Object.assign(new Error('reset'), { code: 'ECONNRESET' })).code).toBe('LS_UNKNOWN');
     expect(isRetriable(new Error('socket hang up'))).toBe(true);
     expect(isRetriable('a thrown string')).toBe(true);
+    // kafkajs' errors carry a string code and a retriable flag: still unknown to lockstep, retried as before.
+    expect(isRetriable(Object.assign(new Error('refused'), { code: 'ECONNREFUSED', retriable: false }))).toBe(true);
   });
 
   it('follows a LockstepError’s own retriable flag', () => {

@@ -19,12 +19,13 @@ export function fatalErrorIn(error: unknown): LockstepError | undefined {
 
 /**
  * Whether a restart from the last completed checkpoint may get past `error`: never when a fatal code is anywhere in
- * its cause chain; a LockstepError as its `retriable` says; any other error as the catalogue says of `LS_UNKNOWN`
- * (retriable: connectors pass some driver errors through unmapped, a lost connection among them, and the restart
- * strategy caps the attempts).
+ * its cause chain; a LockstepError with a catalogued code as its `retriable` says; any other error as the catalogue
+ * says of `LS_UNKNOWN` (retriable: connectors pass some driver errors through unmapped, a lost connection among them,
+ * and the restart strategy caps the attempts). A driver error that merely looks like a LockstepError (kafkajs' carry a
+ * string `code` and `retriable`) counts as unknown.
  */
 export function isRetriable(error: unknown): boolean {
   if (fatalErrorIn(error) !== undefined) return false;
-  if (LockstepError.is(error)) return error.retriable;
+  if (LockstepError.is(error) && errorFacts(error.code) !== undefined) return error.retriable;
   return factsOf(error).retriable === 'yes';
 }
