@@ -1,12 +1,4 @@
-import type { Logger } from 'pino';
-import {
-  AvailabilitySignal,
-  type InitContext,
-  type LockstepRecord,
-  type PollResult,
-  type RateLimiter,
-  type SourceReader,
-} from '../../core/sdk';
+import { type InitContext, type LockstepRecord, type RateLimiter, SourceReaderBase } from '../../core/sdk';
 import { generatorRecord } from './generator-record';
 import type { GeneratorSplit } from './generator-split';
 
@@ -30,88 +22,52 @@ interface StripePosition {
  * Emits the stripes assigned to one subtask, one record per stripe in turn. A stripe that reached `count` is
  * finished and leaves the reader's state; the reader ends when it has no stripe left and was told no more come.
  */
-export class GeneratorSourceReader implements SourceReader<GeneratorSplit> {
-  private readonly stripes: StripePosition[] = [];
+export class GeneratorSourceReader extends SourceReaderBase<GeneratorSplit, StripePosition> {
   private readonly padding: string;
-  private noMoreSplits = false;
   private turn = 0;
-  private readonly available = new AvailabilitySignal();
-  private timer: NodeJS.Timeout | undefined;
-  private readonly log: Logger;
 
   constructor(
     private readonly options: GeneratorReaderOptions,
     init: InitContext,
   ) {
+    super(init.log);
     this.padding = 'x'.repeat(options.payloadBytes);
-    this.log = init.log;
   }
 
-  async start(): Promise<void> {}
-
-  addSplits(splits: readonly GeneratorSplit[]): void {
-    for (const split of splits) this.stripes.push({ ...split });
-    this.log.debug({ splits: splits.map((split) => split.splitId) }, 'generator splits added');
-    this.notify();
+  protected initSplitState(split: GeneratorSplit): StripePosition {
+    return { ...split };
   }
 
-  notifyNoMoreSplits(): void {
-    this.noMoreSplits = true;
-    this.notify();
+  protected toSplit({ splitId, stripe, stripes, nextSeq }: StripePosition): GeneratorSplit {
+    // a copy: the engine may serialize the snapshot later, while this reader keeps counting
+    return { splitId, stripe, stripes, nextSeq };
   }
 
-  async pollNext(maxRecords: number): Promise<PollResult> {
-    this.dropFinished();
-    if (this.stripes.length === 0) {
-      return this.noMoreSplits ? { status: 'end-of-input' } : { status: 'nothing-available' };
-    }
-    const allowed = this.options.limiter === undefined ? maxRecords : this.options.limiter.take(maxRecords);
-    if (allowed === 0) return { status: 'nothing-available' };
+  protected async readRecords(max: number): Promise<LockstepRecord[]> {
+    const stripes = [...this.splits.values()].filter((stripe) => !this.finishIfDone(stripe));
+    if (stripes.length === 0) return [];
+    const allowed = this.options.limiter === undefined ? max : this.options.limiter.take(max);
     const records: LockstepRecord[] = [];
-    while (records.length < allowed && this.stripes.length > 0) {
-      this.turn %= this.stripes.length;
-      const stripe = this.stripes[this.turn] as StripePosition;
+    while (records.length < allowed && stripes.length > 0) {
+      this.turn %= stripes.length;
+      const stripe = stripes[this.turn] as StripePosition;
       records.push(generatorRecord(stripe.nextSeq, this.padding));
       stripe.nextSeq += stripe.stripes;
       this.turn += 1;
-      this.dropFinished();
+      if (this.finishIfDone(stripe)) stripes.splice(this.turn - 1, 1);
     }
-    return { status: 'records', records };
+    return records;
   }
 
-  isAvailable(): Promise<void> {
-    if (this.stripes.length === 0 && !this.noMoreSplits) return this.waitForNotify();
-    const wait = this.options.limiter?.msUntilNext() ?? 0;
-    if (wait === 0) return Promise.resolve();
-    const promise = this.waitForNotify();
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.notify(), wait);
-    return promise;
+  protected whenAvailable(): number {
+    return this.options.limiter?.msUntilNext() ?? 0;
   }
 
-  snapshotState(_checkpointId: number): GeneratorSplit[] {
-    // copies: the engine may serialize the snapshot later, while this reader keeps counting
-    return this.stripes.map(({ splitId, stripe, stripes, nextSeq }) => ({ splitId, stripe, stripes, nextSeq }));
-  }
-
-  async close(): Promise<void> {
-    clearTimeout(this.timer);
-    this.notify();
-  }
-
-  private dropFinished(): void {
+  /** A stripe that reached `count` leaves the reader's state; returns whether it did. */
+  private finishIfDone(stripe: StripePosition): boolean {
     const { count } = this.options;
-    if (count === undefined) return;
-    for (let i = this.stripes.length - 1; i >= 0; i -= 1) {
-      if ((this.stripes[i] as StripePosition).nextSeq >= count) this.stripes.splice(i, 1);
-    }
-  }
-
-  private waitForNotify(): Promise<void> {
-    return this.available.wait();
-  }
-
-  private notify(): void {
-    this.available.notify();
+    if (count === undefined || stripe.nextSeq < count) return false;
+    this.finishSplit(stripe.splitId);
+    return true;
   }
 }

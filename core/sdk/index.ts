@@ -7,5 +7,6 @@ export { ERROR_CODES, errorFacts, LockstepError, postgresStateCode, RecordError 
 export type { ErrorFacts, LockstepErrorCode, LockstepErrorOptions } from '../errors';
 export { asObject, invalidState, naturalField, stringField, unknownStateVersion } from '../state/state-format';
 export { AvailabilitySignal, WakeSignal } from './signal';
+export { SourceReaderBase } from './source-reader-base';
 export { delayOrUntil } from './delay';
 export { RateLimiter } from './rate-limiter';

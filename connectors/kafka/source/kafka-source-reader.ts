@@ -1,12 +1,5 @@
 import type { Logger } from 'pino';
-import {
-  AvailabilitySignal,
-  delayOrUntil,
-  type LockstepRecord,
-  type PollResult,
-  type SourceReader,
-  WakeSignal,
-} from '../../../core/sdk';
+import { delayOrUntil, type LockstepRecord, SourceReaderBase, WakeSignal } from '../../../core/sdk';
 import type { KafkaCluster } from '../internals/cluster';
 import { fetchPartitions } from '../internals/fetch';
 import { fetchFailureAction, mapKafkaSourceError, offsetOutOfRange } from './error-mapping';
@@ -55,78 +48,64 @@ const MAX_PENDING_GROUP_COMMITS = 16;
  * (after retries for leader changes and lost connections, or at once for OFFSET_OUT_OF_RANGE) is thrown by the next
  * `pollNext`.
  */
-export class KafkaSourceReader implements SourceReader<KafkaSplit> {
-  private readonly partitions = new Map<string, PartitionProgress>();
+export class KafkaSourceReader extends SourceReaderBase<KafkaSplit, PartitionProgress> {
   /** Final positions of bounded partitions that ended, for `commitOffsetsToGroup`. */
   private readonly endedPositions = new Map<string, PartitionPosition>();
   private readonly pendingGroupCommits = new Map<number, PartitionPosition[]>();
   private readonly loopWake = new WakeSignal();
-  private readonly available = new AvailabilitySignal();
-  private noMoreSplits = false;
-  private failure: Error | undefined;
-  private closed = false;
   private signalClosed: () => void = () => undefined;
   private readonly closedSignal = new Promise<void>((resolve) => (this.signalClosed = resolve));
   private loop: Promise<void> | undefined;
   private connected = false;
   private nextPartitionIndex = 0;
 
-  constructor(private readonly deps: KafkaSourceReaderDeps) {}
+  constructor(private readonly deps: KafkaSourceReaderDeps) {
+    super(deps.log);
+  }
 
-  async start(): Promise<void> {
+  override async start(): Promise<void> {
     this.loop ??= this.runFetchLoop();
   }
 
-  addSplits(splits: readonly KafkaSplit[]): void {
-    for (const split of splits) {
-      if (this.partitions.has(split.splitId)) {
-        this.deps.log.warn({ split: split.splitId }, 'split assigned twice; keeping the first');
-        continue;
-      }
-      const progress = new PartitionProgress(split);
-      if (progress.ended) this.finish(progress);
-      else this.partitions.set(split.splitId, progress);
-    }
-    this.deps.log.debug({ splits: splits.map((split) => split.splitId) }, 'kafka partitions assigned');
+  protected initSplitState(split: KafkaSplit): PartitionProgress {
+    return new PartitionProgress(split);
+  }
+
+  protected toSplit(progress: PartitionProgress): KafkaSplit {
+    return progress.snapshot();
+  }
+
+  protected override onSplitsAdded(added: readonly PartitionProgress[]): void {
+    for (const progress of added) if (progress.ended) this.finishSplit(progress.split.splitId);
     this.loopWake.notify();
-    this.notifyAvailable();
   }
 
-  notifyNoMoreSplits(): void {
-    this.noMoreSplits = true;
-    this.notifyAvailable();
-  }
-
-  async pollNext(maxRecords: number): Promise<PollResult> {
-    if (this.failure !== undefined) throw this.failure;
+  protected async readRecords(max: number): Promise<LockstepRecord[]> {
     const records: LockstepRecord[] = [];
-    const max = Math.max(1, maxRecords);
-    const all = [...this.partitions.values()];
+    const all = [...this.splits.values()];
     const bufferedBefore = this.bufferedBytes();
     for (let i = 0; i < all.length && records.length < max; i += 1) {
       const progress = all[(this.nextPartitionIndex + i) % all.length] as PartitionProgress;
       try {
         progress.take(max, (message) => this.deps.decoder.decode(progress.topic, progress.partition, message), records);
       } finally {
-        if (progress.ended) this.finish(progress);
+        if (progress.ended) this.finishSplit(progress.split.splitId);
       }
     }
     this.nextPartitionIndex = all.length === 0 ? 0 : (this.nextPartitionIndex + 1) % all.length;
     if (bufferedBefore >= this.deps.tuning.maxBufferedBytes && this.bufferedBytes() < this.deps.tuning.maxBufferedBytes) {
       this.loopWake.notify();
     }
-    if (records.length > 0) return { status: 'records', records };
-    if (this.noMoreSplits && this.partitions.size === 0) return { status: 'end-of-input' };
-    return { status: 'nothing-available' };
+    return records;
   }
 
-  isAvailable(): Promise<void> {
-    if (this.hasSomethingToReport()) return Promise.resolve();
-    return this.available.wait();
+  protected whenAvailable(): number {
+    for (const progress of this.splits.values()) if (progress.hasBuffered || progress.ended) return 0;
+    return Infinity;
   }
 
-  snapshotState(checkpointId: number): KafkaSplit[] {
-    const splits = [...this.partitions.values()].map((progress) => progress.snapshot());
+  override snapshotState(checkpointId: number): KafkaSplit[] {
+    const splits = super.snapshotState(checkpointId);
     if (this.deps.groupCommitter !== undefined) {
       const positions = splits.flatMap((split) =>
         split.start.kind === 'offset' ? [{ topic: split.topic, partition: split.partition, offset: split.start.offset }] : [],
@@ -146,11 +125,9 @@ export class KafkaSourceReader implements SourceReader<KafkaSplit> {
     if (positions !== undefined && positions.length > 0) this.deps.groupCommitter?.commit(checkpointId, positions);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
+  protected override async onClose(): Promise<void> {
     this.signalClosed();
     this.loopWake.notify();
-    this.notifyAvailable();
     // let the loop stop first (a fetch in flight ends within fetchMaxWaitMs), so nothing reconnects the cluster after
     // it was disconnected; a broker that does not answer is cut off by the disconnect
     const loop = this.loop?.catch(() => undefined);
@@ -163,48 +140,35 @@ export class KafkaSourceReader implements SourceReader<KafkaSplit> {
     }
   }
 
-  private hasSomethingToReport(): boolean {
-    if (this.failure !== undefined || this.closed) return true;
-    if (this.noMoreSplits && this.partitions.size === 0) return true;
-    for (const progress of this.partitions.values()) if (progress.hasBuffered || progress.ended) return true;
-    return false;
-  }
-
   private bufferedBytes(): number {
     let bytes = 0;
-    for (const progress of this.partitions.values()) bytes += progress.bufferedBytes;
+    for (const progress of this.splits.values()) bytes += progress.bufferedBytes;
     return bytes;
   }
 
-  /** A bounded partition reached its stop offset: it leaves the reader's state. */
-  private finish(progress: PartitionProgress): void {
+  /** A bounded partition reached its stop offset: it left the reader's state. */
+  protected override onSplitFinished(splitId: string, progress: PartitionProgress): void {
     progress.clear();
-    this.partitions.delete(progress.split.splitId);
     const { topic, partition } = progress;
-    this.endedPositions.set(progress.split.splitId, { topic, partition, offset: progress.position ?? 0 });
+    this.endedPositions.set(splitId, { topic, partition, offset: progress.position ?? 0 });
     this.deps.log.debug({ topic, partition, offset: progress.position }, 'kafka partition read to its stop offset');
-    this.notifyAvailable();
-  }
-
-  private notifyAvailable(): void {
-    this.available.notify();
   }
 
   private async runFetchLoop(): Promise<void> {
-    while (!this.closed) {
+    while (!this.isClosed) {
       try {
         await this.resolveStarts();
-        const due = [...this.partitions.values()].some((progress) => progress.wantsFetch);
+        const due = [...this.splits.values()].some((progress) => progress.wantsFetch);
         if (!due || this.bufferedBytes() >= this.deps.tuning.maxBufferedBytes) {
           await this.loopWake.wait();
           continue;
         }
         await this.retrying('fetch', () => this.fetchOnce());
       } catch (error) {
-        if (this.closed) return;
-        this.failure = error instanceof Error ? error : mapKafkaSourceError(error, 'fetch');
-        this.deps.log.error({ err: this.failure }, 'kafka source reader failed');
-        this.notifyAvailable();
+        if (this.isClosed) return;
+        const failure = error instanceof Error ? error : mapKafkaSourceError(error, 'fetch');
+        this.deps.log.error({ err: failure }, 'kafka source reader failed');
+        this.reportFailure(failure);
         return;
       }
     }
@@ -223,28 +187,28 @@ export class KafkaSourceReader implements SourceReader<KafkaSplit> {
 
   /** Looks up the offsets of symbolic starts (earliest, latest, timestamp) of newly assigned partitions. */
   private async resolveStarts(): Promise<void> {
-    const unresolved = [...this.partitions.values()].filter((progress) => progress.position === undefined);
+    const unresolved = [...this.splits.values()].filter((progress) => progress.position === undefined);
     if (unresolved.length === 0) return;
     const lookups = unresolved.map(({ topic, partition, split }) => ({ topic, partition, query: queryOf(split.start) }));
     const offsets = await this.retrying('look up start offsets', async () => {
-      if (this.closed) return new Map<string, number>();
+      if (this.isClosed) return new Map<string, number>();
       await this.connect();
       return lookUpOffsets(this.deps.cluster, lookups);
     });
     for (const progress of unresolved) {
       const offset = offsetOf(offsets, progress.topic, progress.partition);
-      if (offset === undefined || this.partitions.get(progress.split.splitId) !== progress) continue;
+      if (offset === undefined || this.splits.get(progress.split.splitId) !== progress) continue;
       progress.resolve(offset);
       this.deps.log.debug({ topic: progress.topic, partition: progress.partition, offset }, 'kafka start offset resolved');
-      if (progress.ended) this.finish(progress);
+      if (progress.ended) this.finishSplit(progress.split.splitId);
     }
   }
 
   /** One Fetch to the leader of every partition due, in parallel; what came back is buffered. */
   private async fetchOnce(): Promise<void> {
-    if (this.closed) return;
+    if (this.isClosed) return;
     await this.connect();
-    const due = [...this.partitions.values()].filter((progress) => progress.wantsFetch);
+    const due = [...this.splits.values()].filter((progress) => progress.wantsFetch);
     if (due.length === 0) return;
     const { cluster, tuning, isolationLevel } = this.deps;
     await cluster.addMultipleTargetTopics([...new Set(due.map((progress) => progress.topic))]);
@@ -280,7 +244,7 @@ export class KafkaSourceReader implements SourceReader<KafkaSplit> {
           throw fetchFailureAction(error) === 'offset-out-of-range' ? outOfRange(error, asked) : error;
         }
         for (const result of fetched) {
-          const progress = this.partitions.get(kafkaSplitId(result.topic, result.partition));
+          const progress = this.splits.get(kafkaSplitId(result.topic, result.partition));
           if (progress !== undefined && partitions.includes(progress)) added += progress.append(result);
         }
       }),

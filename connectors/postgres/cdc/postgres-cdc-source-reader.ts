@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
-import { LockstepError, type PollResult, type SourceReader } from '../../../core/sdk';
+import { LockstepError, type LockstepRecord, SourceReaderBase } from '../../../core/sdk';
 import { connectPostgres, type PostgresConnectionOptions } from '../connection';
 import { postgresError } from '../errors';
 import { dropSlot, ensurePublication, publishedTables, serverVersion, slotInfo, takeOverSlot } from './cdc-catalog';
@@ -26,6 +26,12 @@ export interface PostgresCdcReaderSettings {
   readonly applicationName: string;
 }
 
+/** The one split while it is read; its progress moves with every batch returned. */
+interface CdcSplitState {
+  readonly splitId: string;
+  progress: CdcProgress;
+}
+
 /** The connections of an opened split. */
 interface Session {
   readonly catalog: Client;
@@ -43,35 +49,28 @@ interface Session {
  *
  * Call order: the engine's (`SourceReader`).
  */
-export class PostgresCdcSourceReader implements SourceReader<PostgresCdcSplit> {
-  private split: PostgresCdcSplit | undefined;
-  private progress: CdcProgress = { phase: 'new' };
+export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, CdcSplitState> {
   private session: Session | undefined;
   private opening: Promise<void> | undefined;
   private readonly checkpointLsns = new Map<number, bigint>();
-  private splitAdded: (() => void) | undefined;
-  private closed = false;
 
   constructor(
     private readonly settings: PostgresCdcReaderSettings,
-    private readonly log: Logger,
-  ) {}
-
-  async start(): Promise<void> {}
-
-  addSplits(splits: readonly PostgresCdcSplit[]): void {
-    for (const split of splits) {
-      if (this.split !== undefined) throw new LockstepError(`postgres-cdc reader got a second split ${split.splitId}`, { code: 'LS_SOURCE_CONTRACT' });
-      this.split = split;
-      this.progress = split.progress;
-    }
-    this.splitAdded?.();
+    log: Logger,
+  ) {
+    super(log);
   }
 
-  notifyNoMoreSplits(): void {}
+  protected initSplitState(split: PostgresCdcSplit): CdcSplitState {
+    if (this.splits.size > 0) throw new LockstepError(`postgres-cdc reader got a second split ${split.splitId}`, { code: 'LS_SOURCE_CONTRACT' });
+    return { splitId: split.splitId, progress: split.progress };
+  }
 
-  async pollNext(maxRecords: number): Promise<PollResult> {
-    if (this.split === undefined || this.closed) return { status: 'nothing-available' };
+  protected toSplit({ splitId, progress }: CdcSplitState): PostgresCdcSplit {
+    return { splitId, progress };
+  }
+
+  protected async readRecords(maxRecords: number): Promise<readonly LockstepRecord[]> {
     this.opening ??= this.open();
     await this.opening;
     const session = this.session as Session;
@@ -80,20 +79,19 @@ export class PostgresCdcSourceReader implements SourceReader<PostgresCdcSplit> {
     if (stream.failed !== undefined) throw stream.failed;
     const { records, position } = stream.take(maxRecords);
     if (position !== undefined) this.progress = { phase: 'stream', position };
-    return records.length > 0 ? { status: 'records', records } : { status: 'nothing-available' };
+    return records;
   }
 
-  isAvailable(): Promise<void> {
-    if (this.split === undefined) return new Promise((resolve) => (this.splitAdded = resolve));
-    const session = this.session;
-    if (session?.stream === undefined) return Promise.resolve();
-    return session.stream.waitForItems();
+  protected whenAvailable(): number | Promise<void> {
+    const stream = this.session?.stream;
+    return stream === undefined ? 0 : stream.waitForItems();
   }
 
-  snapshotState(checkpointId: number): PostgresCdcSplit[] {
-    if (this.split === undefined) return [];
-    if (this.progress.phase === 'stream') this.checkpointLsns.set(checkpointId, this.progress.position.lsn);
-    return [{ splitId: this.split.splitId, progress: this.progress }];
+  override snapshotState(checkpointId: number): PostgresCdcSplit[] {
+    const splits = super.snapshotState(checkpointId);
+    const progress = this.currentSplit?.progress;
+    if (progress?.phase === 'stream') this.checkpointLsns.set(checkpointId, progress.position.lsn);
+    return splits;
   }
 
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {
@@ -103,8 +101,7 @@ export class PostgresCdcSourceReader implements SourceReader<PostgresCdcSplit> {
     this.session?.stream?.confirm(lsn);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
+  protected override async onClose(): Promise<void> {
     await this.opening?.catch(() => undefined);
     const session = this.session;
     this.session = undefined;
@@ -114,6 +111,15 @@ export class PostgresCdcSourceReader implements SourceReader<PostgresCdcSplit> {
     await session.replication.close();
     await session.snapshot?.client.end().catch(() => undefined);
     await session.catalog.end().catch(() => undefined);
+  }
+
+  /** The progress of the one split (read only while the reader owns it). */
+  private get progress(): CdcProgress {
+    return (this.currentSplit as CdcSplitState).progress;
+  }
+
+  private set progress(progress: CdcProgress) {
+    (this.currentSplit as CdcSplitState).progress = progress;
   }
 
   private async open(): Promise<void> {
@@ -194,17 +200,17 @@ export class PostgresCdcSourceReader implements SourceReader<PostgresCdcSplit> {
     this.log.info({ slot, lsn: formatLsn(created.consistentPoint), tables: tables.length }, 'postgres-cdc: initial snapshot started');
   }
 
-  private async pollSnapshot(session: Session, maxRecords: number): Promise<PollResult> {
+  private async pollSnapshot(session: Session, maxRecords: number): Promise<readonly LockstepRecord[]> {
     const snapshot = session.snapshot as NonNullable<Session['snapshot']>;
     const records = await snapshot.reader.next(maxRecords);
-    if (records !== undefined) return { status: 'records', records };
+    if (records !== undefined) return records;
     session.snapshot = undefined;
     await snapshot.client.end().catch(() => undefined);
     const position = { lsn: snapshot.consistentPoint };
     this.progress = { phase: 'stream', position };
     this.log.info({ slot: this.settings.slot, lsn: formatLsn(position.lsn) }, 'postgres-cdc: initial snapshot done, streaming');
     this.startStream(session, position, 0n);
-    return { status: 'nothing-available' };
+    return [];
   }
 
   private startStream(session: Session, position: StreamPosition, confirmed: bigint): void {

@@ -1,13 +1,5 @@
 import type { Client, FieldDef } from 'pg';
-import {
-  AvailabilitySignal,
-  type InitContext,
-  LockstepError,
-  type LockstepRecord,
-  type PollResult,
-  RecordError,
-  type SourceReader,
-} from '../../../core/sdk';
+import { type InitContext, LockstepError, type LockstepRecord, RecordError, SourceReaderBase } from '../../../core/sdk';
 import { describePostgresTarget, TEXT_TYPES } from '../connection';
 import { mapPostgresSourceError } from './error-mapping';
 import { incrementalPageQuery, rangePageQuery, type SqlStatement } from './page-query';
@@ -33,6 +25,11 @@ interface BufferedRow {
   readonly after: PostgresTableSplit['after'];
 }
 
+/** A split being read; its position moves with every row returned. */
+interface TableSplitState {
+  split: PostgresTableSplit;
+}
+
 /**
  * Reads the splits assigned to one subtask, one after the other: each `pollNext` hands out rows of a page fetched
  * with keyset pagination (a short statement per page, no transaction held open, no OFFSET) and moves the split's
@@ -42,84 +39,55 @@ interface BufferedRow {
  *
  * Call order: the engine's (`SourceReader`). The connection opens at the first poll that has a split to read.
  */
-export class PostgresTableSourceReader implements SourceReader<PostgresTableSplit> {
-  /** Splits not finished, in reading order; the first is being read. */
-  private readonly splits: PostgresTableSplit[] = [];
+export class PostgresTableSourceReader extends SourceReaderBase<PostgresTableSplit, TableSplitState> {
   private buffer: BufferedRow[] = [];
   private fields: readonly FieldDef[] = [];
   /** The last page of the current range split came back short: it ends when the buffer is empty. */
   private lastPageFetched = false;
   private nextQueryAt = 0;
-  private noMoreSplits = false;
-  private closed = false;
   private client: Client | undefined;
   private columns: ReadColumns | undefined;
   private decoder: RowDecoder | undefined;
-  private readonly available = new AvailabilitySignal();
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly init: InitContext,
     private readonly settings: PostgresTableReaderSettings,
-  ) {}
-
-  async start(): Promise<void> {}
-
-  addSplits(splits: readonly PostgresTableSplit[]): void {
-    for (const split of splits) {
-      if (this.splits.some((owned) => owned.splitId === split.splitId)) {
-        this.init.log.warn({ split: split.splitId }, 'split assigned twice; keeping the first');
-      } else {
-        this.splits.push(split);
-      }
-    }
-    this.notify();
+  ) {
+    super(init.log);
   }
 
-  notifyNoMoreSplits(): void {
-    this.noMoreSplits = true;
-    this.notify();
+  protected initSplitState(split: PostgresTableSplit): TableSplitState {
+    return { split };
   }
 
-  async pollNext(maxRecords: number): Promise<PollResult> {
-    for (;;) {
-      const split = this.splits[0];
-      if (split === undefined) return this.noMoreSplits ? { status: 'end-of-input' } : { status: 'nothing-available' };
-      if (this.buffer.length > 0) return { status: 'records', records: this.take(Math.max(1, maxRecords)) };
-      if (split.kind === 'range' && this.lastPageFetched) {
-        this.init.log.debug({ split: split.splitId }, 'postgres key range read to its end');
-        this.splits.shift();
-        this.lastPageFetched = false;
-        continue;
-      }
-      if (split.kind === 'incremental' && Date.now() < this.nextQueryAt) return { status: 'nothing-available' };
-      await this.fetchPage(split);
-      if (this.buffer.length === 0 && split.kind === 'incremental') return { status: 'nothing-available' };
-    }
-  }
-
-  isAvailable(): Promise<void> {
-    const waitMs = this.nextQueryAt - Date.now();
-    const incrementalWaiting = this.splits[0]?.kind === 'incremental' && this.buffer.length === 0 && waitMs > 0;
-    if (this.closed || this.noMoreSplits || (this.splits.length > 0 && !incrementalWaiting)) return Promise.resolve();
-    if (incrementalWaiting && this.timer === undefined) {
-      this.timer = setTimeout(() => this.notify(), waitMs);
-      this.timer.unref();
-    }
-    return this.available.wait();
-  }
-
-  snapshotState(_checkpointId: number): PostgresTableSplit[] {
+  protected toSplit({ split }: TableSplitState): PostgresTableSplit {
     // rows fetched but not returned are fetched again after a restore: the position is the last row returned
-    return this.splits.map((split) => (split.after === undefined ? { ...split } : ({ ...split, after: copyAfter(split.after) } as PostgresTableSplit)));
+    return split.after === undefined ? { ...split } : ({ ...split, after: copyAfter(split.after) } as PostgresTableSplit);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    this.notify();
-    const client = this.client;
-    this.client = undefined;
-    await client?.end().catch(() => undefined);
+  protected async readRecords(max: number): Promise<LockstepRecord[]> {
+    const { split } = this.currentSplit as TableSplitState;
+    const rangeDone = split.kind === 'range' && this.lastPageFetched;
+    if (this.buffer.length === 0 && !rangeDone) {
+      if (split.kind === 'incremental' && Date.now() < this.nextQueryAt) return [];
+      await this.fetchPage(split);
+    }
+    if (this.buffer.length > 0) return this.take(max);
+    if (split.kind === 'range' && this.lastPageFetched) {
+      this.log.debug({ split: split.splitId }, 'postgres key range read to its end');
+      this.lastPageFetched = false;
+      this.finishSplit(split.splitId);
+    }
+    return [];
+  }
+
+  protected whenAvailable(): number {
+    const incrementalWaiting = this.currentSplit?.split.kind === 'incremental' && this.buffer.length === 0;
+    return incrementalWaiting ? this.nextQueryAt - Date.now() : 0;
+  }
+
+  protected override async onClose(): Promise<void> {
+    await this.dropConnection();
   }
 
   /** Up to `max` buffered rows as records; the current split's position moves to the last one. */
@@ -145,8 +113,8 @@ export class PostgresTableSourceReader implements SourceReader<PostgresTableSpli
 
   private advance(row: BufferedRow): void {
     this.buffer.shift();
-    const split = this.splits[0] as PostgresTableSplit;
-    this.splits[0] = { ...split, after: row.after } as PostgresTableSplit;
+    const state = this.currentSplit as TableSplitState;
+    state.split = { ...state.split, after: row.after } as PostgresTableSplit;
   }
 
   private async fetchPage(split: PostgresTableSplit): Promise<void> {
@@ -208,12 +176,6 @@ export class PostgresTableSourceReader implements SourceReader<PostgresTableSpli
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
-  }
-
-  private notify(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.available.notify();
   }
 }
 
