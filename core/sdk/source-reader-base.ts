@@ -41,7 +41,8 @@ export abstract class SourceReaderBase<Split extends SourceSplit, State> impleme
   protected abstract readRecords(max: number): Promise<readonly LockstepRecord[]>;
   /**
    * When `readRecords` may have records again (asked only while the reader owns splits and is open): `0` now, a
-   * number of ms, `Infinity` once the reader calls `notifyAvailable()`, or a promise of the reader's own.
+   * number of ms, `Infinity` once the reader calls `notifyAvailable()`, or a promise of the reader's own (e.g. a
+   * stream's; returned as it is, so `notifyAvailable()` does not resolve it).
    */
   protected abstract whenAvailable(): number | Promise<void>;
   /** After splits were added (not ones already owned), before availability is signalled. */
