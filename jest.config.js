@@ -9,7 +9,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      roots: ['<rootDir>/core', '<rootDir>/connectors', '<rootDir>/integration-tests/env'],
+      roots: ['<rootDir>/core', '<rootDir>/connectors', '<rootDir>/cli', '<rootDir>/integration-tests/env'],
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/'],
     },

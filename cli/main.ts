@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LockstepError } from '../errors';
+import { LockstepError } from '../core/errors';
 import { builtinRegistry } from './builtin-registry';
 import { EXIT } from './exit-codes';
 import { runCommand } from './run-command';
@@ -23,7 +23,7 @@ Pipelines are YAML or JSON (see examples/ and config-schemas/). Exit codes: 0 ok
 `;
 
 function packageVersion(): string {
-  const candidates = [join(__dirname, '..', '..', 'package.json'), join(__dirname, '..', '..', '..', 'package.json')];
+  const candidates = [join(__dirname, '..', 'package.json'), join(__dirname, '..', '..', 'package.json')];
   for (const candidate of candidates) {
     try {
       const parsed = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };

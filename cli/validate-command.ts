@@ -1,11 +1,11 @@
-import { ConfigError } from '../config/config-error';
-import { analyzeGuarantee } from '../config/guarantee-analysis';
-import { formatGuaranteeReport } from '../config/guarantee-report';
-import { loadPipelineFile } from '../config/pipeline-loader';
-import type { Environment } from '../config/interpolation';
-import type { PluginRegistry } from '../config/plugin-registry';
-import type { SchemaRegistry } from '../config/schema-registry';
-import { LockstepError } from '../errors/lockstep-error';
+import { ConfigError } from '../core/config/config-error';
+import { analyzeGuarantee } from '../core/config/guarantee-analysis';
+import { formatGuaranteeReport } from '../core/config/guarantee-report';
+import { loadPipelineFile } from '../core/config/pipeline-loader';
+import type { Environment } from '../core/config/interpolation';
+import type { PluginRegistry } from '../core/config/plugin-registry';
+import type { SchemaRegistry } from '../core/config/schema-registry';
+import { LockstepError } from '../core/errors/lockstep-error';
 import { EXIT } from './exit-codes';
 
 /** Where `validate` writes, and what it reads besides the file. */
