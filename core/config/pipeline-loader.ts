@@ -19,7 +19,7 @@ export interface LoadPipelineOptions {
   readonly registry: PluginRegistry;
   /** Variables for `${VAR}` interpolation; default `process.env`. */
   readonly env?: Environment;
-  /** Where plugin schemas (`plugin.configSchema`) are found; default the repository's `config-schemas/`. */
+  /** Where plugin schema names without a package folder (built-ins) are found; default lockstep's `config-schemas/`. */
   readonly schemas?: SchemaRegistry;
 }
 
