@@ -32,8 +32,10 @@ function maskTransform(component, config) {
       const { value } = record;
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         // A bad record goes to the pipeline's error policy (fail, skip or dead-letter), never silently dropped.
+        // LS_RECORD_INVALID: lockstep's code for a record a plugin refused (the SDK's codes are lockstep's catalogue).
         throw new RecordError(`transform '${component}' (mask): the value of record ${record.origin ?? 'of unknown origin'} is not an object`, record, {
-          code: 'MASK_NOT_AN_OBJECT',
+          code: 'LS_RECORD_INVALID',
+          field: 'value',
         });
       }
       /** @type {Record<string, unknown>} */
