@@ -13,15 +13,19 @@ export default tseslint.config(
     },
   },
   // The SDK seam (docs/design.md, "Module map"): connectors reach the engine only through core/sdk (and, in tests,
-  // the conformance kit core/testing); the engine never imports a connector.
+  // the conformance kit core/testing); the engine never imports a connector. cli/ is the composition root (built-in
+  // registration, the CLI, the programmatic API): it imports core and connectors, and neither imports it.
   {
     files: ['connectors/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{
-          group: ['**/core/*', '**/core/*/**', '!**/core/sdk', '!**/core/testing'],
-          message: 'connectors import the engine only through core/sdk (tests also core/testing)',
-        }],
+        patterns: [
+          {
+            group: ['**/core/*', '**/core/*/**', '!**/core/sdk', '!**/core/testing'],
+            message: 'connectors import the engine only through core/sdk (tests also core/testing)',
+          },
+          { group: ['**/cli', '**/cli/**'], message: 'connectors never import cli/ (the composition root imports them)' },
+        ],
       }],
     },
   },
@@ -29,7 +33,10 @@ export default tseslint.config(
     files: ['core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/connectors', '**/connectors/**'], message: 'core never imports connectors/' }],
+        patterns: [
+          { group: ['**/connectors', '**/connectors/**'], message: 'core never imports connectors/' },
+          { group: ['**/cli', '**/cli/**'], message: 'core never imports cli/ (the composition root imports core)' },
+        ],
       }],
     },
   },

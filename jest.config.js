@@ -1,5 +1,12 @@
 /** Two projects: fast unit tests beside the code, and integration suites against real services (one global setup). */
 const transform = { '^.+\\.ts$': ['ts-jest', {}] };
+// lockstep's package exports, for code that imports lockstep by name as a third party does (the plugin package in
+// examples/custom-connector): the sources of what `exports` in package.json points to in a build.
+const moduleNameMapper = {
+  '^lockstep$': '<rootDir>/cli/api.ts',
+  '^lockstep/sdk$': '<rootDir>/core/sdk/index.ts',
+  '^lockstep/testing$': '<rootDir>/core/testing/index.ts',
+};
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -9,9 +16,10 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      roots: ['<rootDir>/core', '<rootDir>/connectors', '<rootDir>/integration-tests/env'],
+      roots: ['<rootDir>/core', '<rootDir>/connectors', '<rootDir>/cli', '<rootDir>/integration-tests/env'],
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/'],
+      moduleNameMapper,
     },
     {
       displayName: 'integration',

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { builtinRegistry } from '../core/cli/builtin-registry';
+import { builtinRegistry } from '../cli/builtin-registry';
 import { LocalCheckpointStore } from '../core/checkpoint/local-checkpoint-store';
 import { loadPipelineText } from '../core/config/pipeline-loader';
 import { createComponents } from '../core/runtime/create-components';

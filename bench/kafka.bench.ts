@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
 import pino from 'pino';
-import { builtinRegistry } from '../core/cli/builtin-registry';
+import { builtinRegistry } from '../cli/builtin-registry';
 import { LocalCheckpointStore } from '../core/checkpoint/local-checkpoint-store';
 import { loadPipelineText } from '../core/config/pipeline-loader';
 import { createComponents } from '../core/runtime/create-components';

@@ -2,7 +2,7 @@ export type { CommitOutcome, CommitRequest } from './commit';
 export type { Committer } from './committer';
 export type { ExactlyOnceMechanism, PipelineGuarantee, SinkGuarantee, SourceGuarantee } from './guarantee';
 export type { InitContext, SinkWriterInitContext } from './init-context';
-export type { Plugin, PluginContext, SinkPlugin, SourcePlugin, TransformPlugin } from './plugin';
+export type { ConfigSchema, Plugin, PluginContext, SinkPlugin, SourcePlugin, TransformPlugin } from './plugin';
 export type { LockstepRecord } from './record';
 export type { Versioned, VersionedSerializer } from './serializer';
 export type { Sink } from './sink';

@@ -16,27 +16,31 @@ export interface PluginContext {
 }
 
 /**
- * A connector or transform type usable from pipeline configs (`type: <type>`). `configSchema` names the JSON Schema
- * file under `config-schemas/` its config is validated against before `create` is called.
+ * The JSON Schema (2020-12) a plugin's config is validated against before `create` is called: the schema object
+ * itself, or the path of a `.json` file. A relative path resolves against the folder of the package the plugin was
+ * loaded from (`plugins:` in a pipeline, `--plugin`), and for lockstep's built-in plugins against `config-schemas/`.
  */
+export type ConfigSchema = string | { readonly [keyword: string]: unknown };
+
+/** A connector or transform type usable from pipeline configs (`type: <type>`), with its {@link ConfigSchema}. */
 export interface SourcePlugin<Config = unknown> {
   readonly kind: 'source';
   readonly type: string;
-  readonly configSchema: string;
+  readonly configSchema: ConfigSchema;
   create(config: Config, context: PluginContext): Source;
 }
 
 export interface SinkPlugin<Config = unknown> {
   readonly kind: 'sink';
   readonly type: string;
-  readonly configSchema: string;
+  readonly configSchema: ConfigSchema;
   create(config: Config, context: PluginContext): Sink;
 }
 
 export interface TransformPlugin<Config = unknown> {
   readonly kind: 'transform';
   readonly type: string;
-  readonly configSchema: string;
+  readonly configSchema: ConfigSchema;
   create(config: Config, context: PluginContext): TransformFactory | Promise<TransformFactory>;
 }
 

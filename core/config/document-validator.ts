@@ -60,7 +60,8 @@ export class DocumentValidator {
       this.issues.push({ file: this.options.file, path: `${base}/type`, message: this.options.plugins.unknownTypeMessage(kind, type) });
       return undefined;
     }
-    const compiled = this.options.schemas.get(plugin.configSchema);
+    const { plugins, schemas } = this.options;
+    const compiled = schemas.getConfigSchema(plugin.configSchema, plugins.schemaDir(plugin), `${kind} plugin '${type}'`);
     const declared = new Set(Object.keys((compiled.schema.properties as Record<string, unknown> | undefined) ?? {}));
     const common: [string, unknown][] = [];
     const options: [string, unknown][] = [];

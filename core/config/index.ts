@@ -20,8 +20,10 @@ export type {
   RestartConfig,
 } from './pipeline-config';
 export { pluginContext } from './plugin-context';
+export { loadPluginModule, registerPluginModule } from './plugin-loader';
+export type { PluginModule } from './plugin-loader';
 export { PluginRegistry } from './plugin-registry';
-export type { PluginKind, PluginOfKind } from './plugin-registry';
+export type { PluginKind, PluginOfKind, RegisterOptions } from './plugin-registry';
 export { redactConfig, secretScrubberFor } from './redact-config';
 export { defaultSchemaRegistry, findSchemaRoot, PIPELINE_SCHEMA, SchemaRegistry } from './schema-registry';
 export type { CompiledSchema } from './schema-registry';

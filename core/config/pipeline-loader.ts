@@ -9,16 +9,17 @@ import { interpolateDocument, type DocumentInterpolation, type Environment } fro
 import { isWithin } from './json-pointer';
 import type { ComponentConfig, PipelineConfig } from './pipeline-config';
 import { checkPipelineRules } from './pipeline-checks';
+import { registerPipelinePlugins } from './plugin-loader';
 import { defaultSchemaRegistry, PIPELINE_SCHEMA, type SchemaRegistry } from './schema-registry';
 import { SecretScrubber, secretValuesAt } from './secret-scrubber';
 
 /** How to load a pipeline. */
 export interface LoadPipelineOptions {
-  /** Source, transform and sink types the pipeline may use. */
+  /** Source, transform and sink types the pipeline may use; the plugin modules it lists under `plugins` join it. */
   readonly registry: PluginRegistry;
   /** Variables for `${VAR}` interpolation; default `process.env`. */
   readonly env?: Environment;
-  /** Where plugin schemas (`plugin.configSchema`) are found; default the repository's `config-schemas/`. */
+  /** Where plugin schema names without a package folder (built-ins) are found; default lockstep's `config-schemas/`. */
   readonly schemas?: SchemaRegistry;
 }
 
@@ -51,8 +52,9 @@ export async function loadPipelineFile(path: string, options: LoadPipelineOption
 
 /**
  * Loads a pipeline from YAML or JSON text, in this order: parse; interpolate `${VAR}` / `${VAR:-default}` in string
- * values; validate against the pipeline schema, then each component against its plugin's schema (applying
- * defaults, durations to ms); check the cross-field rules. Every issue of a stage is reported together.
+ * values; validate against the pipeline schema; register the plugin modules listed under `plugins` into
+ * `options.registry`; validate each component against its plugin's schema (applying defaults, durations to ms);
+ * check the cross-field rules. Every issue of a stage is reported together.
  * Plugins are looked up but not created: the guarantee analysis does that.
  * @throws ConfigError `LS_CONFIG_PARSE`, `LS_CONFIG_INTERPOLATION`, `LS_CONFIG_INVALID` or `LS_CONFIG_SCHEMA`;
  *   its messages never contain values of secret (`writeOnly`) fields.
@@ -75,6 +77,8 @@ export function loadPipelineText(text: string, options: LoadPipelineTextOptions)
     throw new ConfigError('LS_CONFIG_INVALID', validator.issues);
   }
   const root = document as Record<string, unknown>;
+  const baseDir = dirname(resolve(file));
+  validator.issues.push(...registerPipelinePlugins(root, options.registry, { file, baseDir }));
   const components = validateComponents(root, validator);
   validator.issues.push(...checkPipelineRules(root, file));
   const secretPaths = [...validator.secretPointers].sort();
@@ -85,7 +89,6 @@ export function loadPipelineText(text: string, options: LoadPipelineTextOptions)
       validator.issues.map((issue) => ({ ...issue, message: scrubber.scrub(issue.message) })),
     );
   }
-  const baseDir = dirname(resolve(file));
   return buildPipelineConfig(root, { file, baseDir, components, secretPaths });
 }
 

@@ -48,6 +48,16 @@ describe('PluginRegistry', () => {
     expect(thrown(() => registry.register(wrongKind)).message).toContain('plugin kind must be one of source, transform, sink');
   });
 
+  it('takes a schema object, and a folder for relative schema paths (the plugin package)', () => {
+    const inline = { ...testSinkPlugin({ type: 'inline' }), configSchema: { type: 'object' } };
+    const packaged = testSinkPlugin({ type: 'packaged' });
+    const registry = new PluginRegistry().register(inline).register(packaged, { schemaDir: '/opt/plugins/packaged' });
+    expect(registry.schemaDir(inline)).toBeUndefined();
+    expect(registry.schemaDir(packaged)).toBe('/opt/plugins/packaged');
+    const list = { ...testSinkPlugin({ type: 'list' }), configSchema: [] as unknown as string };
+    expect(thrown(() => registry.register(list)).message).toContain('must name its schema file');
+  });
+
   it('lists types sorted', () => {
     const registry = new PluginRegistry().register(testSinkPlugin({ type: 'zeta' })).register(testSinkPlugin({ type: 'alpha' }));
     expect(registry.types('sink')).toEqual(['alpha', 'zeta']);

@@ -2,6 +2,15 @@ import type { Plugin } from '../api/plugin';
 import { LockstepError } from '../errors/lockstep-error';
 import { closestName } from './did-you-mean';
 
+/** How a plugin is registered. */
+export interface RegisterOptions {
+  /**
+   * Folder that a relative `configSchema` path resolves against: the plugin's package folder. Without it, a relative
+   * path names a schema under lockstep's `config-schemas/` (the built-in plugins).
+   */
+  readonly schemaDir?: string;
+}
+
 /** The kinds of components a pipeline has. */
 export type PluginKind = Plugin['kind'];
 
@@ -17,24 +26,31 @@ const KINDS: readonly PluginKind[] = ['source', 'transform', 'sink'];
  */
 export class PluginRegistry {
   private readonly plugins = new Map<PluginKind, Map<string, Plugin>>(KINDS.map((kind) => [kind, new Map()]));
+  private readonly schemaDirs = new Map<Plugin, string>();
 
   /**
    * Adds a plugin. Returns the registry, for chaining.
-   * @throws LockstepError `LS_CONFIG_PLUGIN` when its kind, type or schema name is malformed or the kind and type
-   *   are already registered.
+   * @throws LockstepError `LS_CONFIG_PLUGIN` when its kind, type or schema is malformed or the kind and type are
+   *   already registered.
    */
-  register(plugin: Plugin): this {
+  register(plugin: Plugin, options: RegisterOptions = {}): this {
     const byType = this.plugins.get(plugin.kind);
     if (byType === undefined) throw pluginError(`plugin kind must be one of ${KINDS.join(', ')}`);
     if (typeof plugin.type !== 'string' || !TYPE_NAME.test(plugin.type)) {
       throw pluginError(`plugin type '${String(plugin.type)}' must be letters, digits, '_', '.' or '-', starting with a letter`);
     }
-    if (typeof plugin.configSchema !== 'string' || !plugin.configSchema.endsWith('.json')) {
-      throw pluginError(`${plugin.kind} plugin '${plugin.type}' must name its schema file (configSchema)`);
+    if (!isConfigSchema(plugin.configSchema)) {
+      throw pluginError(`${plugin.kind} plugin '${plugin.type}' must name its schema file (configSchema: a .json path) or give the schema object`);
     }
     if (byType.has(plugin.type)) throw pluginError(`a ${plugin.kind} plugin of type '${plugin.type}' is already registered`);
     byType.set(plugin.type, plugin);
+    if (options.schemaDir !== undefined) this.schemaDirs.set(plugin, options.schemaDir);
     return this;
+  }
+
+  /** The folder a registered plugin's relative `configSchema` path resolves against, if it was given one. */
+  schemaDir(plugin: Plugin): string | undefined {
+    return this.schemaDirs.get(plugin);
   }
 
   /** The plugin for a kind and type, or undefined. */
@@ -65,6 +81,11 @@ export class PluginRegistry {
     const hint = suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
     return `unknown ${kind} type '${type}'${hint}; known ${kind} types: ${known.join(', ')}`;
   }
+}
+
+function isConfigSchema(schema: unknown): boolean {
+  if (typeof schema === 'string') return schema.endsWith('.json');
+  return schema !== null && typeof schema === 'object' && !Array.isArray(schema);
 }
 
 function pluginError(message: string): LockstepError {

@@ -89,6 +89,24 @@ describe('SchemaRegistry', () => {
     expect(schemaError(() => registry.get('test/sink.schema.yaml')).message).toContain('schema names are .json paths inside');
   });
 
+  it("compiles a plugin's own schema: an object once, a file relative to its package or absolute", () => {
+    const registry = testSchemas();
+    const object = { type: 'object', properties: { n: { type: 'integer', default: 1 } } };
+    const compiled = registry.getConfigSchema(object);
+    expect(registry.getConfigSchema(object)).toBe(compiled);
+    const defaulted: Record<string, unknown> = {};
+    expect(compiled.validate(defaulted)).toBe(true);
+    expect(defaulted).toEqual({ n: 1 });
+    const packageDir = join(FIXTURE_SCHEMAS, 'plugin-package');
+    const relative = registry.getConfigSchema('schemas/upper.schema.json', packageDir);
+    expect(registry.getConfigSchema(join(packageDir, 'schemas', 'upper.schema.json'))).toBe(relative);
+    expect(relative.validate({ field: 'name' })).toBe(true);
+    expect(relative.validate({ field: 'Name' })).toBe(false);
+    expect(registry.getConfigSchema('test/sink.schema.json')).toBe(registry.get('test/sink.schema.json'));
+    const broken = schemaError(() => registry.getConfigSchema({ type: 'object', minLenght: 1 }, undefined, "sink plugin 'x'"));
+    expect(broken.message).toContain("sink plugin 'x': broken schema: strict mode: unknown keyword: \"minLenght\"");
+  });
+
   it('reports a missing schema file', () => {
     const error = schemaError(() => testSchemas().get('nope/source.schema.json'));
     expect(error.code).toBe('LS_CONFIG_SCHEMA');

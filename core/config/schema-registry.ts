@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MissingRefError, type AnySchemaObject, type ValidateFunction } from 'ajv/dist/2020';
+import type { ConfigSchema } from '../api/plugin';
 import { ConfigError } from './config-error';
 import { sharedAjv } from './shared-ajv';
 
@@ -19,6 +20,8 @@ export interface CompiledSchema {
  * Failures are kept too: a second attempt would only meet Ajv's leftovers of the first ("id already exists").
  */
 const compiledFiles = new Map<string, CompiledSchema | ConfigError>();
+/** Compiled schema objects that plugins hold as their `configSchema`, each compiled once. */
+const compiledObjects = new WeakMap<object, CompiledSchema | ConfigError>();
 /** Which file claimed which `$id`, to refuse two files claiming the same one. */
 const fileById = new Map<string, string>();
 /** Referenced schemas resolved through MissingRefError before giving up: deeper chains are a bug. */
@@ -41,7 +44,8 @@ export function findSchemaRoot(moduleDir: string = __dirname): string {
 /**
  * Schemas by name (a path relative to the schema root, as in `SourcePlugin.configSchema`), compiled once into the
  * shared Ajv instance and cached. Files may `$ref` each other by relative path (`../common.schema.json#/$defs/x`).
- * Schemas can also be registered in memory under a name, for tests and plugins that live outside this repository.
+ * Schemas can also be registered in memory under a name, for tests. Plugins outside this repository bring their own
+ * schema, as an object or a file in their package ({@link SchemaRegistry.getConfigSchema}).
  * Ajv applies a `default` only where the property is declared, not through a `$ref`: put defaults beside the `$ref`.
  */
 export class SchemaRegistry {
@@ -73,18 +77,20 @@ export class SchemaRegistry {
       return registered.compiled;
     }
     const file = this.resolveName(name);
-    let compiled = compiledFiles.get(file);
-    if (compiled === undefined) {
-      try {
-        compiled = compileFile(file, this.root);
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        compiled = error;
-      }
-      compiledFiles.set(file, compiled);
-    }
-    if (compiled instanceof ConfigError) throw compiled;
-    return compiled;
+    return cached(compiledFiles, file, () => compileFile(file, this.root));
+  }
+
+  /**
+   * The compiled schema a plugin declares as its `configSchema` (see `ConfigSchema`): the object itself (`owner`
+   * names it in errors); a file resolved against `schemaDir` (the plugin's package folder, which its `$ref`s may not
+   * leave), or an absolute path; else a name, as for {@link get}.
+   * @throws ConfigError `LS_CONFIG_SCHEMA` as {@link get} does.
+   */
+  getConfigSchema(schema: ConfigSchema, schemaDir?: string, owner = 'configSchema'): CompiledSchema {
+    if (typeof schema !== 'string') return cached(compiledObjects, schema, () => compileObject(schema, owner));
+    if (schemaDir === undefined && !isAbsolute(schema)) return this.get(schema);
+    const file = resolve(schemaDir ?? '', schema);
+    return cached(compiledFiles, file, () => compileFile(file, schemaDir ?? dirname(file)));
   }
 
   private resolveName(name: string): string {
@@ -103,6 +109,37 @@ let defaultRegistry: SchemaRegistry | undefined;
 export function defaultSchemaRegistry(): SchemaRegistry {
   defaultRegistry ??= new SchemaRegistry();
   return defaultRegistry;
+}
+
+/** The cached compilation (or compile error) of `key`, compiling it on first use. */
+interface SchemaCache<K> {
+  get(key: K): CompiledSchema | ConfigError | undefined;
+  set(key: K, value: CompiledSchema | ConfigError): unknown;
+}
+
+function cached<K>(cache: SchemaCache<K>, key: K, compileIt: () => CompiledSchema): CompiledSchema {
+  let compiled = cache.get(key);
+  if (compiled === undefined) {
+    try {
+      compiled = compileIt();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      compiled = error;
+    }
+    cache.set(key, compiled);
+  }
+  if (compiled instanceof ConfigError) throw compiled;
+  return compiled;
+}
+
+function compileObject(schema: object, owner: string): CompiledSchema {
+  let copy: AnySchemaObject;
+  try {
+    copy = structuredClone(schema) as AnySchemaObject;
+  } catch (error) {
+    throw schemaError(owner, `not a JSON object: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { schema: copy, validate: compile(copy, owner) };
 }
 
 function compileFile(file: string, root: string): CompiledSchema {

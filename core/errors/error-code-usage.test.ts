@@ -3,8 +3,8 @@ import { join, relative, resolve } from 'node:path';
 import { errorCatalogue, errorFacts } from './error-codes';
 
 /**
- * Keeps the catalogue the only source of codes: every `LS_*` literal in lockstep's production sources (core/ and
- * connectors/, without tests and test fixtures) and in its docs is catalogued, and no production file throws a plain
+ * Keeps the catalogue the only source of codes: every `LS_*` literal in lockstep's production sources (core/,
+ * connectors/ and cli/, without tests and test fixtures) and in its docs is catalogued, and no production file throws a plain
  * `Error`. Type checking already refuses an uncatalogued code where a LockstepError is built; this also covers codes in
  * comments, docs and other strings.
  */
@@ -20,7 +20,7 @@ function isProductionSource(path: string): boolean {
   return path.endsWith('.ts') && !path.endsWith('.test.ts') && !path.split(/[\\/]/).includes('fixtures');
 }
 
-const SOURCES = ['core', 'connectors'].flatMap((dir) => filesUnder(dir, isProductionSource));
+const SOURCES = ['core', 'connectors', 'cli'].flatMap((dir) => filesUnder(dir, isProductionSource));
 const DOCS = [...['core', 'connectors', 'docs'].flatMap((dir) => filesUnder(dir, (path) => path.endsWith('.md'))), 'README.md'];
 const CODES = errorCatalogue().map((facts) => facts.code);
 

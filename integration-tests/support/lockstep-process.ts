@@ -14,7 +14,7 @@ export interface LockstepProcess {
 /** Starts `lockstep <args>` with stdout/stderr appended to `logFile`. */
 export function startLockstep(args: readonly string[], logFile: string, env: NodeJS.ProcessEnv = {}): LockstepProcess {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'core', 'cli', 'main.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, LOCKSTEP_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

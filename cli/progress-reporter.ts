@@ -1,4 +1,4 @@
-import type { PipelineMetrics } from '../runtime/pipeline-metrics';
+import type { PipelineMetrics } from '../core/runtime/pipeline-metrics';
 
 /**
  * Rewrites one status line on a terminal every second: records in/out per second, totals, the last checkpoint and

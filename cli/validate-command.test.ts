@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { testRegistry, testSchemas, testSinkPlugin, VALID_PIPELINE } from '../config/fixtures/test-plugins';
+import { testRegistry, testSchemas, testSinkPlugin, VALID_PIPELINE } from '../core/config/fixtures/test-plugins';
 import { validateCommand } from './validate-command';
 
 const SECRET = 'correct-horse-battery';

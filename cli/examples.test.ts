@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { builtinRegistry } from './builtin-registry';
 import { validateCommand } from './validate-command';
 
-const examples = join(__dirname, '..', '..', 'examples');
+const examples = join(__dirname, '..', 'examples');
 
 async function validate(file: string): Promise<{ code: number; out: string; err: string }> {
   const out = new PassThrough();

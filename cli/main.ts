@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LockstepError } from '../errors';
+import { LockstepError } from '../core/errors';
+import { parseArguments, USAGE, type CommandArguments } from './arguments';
 import { builtinRegistry } from './builtin-registry';
 import { EXIT } from './exit-codes';
 import { runCommand } from './run-command';
@@ -11,19 +12,21 @@ export { EXIT } from './exit-codes';
 const HELP = `lockstep — exactly-once data integration (sources → transforms → sinks, checkpoint-aligned two-phase commit)
 
 Usage:
-  lockstep run <file> [--from-savepoint <name|path>] [--savepoint-name <name>]
+  ${USAGE.run}
                           run a pipeline until its bounded input ends or SIGINT/SIGTERM (then it takes a
                           savepoint); a re-run resumes from the last completed checkpoint
-  lockstep validate <file>
+  ${USAGE.validate}
                           check a pipeline file and print its end-to-end guarantee (exit 0 valid, 2 invalid)
   lockstep --help         show this help
   lockstep --version      print the version
 
-Pipelines are YAML or JSON (see examples/ and config-schemas/). Exit codes: 0 ok, 1 failed, 2 invalid input.
+--plugin loads a plugin module (a package name or a path, from the current folder) that exports 'plugins';
+a pipeline can list its own under 'plugins:'. Pipelines are YAML or JSON (see examples/ and config-schemas/).
+Exit codes: 0 ok, 1 failed, 2 invalid input.
 `;
 
 function packageVersion(): string {
-  const candidates = [join(__dirname, '..', '..', 'package.json'), join(__dirname, '..', '..', '..', 'package.json')];
+  const candidates = [join(__dirname, '..', 'package.json'), join(__dirname, '..', '..', 'package.json')];
   for (const candidate of candidates) {
     try {
       const parsed = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
@@ -52,12 +55,14 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
     case 'run':
       return runCommand(rest, out, err);
     case 'validate': {
-      const [file, extra] = rest;
-      if (file === undefined || extra !== undefined) {
-        err.write('usage: lockstep validate <file>\n');
+      let args: CommandArguments;
+      try {
+        args = parseArguments('validate', rest);
+      } catch (error) {
+        err.write(`${(error as Error).message}\n`);
         return EXIT.invalid;
       }
-      return validateCommand(file, builtinRegistry(), { out, err });
+      return validateCommand(args.file, builtinRegistry(), { out, err, plugins: args.plugins });
     }
     default: {
       const error = new LockstepError(`unknown command '${command}'; try 'lockstep --help'`, { code: 'LS_CLI_USAGE' });

@@ -1,0 +1,56 @@
+import { LockstepError } from '../core/errors/lockstep-error';
+
+/** The arguments of `run` and `validate`. */
+export interface CommandArguments {
+  readonly file: string;
+  /** `--plugin <module>`, repeatable: plugin modules loaded before the file. */
+  readonly plugins: readonly string[];
+  readonly fromSavepoint?: string;
+  readonly savepointName?: string;
+}
+
+export const USAGE = {
+  run: 'lockstep run <file> [--plugin <module>]... [--from-savepoint <name|path>] [--savepoint-name <name>]',
+  validate: 'lockstep validate <file> [--plugin <module>]...',
+} as const;
+
+const OPTIONS = {
+  run: ['--plugin', '--from-savepoint', '--savepoint-name'],
+  validate: ['--plugin'],
+} as const;
+
+/**
+ * Parses the arguments of `command`: one file and its options, each option followed by its value.
+ * @throws LockstepError `LS_CLI_USAGE` naming the problem and the usage.
+ */
+export function parseArguments(command: keyof typeof USAGE, argv: readonly string[]): CommandArguments {
+  let file: string | undefined;
+  const plugins: string[] = [];
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('-')) {
+      if (file !== undefined) throw usage(command, `unexpected argument ${arg}`);
+      file = arg;
+      continue;
+    }
+    if (!(OPTIONS[command] as readonly string[]).includes(arg)) throw usage(command, `unknown option ${arg}`);
+    const value = argv[++i];
+    if (value === undefined) throw usage(command, `${arg} needs a value`);
+    if (arg === '--plugin') plugins.push(value);
+    else values.set(arg, value);
+  }
+  if (file === undefined) throw usage(command, 'missing the pipeline file');
+  const fromSavepoint = values.get('--from-savepoint');
+  const savepointName = values.get('--savepoint-name');
+  return {
+    file,
+    plugins,
+    ...(fromSavepoint === undefined ? {} : { fromSavepoint }),
+    ...(savepointName === undefined ? {} : { savepointName }),
+  };
+}
+
+function usage(command: keyof typeof USAGE, message: string): LockstepError {
+  return new LockstepError(`${message}; usage: ${USAGE[command]}`, { code: 'LS_CLI_USAGE' });
+}
