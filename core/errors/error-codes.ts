@@ -62,7 +62,7 @@ export const ERROR_CODES = {
   LS_CONFIG_INTERPOLATION: no('a ${VAR} has no value and no default, or is malformed'),
   LS_CONFIG_INVALID: no('the config does not match its schema or breaks a rule the schema cannot express'),
   LS_CONFIG_PARSE: no('the pipeline file is not valid YAML or JSON (with line and column)'),
-  LS_CONFIG_PLUGIN: no('a plugin registration is malformed (kind, type or schema name) or registered twice'),
+  LS_CONFIG_PLUGIN: no('a plugin module cannot be found or loaded, or a plugin registration is malformed (kind, type or schema) or registered twice'),
   LS_CONFIG_READ: no('the pipeline file cannot be read'),
   LS_CONFIG_SCHEMA: fatal('a JSON Schema under config-schemas/ is itself broken: a bug of lockstep or a plugin'),
   LS_CONFIG_UNKNOWN_TYPE: no('no plugin of that kind has that type; the message lists the known ones'),
