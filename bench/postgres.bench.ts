@@ -13,11 +13,9 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Client } from 'pg';
 import type { LockstepRecord } from '../core/api/record';
-import { isCommittingSinkWriter } from '../core/api/sink-writer';
 import { percentile } from '../core/runtime/pipeline-metrics';
-import { testInitContext, testSinkWriterInitContext } from '../core/testing';
+import { testInitContext, testPluginContext, testSinkWriterInitContext } from '../core/testing';
 import { PostgresSink } from '../connectors/postgres/sink';
-import type { PostgresCommittable } from '../connectors/postgres/sink/postgres-sink-serializers';
 import { benchService, progress } from './bench-services';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -80,11 +78,10 @@ async function rawLoop(url: string, table: string, perCheckpoint: number): Promi
 /** The sink as the engine drives it: writes of ENGINE_BATCH records, a checkpoint every `perCheckpoint` rows. */
 async function sinkLoop(url: string, table: string, perCheckpoint: number, write: 'copy' | 'insert'): Promise<void> {
   const pipeline = `bench-${randomUUID().slice(0, 8)}`;
-  const sink = new PostgresSink({ id: 'pg', type: 'postgres', url, table, write }, { pipeline, componentId: 'pg' });
+  const sink = new PostgresSink({ id: 'pg', type: 'postgres', url, table, write }, testPluginContext({ pipeline, componentId: 'pg' }));
   const log = pino({ level: 'silent' });
   const writer = sink.createWriter(testSinkWriterInitContext({ pipeline, componentId: 'pg', log }));
   const committer = sink.createCommitter(testInitContext({ pipeline, componentId: 'pg', log }));
-  if (!isCommittingSinkWriter<PostgresCommittable>(writer)) throw new Error('the exactly-once postgres writer is not a committing writer');
   await writer.init();
   try {
     let checkpointId = 0;

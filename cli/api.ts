@@ -11,7 +11,7 @@ import { registerPluginModule } from '../core/config/plugin-loader';
 import type { PluginRegistry } from '../core/config/plugin-registry';
 import type { SchemaRegistry } from '../core/config/schema-registry';
 import { createComponents } from '../core/runtime/create-components';
-import type { ExecutionOutcome } from '../core/runtime/pipeline-execution';
+import type { ExecutionOutcome } from '../core/runtime/checkpoint-driver';
 import { PipelineMetrics } from '../core/runtime/pipeline-metrics';
 import { runPipeline as runExecution } from '../core/runtime/pipeline-runner';
 import { builtinRegistry } from './builtin-registry';
@@ -31,7 +31,7 @@ export { loadPluginModule, registerPluginModule } from '../core/config/plugin-lo
 export type { PluginModule } from '../core/config/plugin-loader';
 export { PluginRegistry } from '../core/config/plugin-registry';
 export { LockstepError } from '../core/errors/lockstep-error';
-export type { ExecutionOutcome } from '../core/runtime/pipeline-execution';
+export type { ExecutionOutcome } from '../core/runtime/checkpoint-driver';
 export { PipelineMetrics } from '../core/runtime/pipeline-metrics';
 
 /** Where a pipeline's plugins come from, and what it reads besides its file. */

@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { LockstepError, type SinkWriterInitContext } from '../../core/sdk';
 import { syncDirectory } from './directory-sync';
 import { errnoCode, mapFileError } from './error-mapping';
+import type { FileCommittable } from './file-committable';
 import { parseInProgressFileName, parsePartFileName, PENDING_FOLDER } from './part-file-names';
 
 /**
  * True when this writer cleans up after `subtask`: its own subtask, plus — for subtask 0 — subtasks that no longer
  * exist after a rescale to fewer subtasks, whose leftovers nobody else would remove.
  */
-function cleansUpAfter(init: SinkWriterInitContext, subtask: number): boolean {
+function cleansUpAfter(init: SinkWriterInitContext<FileCommittable>, subtask: number): boolean {
   return subtask === init.subtask || (init.subtask === 0 && subtask >= init.parallelism);
 }
 
@@ -23,7 +24,7 @@ function cleansUpAfter(init: SinkWriterInitContext, subtask: number): boolean {
  *   (`retry-later`) — kept for the committer.
  * Other subtasks' files are left to their own writers, which may be recovering at the same time.
  */
-export async function removeLeftovers(dir: string, init: SinkWriterInitContext): Promise<string[]> {
+export async function removeLeftovers(dir: string, init: SinkWriterInitContext<FileCommittable>): Promise<string[]> {
   const pendingDir = join(dir, PENDING_FOLDER);
   try {
     await mkdir(pendingDir, { recursive: true });
@@ -58,7 +59,7 @@ export async function removeLeftovers(dir: string, init: SinkWriterInitContext):
  *
  * @throws LockstepError `LS_FILE_ID_CONFLICT`
  */
-export async function refuseIdReuse(dir: string, init: SinkWriterInitContext): Promise<void> {
+export async function refuseIdReuse(dir: string, init: SinkWriterInitContext<FileCommittable>): Promise<void> {
   for (const name of await readdir(dir)) {
     const part = parsePartFileName(name);
     if (part === undefined || part.subtask !== init.subtask || part.checkpointId < init.firstCheckpointId) continue;

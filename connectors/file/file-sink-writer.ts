@@ -39,7 +39,7 @@ export class FileSinkWriter implements CommittingSinkWriter<FileCommittable> {
   constructor(
     private readonly dir: string,
     private readonly format: LineFormat,
-    private readonly context: SinkWriterInitContext,
+    private readonly context: SinkWriterInitContext<FileCommittable>,
   ) {
     this.pendingDir = join(dir, PENDING_FOLDER);
     this.nextCheckpointId = context.firstCheckpointId;

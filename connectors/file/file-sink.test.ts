@@ -6,6 +6,7 @@ import {
   makeTempDir,
   removeTempDir,
   testInitContext,
+  testPluginContext,
   testSinkWriterInitContext,
 } from '../../core/testing';
 import type { FileCommittable } from './file-committable';
@@ -157,7 +158,7 @@ describe('file sink', () => {
     expect(check({ id: 'out', type: 'file' })).not.toEqual([]);
     expect(check({ id: 'out', type: 'file', path: './out', format: 'csv' })).not.toEqual([]);
     expect(check({ id: 'out', type: 'file', path: './out', compress: true })).not.toEqual([]);
-    const sink = fileSinkPlugin.create({ path: 'out' }, { pipeline: 'p', componentId: 'out', baseDir: '/data' });
+    const sink = fileSinkPlugin.create({ path: 'out' }, testPluginContext({ pipeline: 'p', componentId: 'out', baseDir: '/data' }));
     expect({ guarantee: sink.guarantee, mechanism: sink.mechanism }).toEqual({
       guarantee: 'exactly-once',
       mechanism: 'two-phase-commit',

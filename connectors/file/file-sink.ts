@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Committer, InitContext, Sink, SinkWriter, SinkWriterInitContext } from '../../core/sdk';
+import type { Committer, CommittingSink, CommittingSinkWriter, InitContext, SinkWriterInitContext } from '../../core/sdk';
 import type { FileCommittable } from './file-committable';
 import { FileCommitter } from './file-committer';
 import type { FileSinkConfig } from './file-sink-config';
@@ -11,7 +11,7 @@ import { FileCommittableSerializer } from './serializers/file-committable-serial
  * subtask and checkpoint into `<path>/.pending/`, the committer renames it into `<path>` once the checkpoint is
  * complete. Construction does no I/O.
  */
-export class FileSink implements Sink<FileCommittable> {
+export class FileSink implements CommittingSink<FileCommittable> {
   readonly guarantee = 'exactly-once' as const;
   readonly mechanism = 'two-phase-commit' as const;
   readonly committableSerializer = new FileCommittableSerializer();
@@ -25,7 +25,7 @@ export class FileSink implements Sink<FileCommittable> {
     this.path = resolve(baseDir, config.path);
   }
 
-  createWriter(init: SinkWriterInitContext, _restoredState: unknown): SinkWriter {
+  createWriter(init: SinkWriterInitContext<FileCommittable>, _restoredState: unknown): CommittingSinkWriter<FileCommittable> {
     return new FileSinkWriter(this.path, this.config.format ?? 'json', init);
   }
 

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LockstepRecord, SourceReader } from '../../core/sdk';
-import { configSchemaCheck, makeTempDir, removeTempDir, testInitContext } from '../../core/testing';
+import { configSchemaCheck, makeTempDir, removeTempDir, testInitContext, testPluginContext } from '../../core/testing';
 import { FileSource } from './file-source';
 import { fileSourcePlugin } from './file-source-plugin';
 import type { FileSplit } from './file-split';
@@ -64,7 +64,7 @@ describe('file source', () => {
   });
 
   it('does no I/O when created; its enumerator fails with LS_FILE_NOT_FOUND on a missing path', async () => {
-    const source = fileSourcePlugin.create({ path: 'missing' }, { pipeline: 'p', componentId: 'in', baseDir: dir });
+    const source = fileSourcePlugin.create({ path: 'missing' }, testPluginContext({ pipeline: 'p', componentId: 'in', baseDir: dir }));
     const context = { parallelism: 1, assignSplits: () => undefined, signalNoMoreSplits: () => undefined };
     const enumerator = source.createEnumerator(context, testInitContext());
     await expect(enumerator.start()).rejects.toMatchObject({ code: 'LS_FILE_NOT_FOUND' });

@@ -1,5 +1,5 @@
 import type { PollResult } from '../../core/sdk';
-import { configSchemaCheck, testInitContext } from '../../core/testing';
+import { configSchemaCheck, testInitContext, testPluginContext } from '../../core/testing';
 import type { GeneratorValue } from './generator-record';
 import { GeneratorSource } from './generator-source';
 import { generatorSourcePlugin } from './generator-source-plugin';
@@ -106,7 +106,7 @@ describe('generator source', () => {
     expect(check({ id: 'gen', type: 'generator', count: -1 })).not.toEqual([]);
     expect(check({ id: 'gen', type: 'generator', ratePerSecond: 0 })).not.toEqual([]);
     expect(check({ id: 'gen', type: 'generator', cout: 10 })).not.toEqual([]);
-    const source = generatorSourcePlugin.create({ count: 5 }, { pipeline: 'p', componentId: 'gen', baseDir: '/' });
+    const source = generatorSourcePlugin.create({ count: 5 }, testPluginContext({ pipeline: 'p', componentId: 'gen', baseDir: '/' }));
     expect(source.bounded).toBe(true);
   });
 });

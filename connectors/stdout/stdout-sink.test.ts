@@ -1,5 +1,5 @@
 import { PassThrough, Writable } from 'node:stream';
-import { configSchemaCheck, testSinkWriterInitContext } from '../../core/testing';
+import { configSchemaCheck, testPluginContext, testSinkWriterInitContext } from '../../core/testing';
 import { StdoutSink } from './stdout-sink';
 import { stdoutSinkPlugin } from './stdout-sink-plugin';
 
@@ -50,7 +50,7 @@ describe('stdout sink', () => {
   });
 
   it('is at-least-once, and its plugin schema accepts the documented options only', () => {
-    const sink = stdoutSinkPlugin.create({}, { pipeline: 'p', componentId: 'print', baseDir: '/' });
+    const sink = stdoutSinkPlugin.create({}, testPluginContext({ pipeline: 'p', componentId: 'print', baseDir: '/' }));
     expect({ guarantee: sink.guarantee, committer: sink.createCommitter }).toEqual({
       guarantee: 'at-least-once',
       committer: undefined,

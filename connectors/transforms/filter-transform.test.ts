@@ -1,5 +1,5 @@
 import { LockstepError, type Transform } from '../../core/sdk';
-import { testInitContext } from '../../core/testing';
+import { testInitContext, testPluginContext } from '../../core/testing';
 import { filterTransformPlugin } from './filter-transform';
 import { recordErrorOf as failure } from './fixtures/record-error-of';
 
@@ -8,7 +8,7 @@ const init = testInitContext({ pipeline: 'orders', componentId: 'paid' });
 async function filter(where: string): Promise<Transform> {
   const factory = await filterTransformPlugin.create(
     { id: 'paid', type: 'filter', where },
-    { pipeline: 'orders', componentId: 'paid', baseDir: '/' },
+    testPluginContext({ pipeline: 'orders', componentId: 'paid', baseDir: '/' }),
   );
   return factory(init);
 }

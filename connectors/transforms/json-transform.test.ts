@@ -1,5 +1,5 @@
 import type { Transform } from '../../core/sdk';
-import { testInitContext } from '../../core/testing';
+import { testInitContext, testPluginContext } from '../../core/testing';
 import { jsonTransformPlugin } from './json-transform';
 import type { JsonTransformConfig } from './json-transform';
 import { recordErrorOf as failure } from './fixtures/record-error-of';
@@ -8,7 +8,7 @@ const init = testInitContext({ pipeline: 'orders', componentId: 'parse' });
 
 async function transform(options: Partial<JsonTransformConfig> = {}): Promise<Transform> {
   const config: JsonTransformConfig = { id: 'parse', type: 'json', ...options };
-  const factory = await jsonTransformPlugin.create(config, { pipeline: 'orders', componentId: 'parse', baseDir: '/' });
+  const factory = await jsonTransformPlugin.create(config, testPluginContext({ pipeline: 'orders', componentId: 'parse', baseDir: '/' }));
   return factory(init);
 }
 

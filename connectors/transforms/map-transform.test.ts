@@ -1,5 +1,5 @@
 import type { Transform } from '../../core/sdk';
-import { testInitContext } from '../../core/testing';
+import { testInitContext, testPluginContext } from '../../core/testing';
 import { mapTransformPlugin } from './map-transform';
 import type { MapTransformConfig } from './map-transform';
 import { recordErrorOf as failure } from './fixtures/record-error-of';
@@ -9,7 +9,7 @@ const init = testInitContext({ pipeline: 'orders', componentId: 'shape' });
 async function map(options: Omit<MapTransformConfig, 'id' | 'type'>): Promise<Transform> {
   const factory = await mapTransformPlugin.create(
     { id: 'shape', type: 'map', ...options },
-    { pipeline: 'orders', componentId: 'shape', baseDir: '/' },
+    testPluginContext({ pipeline: 'orders', componentId: 'shape', baseDir: '/' }),
   );
   return factory(init);
 }

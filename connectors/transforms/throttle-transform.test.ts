@@ -1,5 +1,5 @@
 import { RateLimiter } from '../../core/sdk';
-import { testInitContext } from '../../core/testing';
+import { testInitContext, testPluginContext } from '../../core/testing';
 import { ThrottleTransform, throttleTransformPlugin } from './throttle-transform';
 
 describe('throttle transform', () => {
@@ -27,7 +27,7 @@ describe('throttle transform', () => {
   it('gives each subtask its share of the rate', async () => {
     const factory = await throttleTransformPlugin.create(
       { id: 'slow', type: 'throttle', recordsPerSecond: 1_000 },
-      { pipeline: 'p', componentId: 'slow', baseDir: '/' },
+      testPluginContext({ pipeline: 'p', componentId: 'slow', baseDir: '/' }),
     );
     // 1,000/s over 4 subtasks: a subtask's bucket fills to 250 tokens, never more.
     const transform = factory(testInitContext({ subtask: 0, parallelism: 4 }));

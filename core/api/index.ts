@@ -2,11 +2,20 @@ export type { CommitOutcome, CommitRequest } from './commit';
 export type { Committer } from './committer';
 export type { ExactlyOnceMechanism, PipelineGuarantee, SinkGuarantee, SourceGuarantee } from './guarantee';
 export type { InitContext, SinkWriterInitContext } from './init-context';
-export type { ConfigSchema, Plugin, PluginContext, SinkPlugin, SourcePlugin, TransformPlugin } from './plugin';
+export type {
+  CheckpointTiming,
+  ConfigSchema,
+  Plugin,
+  PluginContext,
+  SinkPlugin,
+  SourcePlugin,
+  TransformPlugin,
+} from './plugin';
 export type { LockstepRecord } from './record';
 export type { Versioned, VersionedSerializer } from './serializer';
-export type { Sink } from './sink';
-export { isCommittingSinkWriter, supportsWriterState } from './sink-writer';
+export { supportsCommitter } from './sink';
+export type { CommittingSink, DirectSink, Sink, SupportsCommitter } from './sink';
+export { supportsWriterState } from './sink-writer';
 export type { CommittingSinkWriter, SinkWriter, SupportsWriterState } from './sink-writer';
 export type { Source } from './source';
 export type { PollResult, SourceReader } from './source-reader';

@@ -13,8 +13,11 @@ export interface InitContext {
   readonly log: Logger;
 }
 
-/** A sink writer's context also tells it where recovery stands. */
-export interface SinkWriterInitContext extends InitContext {
+/**
+ * A sink writer's context also tells it where recovery stands. `Committable` is its sink's committable type (`never`
+ * for a sink without committer: it has none pending). Tests build one with `testSinkWriterInitContext` (core/testing).
+ */
+export interface SinkWriterInitContext<Committable = never> extends InitContext {
   /**
    * Id of the checkpoint the pipeline restored from (undefined on a fresh start). Transactions this writer's naming
    * scheme opened for a later checkpoint id are leftovers of the crashed run and must be aborted before writing.
@@ -25,7 +28,7 @@ export interface SinkWriterInitContext extends InitContext {
   /**
    * This sink's committables (all subtasks) that recovery could not commit yet (they answered retry-later) and that
    * later checkpoints will commit: the only pre-committed transactions a writer may leave alone at start. Every
-   * other transaction its naming scheme pre-committed is a leftover. Undefined when the engine does not say (tests).
+   * other transaction its naming scheme pre-committed is a leftover. Empty on a fresh start.
    */
-  readonly pendingCommittables?: readonly unknown[];
+  readonly pendingCommittables: readonly Committable[];
 }

@@ -2,6 +2,12 @@ import type { Sink } from './sink';
 import type { Source } from './source';
 import type { TransformFactory } from './transform';
 
+/** How often the pipeline checkpoints and how long a checkpoint may take, in ms. */
+export interface CheckpointTiming {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+}
+
 /** Facts a plugin factory gets besides its validated config. */
 export interface PluginContext {
   readonly pipeline: string;
@@ -10,9 +16,9 @@ export interface PluginContext {
   readonly baseDir: string;
   /**
    * The pipeline's checkpoint timing, for connectors whose transactions must outlive a checkpoint (Kafka's
-   * transaction timeout). Undefined where a plugin is created outside a pipeline (tests, tools).
+   * transaction timeout, Postgres' lock timeout). Tests build a context with `testPluginContext` (core/testing).
    */
-  readonly checkpoint?: { readonly intervalMs: number; readonly timeoutMs: number };
+  readonly checkpoint: CheckpointTiming;
 }
 
 /**

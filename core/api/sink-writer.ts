@@ -22,7 +22,8 @@ export interface SinkWriter {
 }
 
 /**
- * A writer of a two-phase-commit sink. `prepareCommit(n)` pre-commits what was written since the previous barrier
+ * A writer of a two-phase-commit sink (one with the `SupportsCommitter` mix-in, whose `createWriter` returns it).
+ * `prepareCommit(n)` pre-commits what was written since the previous barrier
  * and returns the committables needed to commit it later, possibly from another process; it then opens the next
  * transaction. An empty transaction may return no committable.
  */
@@ -33,10 +34,6 @@ export interface CommittingSinkWriter<Committable> extends SinkWriter {
 /** A writer with state of its own to checkpoint (besides committables), restored through the sink's factory. */
 export interface SupportsWriterState<WriterState> {
   snapshotState(checkpointId: number): WriterState;
-}
-
-export function isCommittingSinkWriter<C>(writer: SinkWriter): writer is CommittingSinkWriter<C> {
-  return typeof (writer as Partial<CommittingSinkWriter<C>>).prepareCommit === 'function';
 }
 
 export function supportsWriterState<S>(writer: SinkWriter): writer is SinkWriter & SupportsWriterState<S> {

@@ -13,6 +13,9 @@ export interface CommitSummary {
   failedKnown: number;
 }
 
+/** Sees each commit outcome as it comes (the conformance harness reports recovery outcomes one by one). */
+export type CommitObserver = (sinkId: string, entry: PersistedCommittable, outcome: CommitOutcome) => void;
+
 /**
  * Committables of completed checkpoints that are not committed yet, per sink. `commitAll` tries every one of them
  * and keeps those that answered `retry-later`; a `failed-unknown` outcome throws, so the pipeline fails over and
@@ -47,7 +50,7 @@ export class PendingCommits {
     return total;
   }
 
-  async commitAll(): Promise<CommitSummary> {
+  async commitAll(observe?: CommitObserver): Promise<CommitSummary> {
     const summary: CommitSummary = { committed: 0, alreadyCommitted: 0, retryLater: 0, failedKnown: 0 };
     for (const [sinkId, list] of [...this.pending]) {
       const handle = this.handles.get(sinkId);
@@ -67,6 +70,7 @@ export class PendingCommits {
       const keep: PersistedCommittable[] = [];
       outcomes.forEach((outcome, index) => {
         const entry = list[index] as PersistedCommittable;
+        observe?.(sinkId, entry, outcome);
         if (this.account(sinkId, entry, outcome, summary)) keep.push({ ...entry, attempts: entry.attempts + 1 });
       });
       this.pending.set(sinkId, keep);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ComponentConfig, PipelineConfig } from './pipeline-config';
+import type { ComponentConfig, ConnectorConfig, PipelineConfig } from './pipeline-config';
 
 /** Facts about the loaded document that are not in the document. */
 export interface BuildFacts {
@@ -24,7 +24,8 @@ export function buildPipelineConfig(document: Record<string, unknown>, facts: Bu
   const restart = document.restart as Record<string, unknown>;
   const errors = document.errors as { policy: PipelineConfig['errors']['policy']; sink?: string };
   const parallelism = document.parallelism as number;
-  const withParallelism = (component: ComponentConfig): ComponentConfig => ({
+  // The one place the default parallelism is applied: the engine and the guarantee analysis read it from here.
+  const withParallelism = (component: ComponentConfig): ConnectorConfig => ({
     ...component,
     parallelism: component.parallelism ?? parallelism,
   });

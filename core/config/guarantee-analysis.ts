@@ -1,5 +1,4 @@
 import type { PipelineGuarantee } from '../api/guarantee';
-import type { PluginContext } from '../api/plugin';
 import type { Sink } from '../api/sink';
 import type { Source } from '../api/source';
 import { ConfigError } from './config-error';
@@ -8,15 +7,13 @@ import type { ComponentGuarantee, GuaranteeReport } from './guarantee-report';
 import { childPointer } from './json-pointer';
 import type { ComponentConfig, PipelineConfig } from './pipeline-config';
 import type { PluginRegistry } from './plugin-registry';
-import { secretScrubberFor } from './redact-config';
-import type { SecretScrubber } from './secret-scrubber';
-import { pluginContext } from './plugin-context';
+import { createConnectors, type PipelineConnectors } from '../runtime/create-components';
 
 const STRENGTH: Record<PipelineGuarantee, number> = { 'at-most-once': 0, 'at-least-once': 1, 'exactly-once': 2 };
 
 /**
- * Derives the pipeline's end-to-end guarantee by creating each source and sink through its plugin (`create` is free
- * of side effects by contract) and reading what it declares:
+ * Derives the pipeline's end-to-end guarantee by creating each source and sink through its plugin, as the engine
+ * does (`createConnectors`; `create` is free of side effects by contract), and reading what it declares:
  * - exactly-once when every source is replayable and every sink (the dead-letter sink included) is exactly-once;
  * - at-least-once when every source is replayable but a sink is at-least-once (replays write duplicates);
  * - at-most-once when a source is not replayable (what it read after the last checkpoint is lost on failure).
@@ -27,11 +24,10 @@ const STRENGTH: Record<PipelineGuarantee, number> = { 'at-most-once': 0, 'at-lea
  *   (nothing would ever be committed); `LS_CONFIG_INVALID` when a plugin's `create` refuses its config.
  */
 export function analyzeGuarantee(config: PipelineConfig, registry: PluginRegistry): GuaranteeReport {
-  const scrubber = secretScrubberFor(config);
-  const created = createComponents(config, registry, scrubber);
+  const created = createConnectors(config, registry);
   const components = [
-    ...created.sources.map(({ component, source, index }) => describeSource(component, source, index)),
-    ...created.sinks.map(({ component, sink, index }) => describeSink(component, sink, index, config.errors.sink)),
+    ...created.sources.map((entry, index) => describeSource(entry.config, entry.source, index)),
+    ...created.sinks.map((entry, index) => describeSink(entry.config, entry.sink, index, config.errors.sink)),
   ];
   const guarantee = combine(components);
   const report: GuaranteeReport = {
@@ -44,37 +40,6 @@ export function analyzeGuarantee(config: PipelineConfig, registry: PluginRegistr
   const issues = [...requestedGuaranteeIssues(report, config), ...checkpointingIssues(created.sources, config)];
   if (issues.length > 0) throw new ConfigError('LS_CONFIG_GUARANTEE', issues);
   return report;
-}
-
-interface CreatedComponents {
-  readonly sources: { readonly component: ComponentConfig; readonly source: Source; readonly index: number }[];
-  readonly sinks: { readonly component: ComponentConfig; readonly sink: Sink; readonly index: number }[];
-}
-
-function createComponents(config: PipelineConfig, registry: PluginRegistry, scrubber: SecretScrubber): CreatedComponents {
-  const issues: ConfigIssue[] = [];
-  const file = config.file ?? config.name;
-  const context = (component: ComponentConfig): PluginContext => pluginContext(config, component.id);
-  const attempt = <T>(list: string, index: number, create: () => T): T | undefined => {
-    try {
-      return create();
-    } catch (error) {
-      const reason = scrubber.scrub(error instanceof Error ? error.message : String(error));
-      issues.push({ file, path: childPointer('', list, index), message: `cannot be created: ${reason}` });
-      return undefined;
-    }
-  };
-  const created: CreatedComponents = { sources: [], sinks: [] };
-  config.sources.forEach((component, index) => {
-    const source = attempt('sources', index, () => registry.get('source', component.type).create(component, context(component)));
-    if (source !== undefined) created.sources.push({ component, source, index });
-  });
-  config.sinks.forEach((component, index) => {
-    const sink = attempt('sinks', index, () => registry.get('sink', component.type).create(component, context(component)));
-    if (sink !== undefined) created.sinks.push({ component, sink, index });
-  });
-  if (issues.length > 0) throw new ConfigError('LS_CONFIG_INVALID', issues);
-  return created;
 }
 
 function describeSource(component: ComponentConfig, source: Source, index: number): ComponentGuarantee {
@@ -155,11 +120,11 @@ function requestedGuaranteeIssues(report: GuaranteeReport, config: PipelineConfi
  * ends, so no checkpoint would ever complete: two-phase-commit sinks would never commit, and a restart would replay
  * everything from the start.
  */
-function checkpointingIssues(sources: CreatedComponents['sources'], config: PipelineConfig): ConfigIssue[] {
+function checkpointingIssues(sources: PipelineConnectors['sources'], config: PipelineConfig): ConfigIssue[] {
   if (config.checkpoint.intervalMs !== 0) return [];
   const file = config.file ?? config.name;
   return sources
-    .filter(({ source }) => !source.bounded)
+    .flatMap(({ config: component, source }, index) => (source.bounded ? [] : [{ component, index }]))
     .map(({ component, index }) => ({
       file,
       path: childPointer('', 'sources', index),

@@ -15,6 +15,7 @@ export type { LoadPipelineOptions, LoadPipelineTextOptions } from './pipeline-lo
 export type {
   CheckpointConfig,
   ComponentConfig,
+  ConnectorConfig,
   ErrorPolicyConfig,
   PipelineConfig,
   RestartConfig,

@@ -12,9 +12,9 @@ export interface PipelineConfig {
   readonly checkpoint: CheckpointConfig;
   /** Default parallelism of sources and sinks (≥ 1). */
   readonly parallelism: number;
-  readonly sources: readonly ComponentConfig[];
+  readonly sources: readonly ConnectorConfig[];
   readonly transforms: readonly ComponentConfig[];
-  readonly sinks: readonly ComponentConfig[];
+  readonly sinks: readonly ConnectorConfig[];
   readonly errors: ErrorPolicyConfig;
   readonly restart: RestartConfig;
   // The three facts below are always set by the loader; they are optional so that configs built in code (tests,
@@ -48,6 +48,11 @@ export interface ComponentConfig {
   /** Sources and sinks only; defaults to the pipeline's parallelism. */
   readonly parallelism?: number;
   readonly [option: string]: unknown;
+}
+
+/** A source or sink after loading: its parallelism is settled (the pipeline's unless it sets its own). */
+export interface ConnectorConfig extends ComponentConfig {
+  readonly parallelism: number;
 }
 
 export interface ErrorPolicyConfig {

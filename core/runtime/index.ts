@@ -1,8 +1,9 @@
 export { Channel, ChannelClosedError } from './channel';
-export { createComponents } from './create-components';
-export type { PipelineComponents } from './pipeline-components';
+export type { ExecutionOutcome } from './checkpoint-driver';
+export { createComponents, createConnectors } from './create-components';
+export type { PipelineComponents, PipelineConnectors } from './create-components';
 export { PipelineExecution } from './pipeline-execution';
-export type { ExecutionOptions, ExecutionOutcome } from './pipeline-execution';
+export type { ExecutionOptions } from './pipeline-execution';
 export { PipelineMetrics, percentile } from './pipeline-metrics';
 export { runPipeline } from './pipeline-runner';
 export type { RunPipelineOptions } from './pipeline-runner';

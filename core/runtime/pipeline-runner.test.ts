@@ -8,7 +8,7 @@ import type { CheckpointRecord } from '../checkpoint/checkpoint-record';
 import { LocalCheckpointStore } from '../checkpoint/local-checkpoint-store';
 import type { PipelineConfig } from '../config/pipeline-config';
 import { MemorySink, MemorySinkStore, MemorySource } from './memory';
-import type { PipelineComponents } from './pipeline-components';
+import type { PipelineComponents } from './create-components';
 import { PipelineMetrics } from './pipeline-metrics';
 import { runPipeline } from './pipeline-runner';
 

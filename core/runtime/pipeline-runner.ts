@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import type { CheckpointResult } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
 import { fatalErrorIn, isRetriable, LockstepError } from '../errors';
-import type { PipelineComponents } from './pipeline-components';
+import type { PipelineComponents } from './create-components';
 import { delayOrUntil } from '../sdk/delay';
-import { PipelineExecution, type ExecutionOutcome } from './pipeline-execution';
+import type { ExecutionOutcome } from './checkpoint-driver';
+import { PipelineExecution } from './pipeline-execution';
 import type { PipelineMetrics } from './pipeline-metrics';
 import { restartDelayMs } from './restart-strategy';
 

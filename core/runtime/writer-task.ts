@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { LockstepRecord } from '../api/record';
-import type { Versioned, VersionedSerializer } from '../api/serializer';
-import { isCommittingSinkWriter, supportsWriterState, type SinkWriter } from '../api/sink-writer';
 import type { CheckpointKind } from '../checkpoint/checkpoint-record';
+import type { SinkWriterHandle } from '../checkpoint/sink-writer-handle';
 import { writerTaskId, type WriterSnapshot } from '../checkpoint/task-snapshot';
 import { LockstepError, RecordError } from '../errors';
 import type { Channel } from './channel';
@@ -14,10 +13,9 @@ import type { DeadLetter, StreamElement } from './stream-element';
 export interface WriterTaskOptions {
   readonly sinkId: string;
   readonly subtask: number;
-  readonly writer: SinkWriter;
+  /** The writer with its sink's serializers, as recovery created it. */
+  readonly handle: SinkWriterHandle;
   readonly inputs: readonly Channel<StreamElement>[];
-  readonly committableSerializer?: VersionedSerializer<unknown>;
-  readonly writerStateSerializer?: VersionedSerializer<unknown>;
   /** Channels to the dead-letter sink's writers (empty for the dead-letter sink itself). */
   readonly deadLetterChannels: readonly Channel<StreamElement>[];
   readonly errorPolicy: (deadLetter: (letter: DeadLetter) => void) => ErrorPolicy;
@@ -51,7 +49,7 @@ export class WriterTask {
   }
 
   async run(): Promise<void> {
-    await this.options.writer.init();
+    await this.options.handle.writer.init();
     while (this.ended.some((ended) => !ended)) {
       const { index, element } = await this.nextElement();
       switch (element.kind) {
@@ -101,23 +99,11 @@ export class WriterTask {
   }
 
   private async preCommit(id: number, kind: CheckpointKind): Promise<void> {
-    const { writer, committableSerializer, writerStateSerializer } = this.options;
-    await writer.flush(kind === 'final');
+    const { handle } = this.options;
+    await handle.writer.flush(kind === 'final');
     await this.deadLetters.flush();
-    let committables: Versioned[] = [];
-    if (isCommittingSinkWriter<unknown>(writer)) {
-      if (committableSerializer === undefined) {
-        throw new LockstepError(`sink ${this.options.sinkId} pre-commits but has no committable serializer`, {
-          code: 'LS_SINK_CONTRACT',
-        });
-      }
-      const prepared = await writer.prepareCommit(id);
-      committables = prepared.map((c) => ({ version: committableSerializer.version, data: committableSerializer.serialize(c) }));
-    }
-    let writerState: Versioned | undefined;
-    if (supportsWriterState<unknown>(writer) && writerStateSerializer !== undefined) {
-      writerState = { version: writerStateSerializer.version, data: writerStateSerializer.serialize(writer.snapshotState(id)) };
-    }
+    const committables = await handle.prepareCommit(id);
+    const writerState = handle.snapshotState(id);
     this.options.acknowledge(id, { kind: 'writer', sinkId: this.options.sinkId, subtask: this.options.subtask, committables, writerState });
     await this.deadLetters.broadcast({ kind: 'barrier', checkpointId: id, checkpointKind: kind });
   }
@@ -127,7 +113,7 @@ export class WriterTask {
     let rest = records;
     while (rest.length > 0) {
       try {
-        await this.options.writer.write(rest);
+        await this.options.handle.writer.write(rest);
         this.options.metrics.recordsOut += rest.length;
         rest = [];
       } catch (error) {
@@ -140,5 +126,4 @@ export class WriterTask {
     }
     await this.deadLetters.flush();
   }
-
 }

@@ -16,5 +16,5 @@ export type { SourceCheckpoint, TakenSourceCheckpoint } from './source-run';
 export { randomSourceSteps, runSourceScenario, snapshotBeforeAndAfterReading } from './source-scenarios';
 export type { SourceScenarioResult, SourceStep } from './source-scenarios';
 export { makeTempDir, removeTempDir } from './temp-dir';
-export { testInitContext, testSinkWriterInitContext } from './test-init-context';
+export { testInitContext, testPluginContext, testSinkWriterInitContext } from './test-init-context';
 export { applyConfigSchema, configSchemaCheck } from './config-schema-check';

@@ -1,11 +1,12 @@
 import type { CommitOutcome, CommitRequest } from '../api/commit';
 import type { ExactlyOnceMechanism } from '../api/guarantee';
 import type { LockstepRecord } from '../api/record';
-import type { Sink } from '../api/sink';
+import { supportsCommitter, type CommittingSink, type Sink } from '../api/sink';
 import type { CommittingSinkWriter, SinkWriter } from '../api/sink-writer';
 import { LockstepError } from '../errors';
 import type { SinkFixture } from './sink-harness';
 import { describeSinkConformance } from './sink-conformance';
+import { SinkCheckpointStore, SinkRun } from './sink-run';
 import { runRandomSinkScenario } from './sink-scenarios';
 
 /** The ways the in-memory sinks below can be broken, to prove the suite notices. */
@@ -141,5 +142,43 @@ describe('sink conformance scenarios catch broken sinks', () => {
   it('finds duplicates when an idempotent sink appends replayed records', async () => {
     const result = await runRandomSinkScenario(fixtureOf('idempotent-writes', 'appends-instead-of-upserts'), 1, 3);
     expect(result.report.duplicates.length).toBeGreaterThan(0);
+  });
+});
+
+describe('SinkRun recovers sinks as the engine does', () => {
+  it('hands the writers the committables the recovery commit left pending', async () => {
+    const destination = new MemoryDestination();
+    const pendingSeen: unknown[][] = [];
+    let retry = false;
+    const sink = (): CommittingSink<MemoryCommittable> => {
+      const inner = twoPhaseSink(destination, 'none');
+      if (!supportsCommitter(inner)) throw new Error('expected a committing sink');
+      return {
+        ...inner,
+        createWriter: (init, state) => {
+          pendingSeen.push([...init.pendingCommittables]);
+          return inner.createWriter(init, state);
+        },
+        createCommitter: (init) => {
+          const committer = inner.createCommitter(init);
+          return {
+            commit: async (requests) => (retry ? requests.map((): CommitOutcome => ({ kind: 'retry-later', reason: 'busy' })) : committer.commit(requests)),
+            close: () => committer.close(),
+          };
+        },
+      };
+    };
+    const fixture = { ...fixtureOf('two-phase-commit', 'none'), createSink: sink, parallelism: 1 };
+    const store = new SinkCheckpointStore();
+    const run = await SinkRun.start(fixture, store);
+    await run.write(0, [{ value: { id: 'r-0' } }]);
+    run.complete(await run.prepare());
+    retry = true;
+    const recovered = await SinkRun.start(fixture, store);
+    expect(recovered.recoveryOutcomes.map((outcome) => outcome.kind)).toEqual(['retry-later']);
+    expect(pendingSeen).toEqual([[], [{ key: '0:1' }]]);
+    expect([...destination.prepared.keys()]).toEqual(['0:1']);
+    await recovered.close();
+    await run.close();
   });
 });

@@ -1,12 +1,13 @@
 import type { CommitOutcome, CommitRequest } from '../api/commit';
-import type { Committer } from '../api/committer';
 import type { LockstepRecord } from '../api/record';
 import type { Versioned } from '../api/serializer';
 import type { Sink } from '../api/sink';
-import { isCommittingSinkWriter, supportsWriterState, type SinkWriter } from '../api/sink-writer';
+import type { PersistedCommittable } from '../checkpoint/checkpoint-record';
+import { SinkRecovery } from '../checkpoint/sink-recovery';
 import { LockstepError } from '../errors';
+import type { SinkWriterHandle } from '../checkpoint/sink-writer-handle';
 import type { SinkFixture } from './sink-harness';
-import { testInitContext, testSinkWriterInitContext } from './test-init-context';
+import { testInitContext } from './test-init-context';
 
 /** A committable as a checkpoint record keeps it: serialized, with its checkpoint and the subtask that made it. */
 export interface CommittableEntry {
@@ -48,19 +49,26 @@ export interface SinkRunOptions {
   readonly subtasks?: readonly number[];
 }
 
+/** The sink's id in the harness's pipeline. */
+const SINK_ID = 'sink';
+
 /**
- * One "process lifetime" of a sink, driven the way the engine drives it: recovery commits the restored committables
- * with a new committer before any writer exists, then writers are created and initialized with the restored
- * checkpoint id; at each barrier writers flush and pre-commit, the checkpoint completes (or is aborted), and the
- * committer commits every pending committable. A crash is dropping the run without closing it.
+ * One "process lifetime" of a sink, driven the way the engine drives it — through the engine's own
+ * {@link SinkRecovery} and {@link SinkWriterHandle}: recovery commits the restored committables with a new committer
+ * before any writer exists, then writers are created with the restored checkpoint id, their restored state and the
+ * committables recovery left pending, and initialized; at each barrier writers flush and pre-commit, the checkpoint
+ * completes (or is aborted), and the committer commits every pending committable. A crash is dropping the run
+ * without closing it.
  */
 export class SinkRun {
   /** Records handed to each subtask's writer so far, restored from the checkpoint on recovery. */
   readonly positions: number[];
-  /** Outcomes of the recovery commit (empty on a fresh start). */
+  /** Outcomes of the recovery commit, one per restored committable (empty on a fresh start). */
   recoveryOutcomes: CommitOutcome[] = [];
-  private readonly writers = new Map<number, SinkWriter>();
-  private committer: Committer<unknown> | undefined;
+  private readonly writers = new Map<number, SinkWriterHandle>();
+  private readonly recovery: SinkRecovery;
+  /** The restored checkpoint's committables as recovery commits them, in the order of the record. */
+  private readonly restored: readonly { readonly entry: CommittableEntry; readonly persisted: PersistedCommittable }[];
   /** Pre-committed but not known to be committed: goes into the next completed checkpoint. */
   private pending: CommittableEntry[] = [];
   private toCommit: CommittableEntry[] = [];
@@ -71,6 +79,15 @@ export class SinkRun {
     private readonly store: SinkCheckpointStore,
   ) {
     this.positions = Array.from({ length: parallelism }, () => 0);
+    const restored = store.completed;
+    this.restored = (restored?.committables ?? []).map((entry) => ({ entry, persisted: persisted(entry) }));
+    this.recovery = new SinkRecovery({
+      sinks: [{ sinkId: SINK_ID, sink }],
+      restored: restored && { checkpointId: restored.checkpointId, committables: { [SINK_ID]: this.restored.map((r) => r.persisted) } },
+      firstCheckpointId: store.nextCheckpointId,
+      committerContext: () => testInitContext({ componentId: SINK_ID }),
+      log: testInitContext().log,
+    });
   }
 
   /** Starts a run: recovers from the store's last completed checkpoint when there is one. */
@@ -78,33 +95,22 @@ export class SinkRun {
     const parallelism = fixture.parallelism ?? 2;
     const run = new SinkRun(fixture.createSink(), parallelism, store);
     const restored = store.completed;
-    run.committer = run.sink.createCommitter?.(testInitContext({ componentId: 'sink', parallelism }));
     if (restored !== undefined) {
       restored.positions.forEach((position, subtask) => (run.positions[subtask] = position));
-      run.recoveryOutcomes = await run.commitEntries(restored.committables);
-      run.pending = restored.committables.filter((_, i) => run.recoveryOutcomes[i]?.kind === 'retry-later');
+      await run.recover();
     }
     const subtasks = options.subtasks ?? run.positions.map((_, subtask) => subtask);
     for (const subtask of subtasks) {
-      const init = testSinkWriterInitContext({
-        componentId: 'sink',
-        subtask,
-        parallelism,
-        restoredCheckpointId: restored?.checkpointId,
-        firstCheckpointId: store.nextCheckpointId,
-      });
-      const state = restored?.writerStates[subtask];
-      const serializer = run.sink.writerStateSerializer;
-      const restoredState = state && serializer ? serializer.deserialize(state.version, state.data) : undefined;
-      const writer = run.sink.createWriter(init, restoredState);
-      await writer.init();
-      run.writers.set(subtask, writer);
+      const init = testInitContext({ componentId: SINK_ID, subtask, parallelism });
+      const handle = run.recovery.createWriter(SINK_ID, run.sink, init, restored?.writerStates[subtask]);
+      await handle.writer.init();
+      run.writers.set(subtask, handle);
     }
     return run;
   }
 
   async write(subtask: number, records: readonly LockstepRecord[]): Promise<void> {
-    await this.writer(subtask).write(records);
+    await this.writer(subtask).writer.write(records);
     this.positions[subtask] = (this.positions[subtask] ?? 0) + records.length;
   }
 
@@ -113,18 +119,10 @@ export class SinkRun {
     const checkpointId = this.store.nextCheckpointId++;
     const committables: CommittableEntry[] = [];
     const writerStates: (Versioned | undefined)[] = [];
-    for (const [subtask, writer] of this.writers) {
-      await writer.flush(endOfInput);
-      if (isCommittingSinkWriter<unknown>(writer)) {
-        for (const committable of await writer.prepareCommit(checkpointId)) {
-          committables.push({ checkpointId, subtask, committable: this.serializeCommittable(committable) });
-        }
-      }
-      const serializer = this.sink.writerStateSerializer;
-      if (supportsWriterState<unknown>(writer) && serializer !== undefined) {
-        const data = serializer.serialize(writer.snapshotState(checkpointId));
-        writerStates[subtask] = { version: serializer.version, data };
-      }
+    for (const [subtask, handle] of this.writers) {
+      await handle.writer.flush(endOfInput);
+      for (const committable of await handle.prepareCommit(checkpointId)) committables.push({ checkpointId, subtask, committable: jsonCopy(committable) });
+      writerStates[subtask] = handle.snapshotState(checkpointId);
     }
     this.pending.push(...committables);
     return { checkpointId, committables, positions: [...this.positions], writerStates };
@@ -156,17 +154,14 @@ export class SinkRun {
   /** Commits serialized committables with this run's committer (after deserializing them, as recovery does). */
   async commitEntries(entries: readonly CommittableEntry[]): Promise<CommitOutcome[]> {
     if (entries.length === 0) return [];
-    const { committer } = this;
-    const serializer = this.sink.committableSerializer;
-    if (committer === undefined || serializer === undefined) {
-      throw new LockstepError('the sink returned committables but has no committer or committable serializer', { code: 'LS_SINK_CONTRACT' });
-    }
+    const handle = this.recovery.committers[0];
+    if (handle === undefined) throw new LockstepError('the sink returned committables but has no committer', { code: 'LS_SINK_CONTRACT' });
     const requests: CommitRequest<unknown>[] = entries.map((entry) => ({
-      committable: serializer.deserialize(entry.committable.version, entry.committable.data),
+      committable: handle.serializer.deserialize(entry.committable.version, entry.committable.data),
       checkpointId: entry.checkpointId,
       attempt: 0,
     }));
-    const outcomes = await committer.commit(requests);
+    const outcomes = await handle.committer.commit(requests);
     if (outcomes.length !== requests.length) {
       throw new LockstepError(`the committer returned ${outcomes.length} outcomes for ${requests.length} requests`, { code: 'LS_COMMIT_CONTRACT' });
     }
@@ -175,30 +170,39 @@ export class SinkRun {
 
   /** Closes the writers only (what the engine does to a failed task: it must abort what is open). */
   async closeWriters(): Promise<void> {
-    for (const writer of this.writers.values()) await writer.close();
+    for (const handle of this.writers.values()) await handle.writer.close();
     this.writers.clear();
   }
 
   /** Clean shutdown. */
   async close(): Promise<void> {
     await this.closeWriters();
-    await this.committer?.close();
+    for (const handle of this.recovery.committers) await handle.committer.close();
   }
 
-  private writer(subtask: number): SinkWriter {
-    const writer = this.writers.get(subtask);
-    if (writer === undefined) throw new LockstepError(`no writer for subtask ${subtask} in this run`, { code: 'LS_CONFORMANCE_FAILED' });
-    return writer;
+  /** The engine's recovery commit; what answers retry-later stays pending, and the writers are told so. */
+  private async recover(): Promise<void> {
+    const outcomes = new Map<PersistedCommittable, CommitOutcome>();
+    await this.recovery.commitRestored((_, entry, outcome) => outcomes.set(entry, outcome));
+    this.recoveryOutcomes = this.restored.flatMap(({ persisted }) => outcomes.get(persisted) ?? []);
+    this.pending = this.restored.filter(({ persisted }) => outcomes.get(persisted)?.kind === 'retry-later').map(({ entry }) => entry);
   }
 
-  private serializeCommittable(committable: unknown): Versioned {
-    const serializer = this.sink.committableSerializer;
-    if (serializer === undefined) {
-      throw new LockstepError('the writer returned a committable but the sink has no serializer for it', { code: 'LS_SINK_CONTRACT' });
-    }
-    const persisted = { version: serializer.version, data: serializer.serialize(committable) };
-    return JSON.parse(JSON.stringify(persisted)) as Versioned;
+  private writer(subtask: number): SinkWriterHandle {
+    const handle = this.writers.get(subtask);
+    if (handle === undefined) throw new LockstepError(`no writer for subtask ${subtask} in this run`, { code: 'LS_CONFORMANCE_FAILED' });
+    return handle;
   }
+}
+
+/** A harness checkpoint's committable as the engine's checkpoint record keeps it. */
+function persisted(entry: CommittableEntry): PersistedCommittable {
+  return { checkpointId: entry.checkpointId, committable: entry.committable, attempts: 0 };
+}
+
+/** What a checkpoint record stores: JSON, so a committable must survive JSON as it is. */
+function jsonCopy(committable: Versioned): Versioned {
+  return JSON.parse(JSON.stringify(committable)) as Versioned;
 }
 
 /** True for the outcomes after which a committable is settled. */

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import type { InitContext, SinkWriterInitContext } from '../api/init-context';
+import type { PluginContext } from '../api/plugin';
 
 /** An init context for tests: a silent logger and subtask 0 of 1 unless overridden. */
 export function testInitContext(overrides: Partial<InitContext> = {}): InitContext {
@@ -13,7 +14,23 @@ export function testInitContext(overrides: Partial<InitContext> = {}): InitConte
   };
 }
 
-/** A sink writer's init context for tests: a fresh start (no restored checkpoint, first id 1) unless overridden. */
-export function testSinkWriterInitContext(overrides: Partial<SinkWriterInitContext> = {}): SinkWriterInitContext {
-  return { ...testInitContext(overrides), restoredCheckpointId: undefined, firstCheckpointId: 1, ...overrides };
+/**
+ * A sink writer's init context for tests: a fresh start (no restored checkpoint, first id 1, nothing pending) unless
+ * overridden. `Committable` is the sink's committable type, for `pendingCommittables`.
+ */
+export function testSinkWriterInitContext<Committable = never>(
+  overrides: Partial<SinkWriterInitContext<Committable>> = {},
+): SinkWriterInitContext<Committable> {
+  return { ...testInitContext(overrides), restoredCheckpointId: undefined, firstCheckpointId: 1, pendingCommittables: [], ...overrides };
+}
+
+/** A plugin context for tests: checkpoints every second, timing out after a minute, unless overridden. */
+export function testPluginContext(overrides: Partial<PluginContext> = {}): PluginContext {
+  return {
+    pipeline: 'conformance',
+    componentId: 'under-test',
+    baseDir: process.cwd(),
+    checkpoint: { intervalMs: 1_000, timeoutMs: 60_000 },
+    ...overrides,
+  };
 }

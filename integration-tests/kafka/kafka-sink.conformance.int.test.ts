@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaSink } from '../../connectors/kafka/sink';
-import { describeSinkConformance } from '../../core/testing';
+import { describeSinkConformance, testPluginContext } from '../../core/testing';
 import { testServices } from '../env';
 import { readCommitted } from '../support/kafka-read-committed';
 import { openKafkaTransactions } from '../support/kafka-topics';
@@ -29,7 +29,7 @@ describeSinkConformance('kafka', {
       createSink: () =>
         new KafkaSink(
           { id: 'out', type: 'kafka', brokers, topic, transactionalIdPrefix: prefix, transactionTimeout: 60_000 },
-          { pipeline: 'conformance', componentId: 'out', checkpoint: { intervalMs: 1000, timeoutMs: 30_000 } },
+          testPluginContext({ pipeline: 'conformance', componentId: 'out', checkpoint: { intervalMs: 1000, timeoutMs: 30_000 } }),
         ),
       readCommitted: async () => (await readCommitted(brokers, topic)).map((message) => JSON.parse(message.value ?? 'null') as unknown),
       listUncommitted: () => openTransactions(prefix),

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { CommitOutcome } from '../../core/api/commit';
-import { isCommittingSinkWriter, supportsWriterState, type SinkWriter } from '../../core/api/sink-writer';
+import type { SinkWriterInitContext } from '../../core/api/init-context';
+import { supportsWriterState, type CommittingSinkWriter, type SinkWriter } from '../../core/api/sink-writer';
 import { RecordError } from '../../core/errors/record-error';
-import { testInitContext, testSinkWriterInitContext } from '../../core/testing';
-import { KafkaSink, type KafkaSinkConfig, type KafkaWriterState } from '../../connectors/kafka/sink';
+import { testInitContext, testPluginContext, testSinkWriterInitContext } from '../../core/testing';
+import { AtLeastOnceKafkaSink, KafkaSink, type KafkaSinkConfig, type KafkaWriterState } from '../../connectors/kafka/sink';
 import { createCluster } from '../../connectors/kafka/internals/cluster';
 import { describeTransaction, type TransactionHandle } from '../../connectors/kafka/internals/transactions';
 import { testServices } from '../env';
@@ -16,7 +17,7 @@ import { readCommitted } from '../support/kafka-read-committed';
  * and bad records.
  */
 const { brokers } = testServices().kafka;
-const context = { pipeline: 'sink-test', componentId: 'out', checkpoint: { intervalMs: 500, timeoutMs: 30_000 } };
+const context = testPluginContext({ pipeline: 'sink-test', componentId: 'out', checkpoint: { intervalMs: 500, timeoutMs: 30_000 } });
 
 async function commit(sink: KafkaSink, handles: readonly TransactionHandle[]): Promise<CommitOutcome[]> {
   const committer = sink.createCommitter(testInitContext());
@@ -27,8 +28,7 @@ async function commit(sink: KafkaSink, handles: readonly TransactionHandle[]): P
   }
 }
 
-async function prepare(writer: SinkWriter): Promise<TransactionHandle[]> {
-  if (!isCommittingSinkWriter<TransactionHandle>(writer)) throw new Error('not a committing writer');
+async function prepare(writer: CommittingSinkWriter<TransactionHandle>): Promise<TransactionHandle[]> {
   await writer.flush(false);
   return writer.prepareCommit(1);
 }
@@ -60,7 +60,11 @@ describe('kafka sink', () => {
   const sinkOf = (config: Partial<KafkaSinkConfig> = {}): KafkaSink =>
     new KafkaSink({ id: 'out', type: 'kafka', brokers, topic, transactionalIdPrefix: prefix, ...config }, context);
 
-  const writerOf = async (sink: KafkaSink, restored?: KafkaWriterState): Promise<SinkWriter> => {
+  const atLeastOnceSinkOf = (config: Partial<KafkaSinkConfig> = {}): AtLeastOnceKafkaSink =>
+    new AtLeastOnceKafkaSink({ id: 'out', type: 'kafka', brokers, topic, transactionalIdPrefix: prefix, semantic: 'at-least-once', ...config }, context);
+
+  type WriterFactory<W> = { createWriter(init: SinkWriterInitContext, restored: KafkaWriterState | undefined): W };
+  const writerOf = async <W extends SinkWriter>(sink: WriterFactory<W>, restored?: KafkaWriterState): Promise<W> => {
     const writer = sink.createWriter(testSinkWriterInitContext({ parallelism: 1 }), restored);
     writers.push(writer);
     await writer.init();
@@ -105,10 +109,13 @@ describe('kafka sink', () => {
   });
 
   it('a transaction the broker timed out: its commit is reported lost, a send into it fails retriably', async () => {
-    // No checkpoint timing in this context, so a 1 s transaction timeout passes validation; the broker aborts timed-out
-    // transactions on its cleanup interval (10 s by default).
+    // Checkpoints that time out after 0.5 s, so a 1 s transaction timeout passes validation; the broker aborts
+    // timed-out transactions on its cleanup interval (10 s by default).
     const shortLived = (): KafkaSink =>
-      new KafkaSink({ id: 'out', type: 'kafka', brokers, topic, transactionalIdPrefix: prefix, transactionTimeout: 1_000 }, { pipeline: 'sink-test', componentId: 'out' });
+      new KafkaSink(
+        { id: 'out', type: 'kafka', brokers, topic, transactionalIdPrefix: prefix, transactionTimeout: 1_000 },
+        testPluginContext({ pipeline: 'sink-test', componentId: 'out', checkpoint: { intervalMs: 100, timeoutMs: 500 } }),
+      );
     const cluster = createCluster(new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }));
     await cluster.connect();
     const abortedByBroker = (handle: TransactionHandle) => async (): Promise<boolean> => {
@@ -169,7 +176,7 @@ describe('kafka sink', () => {
   });
 
   it('writes at-least-once through an idempotent producer, visible after flush', async () => {
-    const writer = await writerOf(sinkOf({ semantic: 'at-least-once' }));
+    const writer = await writerOf(atLeastOnceSinkOf());
     await writer.write(Array.from({ length: 50 }, (_, n) => ({ value: { id: `r-${n}` } })));
     await writer.flush(false);
     expect(await values(topic)).toHaveLength(50);
@@ -180,11 +187,17 @@ describe('kafka sink', () => {
     async (semantic) => {
       // Found by the benchmark: 2,000 records of ~1 KB with one key made a single record batch over the broker's
       // max.message.bytes, refused as "message too large" on every retry.
-      const writer = await writerOf(sinkOf({ semantic, keyField: 'key' }));
       const padding = 'x'.repeat(1_000);
-      await writer.write(Array.from({ length: 3_000 }, (_, n) => ({ value: { id: `r-${n}`, key: 'same', padding } })));
-      if (semantic === 'exactly-once') await commit(sinkOf(), await prepare(writer));
-      else await writer.flush(false);
+      const records = Array.from({ length: 3_000 }, (_, n) => ({ value: { id: `r-${n}`, key: 'same', padding } }));
+      if (semantic === 'exactly-once') {
+        const writer = await writerOf(sinkOf({ keyField: 'key' }));
+        await writer.write(records);
+        await commit(sinkOf(), await prepare(writer));
+      } else {
+        const writer = await writerOf(atLeastOnceSinkOf({ keyField: 'key' }));
+        await writer.write(records);
+        await writer.flush(false);
+      }
       const seen = await readCommitted(brokers, topic);
       expect(seen).toHaveLength(3_000);
       expect(new Set(seen.map((message) => message.partition)).size).toBe(1);

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import type { CommitOutcome } from '../../core/api/commit';
 import type { LockstepRecord } from '../../core/api/record';
-import { isCommittingSinkWriter, type SinkWriter } from '../../core/api/sink-writer';
+import type { SinkWriterInitContext } from '../../core/api/init-context';
+import { supportsCommitter } from '../../core/api/sink';
+import type { CommittingSinkWriter, SinkWriter } from '../../core/api/sink-writer';
 import { RecordError } from '../../core/errors/record-error';
-import { testInitContext, testSinkWriterInitContext } from '../../core/testing';
-import { PostgresSink, type PostgresCommittable, type PostgresSinkConfig } from '../../connectors/postgres/sink';
+import { testInitContext, testPluginContext, testSinkWriterInitContext } from '../../core/testing';
+import { AtLeastOncePostgresSink, PostgresSink, type PostgresCommittable, type PostgresSinkConfig } from '../../connectors/postgres/sink';
 import { testServices } from '../env';
 import { adminClient, preparedGids, rollbackAll, uniqueTable } from './postgres-sink-fixtures';
 
@@ -20,7 +22,7 @@ describe('postgres sink', () => {
   let table: string;
   let pipeline: string;
   const writers: SinkWriter[] = [];
-  const sinks: PostgresSink[] = [];
+  const sinks: { readonly gids: PostgresSink['gids'] }[] = [];
 
   beforeEach(async () => {
     admin = await adminClient();
@@ -38,20 +40,20 @@ describe('postgres sink', () => {
   });
 
   const sinkOf = (config: Partial<PostgresSinkConfig> = {}, name = pipeline): PostgresSink => {
-    const sink = new PostgresSink({ id: 'out', type: 'postgres', url, table, ...config }, { pipeline: name, componentId: 'out' });
+    const sink = new PostgresSink({ id: 'out', type: 'postgres', url, table, ...config }, testPluginContext({ pipeline: name, componentId: 'out' }));
     sinks.push(sink);
     return sink;
   };
 
-  const writerOf = async (sink: PostgresSink, restoredCheckpointId?: number, subtask = 0, parallelism = 1): Promise<SinkWriter> => {
+  type WriterFactory<W> = { createWriter(init: SinkWriterInitContext): W };
+  const writerOf = async <W extends SinkWriter>(sink: WriterFactory<W>, restoredCheckpointId?: number, subtask = 0, parallelism = 1): Promise<W> => {
     const writer = sink.createWriter(testSinkWriterInitContext({ subtask, parallelism, restoredCheckpointId, firstCheckpointId: (restoredCheckpointId ?? 0) + 1 }));
     writers.push(writer);
     await writer.init();
     return writer;
   };
 
-  const prepare = async (writer: SinkWriter, checkpointId: number): Promise<PostgresCommittable[]> => {
-    if (!isCommittingSinkWriter<PostgresCommittable>(writer)) throw new Error('not a committing writer');
+  const prepare = async (writer: CommittingSinkWriter<PostgresCommittable>, checkpointId: number): Promise<PostgresCommittable[]> => {
     await writer.flush(false);
     return writer.prepareCommit(checkpointId);
   };
@@ -237,8 +239,10 @@ describe('postgres sink', () => {
   });
 
   it('writes at-least-once in plain transactions committed at each flush', async () => {
-    const sink = sinkOf({ semantic: 'at-least-once', mode: 'upsert', key: ['id'] });
-    expect({ guarantee: sink.guarantee, committables: sink.committableSerializer }).toEqual({ guarantee: 'at-least-once', committables: undefined });
+    const config = { id: 'out', type: 'postgres', url, table, semantic: 'at-least-once', mode: 'upsert', key: ['id'] } as const;
+    const sink = new AtLeastOncePostgresSink(config, testPluginContext({ pipeline, componentId: 'out' }));
+    sinks.push(sink);
+    expect({ guarantee: sink.guarantee, committing: supportsCommitter(sink) }).toEqual({ guarantee: 'at-least-once', committing: false });
     const writer = await writerOf(sink);
     await writer.write(rows(1, 2));
     expect(await ids()).toEqual([]);

@@ -60,7 +60,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
 
   constructor(
     private readonly options: ExactlyOnceWriterOptions,
-    private readonly context: SinkWriterInitContext,
+    private readonly context: SinkWriterInitContext<TransactionHandle>,
     restored: KafkaWriterState | undefined,
   ) {
     this.nextNumber = restored?.nextTransaction ?? 0;

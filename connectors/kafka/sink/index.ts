@@ -1,7 +1,7 @@
 export { AtLeastOnceKafkaWriter } from './at-least-once-writer';
 export { ExactlyOnceKafkaWriter } from './exactly-once-writer';
 export { KafkaCommitter } from './kafka-committer';
-export { KafkaSink } from './kafka-sink';
+export { AtLeastOnceKafkaSink, createKafkaSink, KafkaSink } from './kafka-sink';
 export { parseTransactionalId, transactionalId } from './kafka-sink-config';
 export type { KafkaDataFormat, KafkaSinkConfig } from './kafka-sink-config';
 export { kafkaSinkPlugin } from './kafka-sink-plugin';

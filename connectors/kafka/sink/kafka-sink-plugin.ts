@@ -1,11 +1,11 @@
 import type { SinkPlugin } from '../../../core/sdk';
 import type { KafkaSinkConfig } from './kafka-sink-config';
-import { KafkaSink } from './kafka-sink';
+import { createKafkaSink } from './kafka-sink';
 
 /** `type: kafka` in a pipeline's `sinks`. */
 export const kafkaSinkPlugin: SinkPlugin<KafkaSinkConfig> = {
   kind: 'sink',
   type: 'kafka',
   configSchema: 'kafka/sink.schema.json',
-  create: (config, context) => new KafkaSink(config, context),
+  create: (config, context) => createKafkaSink(config, context),
 };

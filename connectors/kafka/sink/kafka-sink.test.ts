@@ -1,10 +1,10 @@
-import { configSchemaCheck } from '../../../core/testing';
-import { KafkaSink } from './kafka-sink';
+import { configSchemaCheck, testPluginContext } from '../../../core/testing';
+import { createKafkaSink, KafkaSink } from './kafka-sink';
 import { parseTransactionalId, transactionalId } from './kafka-sink-config';
 import { KafkaCommittableSerializer, KafkaWriterStateSerializer } from './kafka-sink-serializers';
 import { checkTransactionTimeout } from './transaction-timeout';
 
-const context = { pipeline: 'orders', componentId: 'out', checkpoint: { intervalMs: 1000, timeoutMs: 60_000 } };
+const context = testPluginContext({ pipeline: 'orders', componentId: 'out', checkpoint: { intervalMs: 1000, timeoutMs: 60_000 } });
 const base = { id: 'out', type: 'kafka' as const, brokers: ['localhost:9092'], topic: 'o' };
 
 describe('KafkaSink', () => {
@@ -20,7 +20,7 @@ describe('KafkaSink', () => {
   });
 
   it('is at-least-once without committables when asked', () => {
-    const sink = new KafkaSink({ ...base, semantic: 'at-least-once' }, context);
+    const sink = createKafkaSink({ ...base, semantic: 'at-least-once' }, context);
     expect({ guarantee: sink.guarantee, mechanism: sink.mechanism, committables: sink.committableSerializer }).toEqual({
       guarantee: 'at-least-once',
       mechanism: undefined,

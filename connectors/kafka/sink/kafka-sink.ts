@@ -1,14 +1,15 @@
 import type { Kafka } from 'kafkajs';
 import type {
   Committer,
-  ExactlyOnceMechanism,
+  CommittingSink,
+  CommittingSinkWriter,
+  DirectSink,
   InitContext,
   PluginContext,
   Sink,
-  SinkGuarantee,
   SinkWriter,
   SinkWriterInitContext,
-  VersionedSerializer,
+  SupportsWriterState,
 } from '../../../core/sdk';
 import { LockstepError } from '../../../core/sdk';
 import { createKafkaClient } from '../client-options';
@@ -23,66 +24,78 @@ import { checkTransactionTimeout, resolveTransactionTimeout } from './transactio
 
 const DEFAULT_BATCH_SIZE = 2000;
 
-/**
- * `type: kafka` sink. Exactly-once (default): one Kafka transaction per checkpoint and subtask, committed by the
- * committer by producer id and epoch once the checkpoint completed (two-phase commit, as Flink's KafkaSink).
- * At-least-once: an idempotent producer flushed at every checkpoint.
- */
-export class KafkaSink implements Sink<TransactionHandle, KafkaWriterState> {
-  readonly guarantee: SinkGuarantee;
-  readonly mechanism?: ExactlyOnceMechanism;
-  readonly committableSerializer?: VersionedSerializer<TransactionHandle>;
-  readonly writerStateSerializer?: VersionedSerializer<KafkaWriterState>;
-  /** `<prefix>-<subtask>-<n>` names every transaction of this sink. */
-  readonly transactionalIdPrefix: string;
-  private readonly encoder: RecordEncoder;
-  private transactionTimeout: Promise<number> | undefined;
+type SinkContext = Pick<PluginContext, 'pipeline' | 'componentId' | 'checkpoint'>;
+
+/** `type: kafka` sink: exactly-once by default ({@link KafkaSink}), at-least-once with `semantic: at-least-once`. */
+export function createKafkaSink(config: KafkaSinkConfig, context: SinkContext): Sink<TransactionHandle, KafkaWriterState> {
+  return (config.semantic ?? 'exactly-once') === 'exactly-once' ? new KafkaSink(config, context) : new AtLeastOnceKafkaSink(config, context);
+}
+
+/** What both kinds share: the record encoder and the clients, named after pipeline, sink and subtask. */
+abstract class KafkaSinkBase {
+  protected readonly encoder: RecordEncoder;
+  protected readonly batchSize: number;
 
   constructor(
-    private readonly config: KafkaSinkConfig,
-    private readonly context: Pick<PluginContext, 'pipeline' | 'componentId' | 'checkpoint'>,
+    protected readonly config: KafkaSinkConfig,
+    protected readonly context: SinkContext,
   ) {
     if (config.topic === undefined && config.topicField === undefined) {
       throw new LockstepError('set topic, or topicField naming the field that holds each record\'s topic', { code: 'LS_CONFIG_INVALID' });
     }
     this.encoder = new RecordEncoder(config);
-    this.transactionalIdPrefix = config.transactionalIdPrefix ?? `${context.pipeline}-${context.componentId}`;
-    const exactlyOnce = (config.semantic ?? 'exactly-once') === 'exactly-once';
-    this.guarantee = exactlyOnce ? 'exactly-once' : 'at-least-once';
-    if (exactlyOnce) {
-      this.mechanism = 'two-phase-commit';
-      this.committableSerializer = new KafkaCommittableSerializer();
-      this.writerStateSerializer = new KafkaWriterStateSerializer();
-      if (config.transactionTimeout !== undefined) checkTransactionTimeout(config.transactionTimeout, context.checkpoint);
-    }
+    this.batchSize = config.batchSize ?? DEFAULT_BATCH_SIZE;
   }
 
-  createWriter(init: SinkWriterInitContext, restoredState: KafkaWriterState | undefined): SinkWriter {
-    const client = this.client(init, `lockstep-${this.context.pipeline}-${this.context.componentId}-${init.subtask}`);
-    const batchSize = this.config.batchSize ?? DEFAULT_BATCH_SIZE;
-    if (this.guarantee === 'at-least-once') return new AtLeastOnceKafkaWriter(client, this.encoder, batchSize);
-    return new ExactlyOnceKafkaWriter(
-      {
-        client,
-        encoder: this.encoder,
-        prefix: this.transactionalIdPrefix,
-        batchSize,
-        transactionTimeout: () => {
-          this.transactionTimeout ??= resolveTransactionTimeout(client, this.config.transactionTimeout, this.context.checkpoint, init.log);
-          this.transactionTimeout.catch(() => (this.transactionTimeout = undefined));
-          return this.transactionTimeout;
-        },
-      },
-      init,
-      restoredState,
-    );
+  protected client(init: InitContext, role: string): Kafka {
+    return createKafkaClient(this.config, init.log, `lockstep-${this.context.pipeline}-${this.context.componentId}-${role}`);
+  }
+}
+
+/**
+ * Exactly-once kafka sink: one Kafka transaction per checkpoint and subtask, committed by the committer by producer id
+ * and epoch once the checkpoint completed (two-phase commit, as Flink's KafkaSink).
+ */
+export class KafkaSink extends KafkaSinkBase implements CommittingSink<TransactionHandle, KafkaWriterState> {
+  readonly guarantee = 'exactly-once' as const;
+  readonly mechanism = 'two-phase-commit' as const;
+  readonly committableSerializer = new KafkaCommittableSerializer();
+  readonly writerStateSerializer = new KafkaWriterStateSerializer();
+  /** `<prefix>-<subtask>-<n>` names every transaction of this sink. */
+  readonly transactionalIdPrefix: string;
+  private transactionTimeout: Promise<number> | undefined;
+
+  constructor(config: KafkaSinkConfig, context: SinkContext) {
+    super(config, context);
+    if ((config.semantic ?? 'exactly-once') !== 'exactly-once') throw new LockstepError('this kafka sink is for semantic exactly-once', { code: 'LS_CONFIG_INVALID' });
+    this.transactionalIdPrefix = config.transactionalIdPrefix ?? `${context.pipeline}-${context.componentId}`;
+    if (config.transactionTimeout !== undefined) checkTransactionTimeout(config.transactionTimeout, context.checkpoint);
+  }
+
+  createWriter(
+    init: SinkWriterInitContext<TransactionHandle>,
+    restoredState: KafkaWriterState | undefined,
+  ): CommittingSinkWriter<TransactionHandle> & SupportsWriterState<KafkaWriterState> {
+    const client = this.client(init, String(init.subtask));
+    const options = { client, encoder: this.encoder, prefix: this.transactionalIdPrefix, batchSize: this.batchSize };
+    const transactionTimeout = (): Promise<number> => {
+      this.transactionTimeout ??= resolveTransactionTimeout(client, this.config.transactionTimeout, this.context.checkpoint, init.log);
+      this.transactionTimeout.catch(() => (this.transactionTimeout = undefined));
+      return this.transactionTimeout;
+    };
+    return new ExactlyOnceKafkaWriter({ ...options, transactionTimeout }, init, restoredState);
   }
 
   createCommitter(init: InitContext): Committer<TransactionHandle> {
-    return new KafkaCommitter(this.client(init, `lockstep-${this.context.pipeline}-${this.context.componentId}-committer`), init);
+    return new KafkaCommitter(this.client(init, 'committer'), init);
   }
+}
 
-  private client(init: InitContext, clientId: string): Kafka {
-    return createKafkaClient(this.config, init.log, clientId);
+/** At-least-once kafka sink: an idempotent producer flushed at every checkpoint. */
+export class AtLeastOnceKafkaSink extends KafkaSinkBase implements DirectSink<never> {
+  readonly guarantee = 'at-least-once' as const;
+
+  createWriter(init: SinkWriterInitContext): SinkWriter {
+    return new AtLeastOnceKafkaWriter(this.client(init, String(init.subtask)), this.encoder, this.batchSize);
   }
 }

@@ -1,16 +1,11 @@
 import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { LockstepError } from '../../../core/sdk';
+import { type CheckpointTiming, LockstepError } from '../../../core/sdk';
 
 /** Kafka's default `transaction.max.timeout.ms`, used when the broker's own value cannot be read. */
 export const KAFKA_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000;
 /** Warn when a checkpoint cycle (interval + timeout) takes more than this share of the transaction timeout. */
 const WARN_SHARE = 0.8;
-
-export interface CheckpointTiming {
-  readonly intervalMs: number;
-  readonly timeoutMs: number;
-}
 
 function formatMs(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
@@ -21,8 +16,7 @@ function formatMs(ms: number): string {
  * checkpoint until the next one completes and commits, and one the broker times out is aborted — its records lost.
  * Throws when the checkpoint timeout alone reaches it; warns when interval + timeout comes within 80 % of it.
  */
-export function checkTransactionTimeout(transactionTimeoutMs: number, checkpoint: CheckpointTiming | undefined, log?: Logger): void {
-  if (checkpoint === undefined) return;
+export function checkTransactionTimeout(transactionTimeoutMs: number, checkpoint: CheckpointTiming, log?: Logger): void {
   if (checkpoint.timeoutMs >= transactionTimeoutMs) {
     throw new LockstepError(
       `transactionTimeout ${formatMs(transactionTimeoutMs)} must be longer than checkpoint.timeout ${formatMs(checkpoint.timeoutMs)}: ` +
@@ -70,7 +64,7 @@ export async function readBrokerMaxTransactionTimeout(client: Kafka, log: Logger
 export async function resolveTransactionTimeout(
   client: Kafka,
   configured: number | undefined,
-  checkpoint: CheckpointTiming | undefined,
+  checkpoint: CheckpointTiming,
   log: Logger,
 ): Promise<number> {
   const brokerMax = await readBrokerMaxTransactionTimeout(client, log);

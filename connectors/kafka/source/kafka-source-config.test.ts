@@ -1,4 +1,4 @@
-import { applyConfigSchema, configSchemaCheck } from '../../../core/testing';
+import { applyConfigSchema, configSchemaCheck, testPluginContext } from '../../../core/testing';
 import { KafkaSource } from './kafka-source';
 import { kafkaSourcePlugin } from './kafka-source-plugin';
 
@@ -68,7 +68,7 @@ describe('kafka source config', () => {
   });
 
   it('declares replayable, bounded only for bounded: latest, and does no I/O when created', () => {
-    const context = { pipeline: 'p', componentId: 'in', baseDir: '.' };
+    const context = testPluginContext({ pipeline: 'p', componentId: 'in', baseDir: '.' });
     const unbounded = kafkaSourcePlugin.create({ brokers: ['127.0.0.1:1'], topics: ['t'] }, context);
     expect(unbounded.guarantee).toBe('replayable');
     expect(unbounded.bounded).toBe(false);

@@ -24,16 +24,17 @@ export interface ExactlyOncePostgresWriterOptions {
  * `COMMIT PREPARED` once checkpoint n completed. A checkpoint without records has no transaction and no committable.
  *
  * Recovery (`init()`): the restored checkpoint's committables were committed by the committer before this writer
- * exists; every gid of this subtask for a later checkpoint (all of them on a fresh start) is a leftover of the crashed
- * run and is rolled back, and so are those of subtasks beyond the current parallelism (by writer 0). Gids of other
- * pipelines, sinks and subtasks are never touched. Older sessions of this subtask are terminated first (fencing).
+ * exists; every prepared gid of this subtask that is not among the commits still pending (`pendingCommittables`:
+ * those that answered retry-later) is a leftover of the crashed run and is rolled back — all of them on a fresh
+ * start — and so are those of subtasks beyond the current parallelism (by writer 0). Gids of other pipelines, sinks
+ * and subtasks are never touched. Older sessions of this subtask are terminated first (fencing).
  */
 export class ExactlyOncePostgresWriter implements CommittingSinkWriter<PostgresCommittable> {
   private readonly session: TableSession;
 
   constructor(
     private readonly options: ExactlyOncePostgresWriterOptions,
-    private readonly context: SinkWriterInitContext,
+    private readonly context: SinkWriterInitContext<PostgresCommittable>,
   ) {
     this.session = new TableSession(options.connection, options.config, context.log);
   }
@@ -81,22 +82,17 @@ export class ExactlyOncePostgresWriter implements CommittingSinkWriter<PostgresC
    * Rolls back this subtask's prepared transactions that no pending commit covers and, in writer 0, those of subtasks
    * beyond the parallelism. Recovery committed the restored checkpoint's committables before this writer exists;
    * what is still prepared is either one of them whose commit answered retry-later (pending: the committer's) or a
-   * leftover of a crashed run or a zombie.
+   * leftover of a crashed run or a zombie that prepared late — also one of an older checkpoint.
    */
   private async rollbackLeftovers(): Promise<void> {
     const { subtask, parallelism, restoredCheckpointId, pendingCommittables, log } = this.context;
-    const after = restoredCheckpointId ?? -1;
-    // With the pending commits known (the engine says), every other prepared gid of the subtask is a leftover, also
-    // one of an older checkpoint (a zombie that prepared late); without, those of later checkpoints.
-    const pending = pendingCommittables === undefined ? undefined : new Set(pendingCommittables.map((committable) => (committable as PostgresCommittable).gid));
-    const isLeftover = (entry: { gid: string; checkpointId: number }): boolean =>
-      pending === undefined ? entry.checkpointId > after : !pending.has(entry.gid);
+    const pending = new Set(pendingCommittables.map((committable) => committable.gid));
     const leftovers = (await listPrepared(this.session.client, this.options.gids)).filter(
-      (entry) => isLeftover(entry) && (entry.subtask === subtask || (subtask === 0 && entry.subtask >= parallelism)),
+      (entry) => !pending.has(entry.gid) && (entry.subtask === subtask || (subtask === 0 && entry.subtask >= parallelism)),
     );
     for (const entry of leftovers) await rollbackPrepared(this.session.client, entry.gid);
     if (leftovers.length > 0) {
-      log.info({ gids: leftovers.map((entry) => entry.gid), restoredCheckpointId }, 'rolled back postgres transactions prepared after the restored checkpoint');
+      log.info({ gids: leftovers.map((entry) => entry.gid), restoredCheckpointId }, 'rolled back postgres transactions no pending commit covers');
     }
   }
 }

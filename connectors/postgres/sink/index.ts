@@ -3,7 +3,7 @@ export { CommitMarkers, MARKER_TABLE } from './commit-markers';
 export { ExactlyOncePostgresWriter } from './exactly-once-writer';
 export { PostgresCommitter } from './postgres-committer';
 export { MAX_GID_BYTES, PostgresGids } from './postgres-gids';
-export { PostgresSink } from './postgres-sink';
+export { AtLeastOncePostgresSink, createPostgresSink, PostgresSink } from './postgres-sink';
 export { DEFAULT_BATCH_SIZE, resolveSinkConfig } from './postgres-sink-config';
 export type { PostgresColumnMapping, PostgresSinkConfig, ResolvedSinkConfig } from './postgres-sink-config';
 export { postgresSinkPlugin } from './postgres-sink-plugin';

@@ -1,5 +1,5 @@
 import type { SinkPlugin } from '../../../core/sdk';
-import { PostgresSink } from './postgres-sink';
+import { createPostgresSink } from './postgres-sink';
 import type { PostgresSinkConfig } from './postgres-sink-config';
 
 /** `type: postgres` in a pipeline's `sinks`. */
@@ -7,5 +7,5 @@ export const postgresSinkPlugin: SinkPlugin<PostgresSinkConfig> = {
   kind: 'sink',
   type: 'postgres',
   configSchema: 'postgres/sink.schema.json',
-  create: (config, context) => new PostgresSink(config, context),
+  create: (config, context) => createPostgresSink(config, context),
 };

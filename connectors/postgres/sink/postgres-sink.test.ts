@@ -1,22 +1,22 @@
-import { configSchemaCheck } from '../../../core/testing';
+import { configSchemaCheck, testPluginContext } from '../../../core/testing';
 import { MAX_GID_BYTES, PostgresGids } from './postgres-gids';
-import { PostgresSink } from './postgres-sink';
+import { createPostgresSink } from './postgres-sink';
 import { resolveSinkConfig, type PostgresSinkConfig } from './postgres-sink-config';
 import { PostgresCommittableSerializer } from './postgres-sink-serializers';
 import { checkPreparedTransactions } from './prepared-transactions';
 
 const base: PostgresSinkConfig = { id: 'pg', type: 'postgres', url: 'postgres://u@db/app', table: 'orders' };
-const context = { pipeline: 'orders', componentId: 'pg' };
+const context = testPluginContext({ pipeline: 'orders', componentId: 'pg' });
 
 describe('PostgresSink', () => {
   it('is exactly-once by two-phase commit by default, at-least-once without committables when asked', () => {
-    const sink = new PostgresSink(base, context);
+    const sink = createPostgresSink(base, context);
     expect({ guarantee: sink.guarantee, mechanism: sink.mechanism, serializer: sink.committableSerializer !== undefined }).toEqual({
       guarantee: 'exactly-once',
       mechanism: 'two-phase-commit',
       serializer: true,
     });
-    const loose = new PostgresSink({ ...base, semantic: 'at-least-once' }, context);
+    const loose = createPostgresSink({ ...base, semantic: 'at-least-once' }, context);
     expect({ guarantee: loose.guarantee, mechanism: loose.mechanism, serializer: loose.committableSerializer }).toEqual({
       guarantee: 'at-least-once',
       mechanism: undefined,

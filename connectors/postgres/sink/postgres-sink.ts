@@ -1,14 +1,15 @@
 import type {
   Committer,
-  ExactlyOnceMechanism,
+  CommittingSink,
+  CommittingSinkWriter,
+  DirectSink,
   InitContext,
   PluginContext,
   Sink,
-  SinkGuarantee,
   SinkWriter,
   SinkWriterInitContext,
-  VersionedSerializer,
 } from '../../../core/sdk';
+import { LockstepError } from '../../../core/sdk';
 import { AtLeastOncePostgresWriter } from './at-least-once-writer';
 import { CommitMarkers } from './commit-markers';
 import { ExactlyOncePostgresWriter } from './exactly-once-writer';
@@ -17,42 +18,71 @@ import { PostgresGids } from './postgres-gids';
 import { resolveSinkConfig, type PostgresSinkConfig, type ResolvedSinkConfig } from './postgres-sink-config';
 import { PostgresCommittableSerializer, type PostgresCommittable } from './postgres-sink-serializers';
 
+type SinkContext = Pick<PluginContext, 'pipeline' | 'componentId' | 'checkpoint'>;
+
 /**
- * `type: postgres` sink. Exactly-once (default): one transaction per checkpoint and subtask, prepared at the barrier
- * (`PREPARE TRANSACTION`) and committed by the committer (`COMMIT PREPARED`) once the checkpoint completed, with a
- * marker row per transaction telling committed from rolled back. At-least-once: a plain transaction committed at
- * every checkpoint.
+ * `type: postgres` sink: exactly-once by default ({@link PostgresSink}), at-least-once with
+ * `semantic: at-least-once` ({@link AtLeastOncePostgresSink}).
  */
-export class PostgresSink implements Sink<PostgresCommittable, never> {
-  readonly guarantee: SinkGuarantee;
-  readonly mechanism?: ExactlyOnceMechanism;
-  readonly committableSerializer?: VersionedSerializer<PostgresCommittable>;
+export function createPostgresSink(config: PostgresSinkConfig, context: SinkContext): Sink<PostgresCommittable, never> {
+  return (config.semantic ?? 'exactly-once') === 'exactly-once' ? new PostgresSink(config, context) : new AtLeastOncePostgresSink(config, context);
+}
+
+/** The resolved config, refusing a `semantic` the sink class was not made for. */
+function resolveFor(exactlyOnce: boolean, config: PostgresSinkConfig, context: SinkContext): ResolvedSinkConfig {
+  const resolved = resolveSinkConfig(config, context.checkpoint.timeoutMs);
+  if (resolved.exactlyOnce !== exactlyOnce) {
+    throw new LockstepError(`this postgres sink is for semantic ${exactlyOnce ? 'exactly-once' : 'at-least-once'}`, { code: 'LS_CONFIG_INVALID' });
+  }
+  return resolved;
+}
+
+/**
+ * Exactly-once postgres sink: one transaction per checkpoint and subtask, prepared at the barrier
+ * (`PREPARE TRANSACTION`) and committed by the committer (`COMMIT PREPARED`) once the checkpoint completed, with a
+ * marker row per transaction telling committed from rolled back. Construction does no I/O.
+ */
+export class PostgresSink implements CommittingSink<PostgresCommittable, never> {
+  readonly guarantee = 'exactly-once' as const;
+  readonly mechanism = 'two-phase-commit' as const;
+  readonly committableSerializer = new PostgresCommittableSerializer();
   readonly gids: PostgresGids;
   private readonly resolved: ResolvedSinkConfig;
   private readonly markers: CommitMarkers;
 
   constructor(
     private readonly config: PostgresSinkConfig,
-    context: Pick<PluginContext, 'pipeline' | 'componentId' | 'checkpoint'>,
+    context: SinkContext,
   ) {
-    this.resolved = resolveSinkConfig(config, context.checkpoint?.timeoutMs);
+    this.resolved = resolveFor(true, config, context);
     this.gids = new PostgresGids(context.pipeline, context.componentId);
     this.markers = new CommitMarkers(this.resolved.markerSchema, context.pipeline, context.componentId);
-    this.guarantee = this.resolved.exactlyOnce ? 'exactly-once' : 'at-least-once';
-    if (this.resolved.exactlyOnce) {
-      this.mechanism = 'two-phase-commit';
-      this.committableSerializer = new PostgresCommittableSerializer();
-    }
   }
 
-  createWriter(init: SinkWriterInitContext): SinkWriter {
-    if (!this.resolved.exactlyOnce) {
-      return new AtLeastOncePostgresWriter(this.config, this.resolved, this.gids.writerApplicationName(init.subtask), init.log);
-    }
+  createWriter(init: SinkWriterInitContext<PostgresCommittable>): CommittingSinkWriter<PostgresCommittable> {
     return new ExactlyOncePostgresWriter({ connection: this.config, config: this.resolved, gids: this.gids, markers: this.markers }, init);
   }
 
   createCommitter(init: InitContext): Committer<PostgresCommittable> {
     return new PostgresCommitter(this.config, this.gids, this.markers, init);
+  }
+}
+
+/** At-least-once postgres sink: a plain transaction committed at every checkpoint. */
+export class AtLeastOncePostgresSink implements DirectSink<never> {
+  readonly guarantee = 'at-least-once' as const;
+  readonly gids: PostgresGids;
+  private readonly resolved: ResolvedSinkConfig;
+
+  constructor(
+    private readonly config: PostgresSinkConfig,
+    context: SinkContext,
+  ) {
+    this.resolved = resolveFor(false, config, context);
+    this.gids = new PostgresGids(context.pipeline, context.componentId);
+  }
+
+  createWriter(init: SinkWriterInitContext): SinkWriter {
+    return new AtLeastOncePostgresWriter(this.config, this.resolved, this.gids.writerApplicationName(init.subtask), init.log);
   }
 }

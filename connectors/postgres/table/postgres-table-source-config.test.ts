@@ -1,4 +1,4 @@
-import { configSchemaCheck } from '../../../core/testing';
+import { configSchemaCheck, testPluginContext } from '../../../core/testing';
 import { PostgresTableSource } from './postgres-table-source';
 import type { PostgresTableSourceConfig } from './postgres-table-source-config';
 import { postgresTableSourcePlugin } from './postgres-table-source-plugin';
@@ -6,7 +6,7 @@ import { readTargetOf } from './read-plan';
 
 const check = configSchemaCheck('postgres/table-source.schema.json');
 const base = { id: 'pg', type: 'postgres', url: 'postgres://app@db/shop' };
-const context = { pipeline: 'p', componentId: 'pg', baseDir: '.' };
+const context = testPluginContext({ pipeline: 'p', componentId: 'pg', baseDir: '.' });
 
 describe('postgres table source config', () => {
   it('accepts a table or a query, bounded or incremental', () => {

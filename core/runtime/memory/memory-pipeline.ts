@@ -1,6 +1,6 @@
 import type { Source } from '../../api/source';
 import type { ErrorPolicyConfig } from '../../config/pipeline-config';
-import type { PipelineComponents } from '../pipeline-components';
+import type { PipelineComponents } from '../create-components';
 import { MemorySink, type MemorySinkStore } from './memory-sink';
 
 export interface MemoryPipelineOptions {

@@ -1,10 +1,9 @@
 import type { CommitOutcome, CommitRequest } from '../../api/commit';
 import type { Committer } from '../../api/committer';
-import type { SinkGuarantee } from '../../api/guarantee';
 import type { SinkWriterInitContext } from '../../api/init-context';
 import type { LockstepRecord } from '../../api/record';
 import type { VersionedSerializer } from '../../api/serializer';
-import type { Sink } from '../../api/sink';
+import type { CommittingSink } from '../../api/sink';
 import type { CommittingSinkWriter } from '../../api/sink-writer';
 
 /** A transaction of a {@link MemorySink}: `<subtask>-<checkpointId>`. */
@@ -33,14 +32,14 @@ export class MemorySinkStore {
 const identity = <T>(): VersionedSerializer<T> => ({ version: 1, serialize: (v) => v, deserialize: (_v, d) => d as T });
 
 /** An in-memory two-phase-commit sink for engine tests. */
-export class MemorySink implements Sink<MemoryCommittable, never> {
-  readonly guarantee: SinkGuarantee = 'exactly-once';
+export class MemorySink implements CommittingSink<MemoryCommittable, never> {
+  readonly guarantee = 'exactly-once' as const;
   readonly mechanism = 'two-phase-commit' as const;
   readonly committableSerializer = identity<MemoryCommittable>();
 
   constructor(readonly store: MemorySinkStore) {}
 
-  createWriter(init: SinkWriterInitContext): CommittingSinkWriter<MemoryCommittable> {
+  createWriter(init: SinkWriterInitContext<MemoryCommittable>): CommittingSinkWriter<MemoryCommittable> {
     const { store } = this;
     let buffer: LockstepRecord[] = [];
     return {

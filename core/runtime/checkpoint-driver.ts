@@ -1,0 +1,101 @@
+import type { Logger } from 'pino';
+import type { CheckpointCoordinator, CheckpointResult } from '../checkpoint/checkpoint-coordinator';
+import type { CheckpointKind } from '../checkpoint/checkpoint-record';
+import type { PendingCommits } from '../checkpoint/pending-commits';
+import type { RestartConfig } from '../config/pipeline-config';
+import { LockstepError } from '../errors/lockstep-error';
+import { delayOrUntil } from '../sdk/delay';
+import type { PipelineMetrics } from './pipeline-metrics';
+import { restartDelayMs } from './restart-strategy';
+
+/** How an execution ended. */
+export type ExecutionOutcome =
+  | { readonly status: 'finished'; readonly checkpointId: number }
+  | { readonly status: 'stopped'; readonly checkpointId: number | undefined; readonly savepoint: boolean };
+
+export interface CheckpointDriverOptions {
+  readonly coordinator: CheckpointCoordinator;
+  readonly pending: PendingCommits;
+  /** Periodic checkpoint interval; 0 = only the checkpoint that ends the run. */
+  readonly intervalMs: number;
+  /** Resolves when the user asks to stop: the run ends with a savepoint. */
+  readonly stopRequested: Promise<void>;
+  /** Resolves when every reader reached the end of its input: the run ends with a final checkpoint. */
+  readonly inputEnded: Promise<void>;
+  /** Called when a triggered checkpoint ended, completed or aborted (the enumerators' deferred assignments). */
+  readonly onCheckpointEnded: () => void;
+  readonly onCheckpoint: (result: CheckpointResult) => void;
+  readonly metrics: PipelineMetrics;
+  readonly log: Logger;
+}
+
+/**
+ * Drives the checkpoints of one execution: periodic ones until the input ends (then a final checkpoint) or a stop is
+ * requested (then a savepoint), and settles the commits of the checkpoint that ends the run.
+ */
+export class CheckpointDriver {
+  constructor(private readonly options: CheckpointDriverOptions) {}
+
+  async drive(): Promise<ExecutionOutcome> {
+    const { intervalMs, stopRequested, inputEnded } = this.options;
+    let stop = false;
+    void stopRequested.then(() => (stop = true));
+    let ended = false;
+    void inputEnded.then(() => (ended = true));
+    for (;;) {
+      if (intervalMs > 0) await delayOrUntil(intervalMs, stopRequested, inputEnded);
+      else await Promise.race([stopRequested, inputEnded]);
+      if (stop || ended) break;
+      await this.checkpoint('periodic');
+    }
+    const kind: CheckpointKind = ended && !stop ? 'final' : 'savepoint';
+    const result = await this.checkpoint(kind);
+    if (result.status === 'aborted') {
+      if (kind === 'final') throw new LockstepError(`final checkpoint ${result.checkpointId} aborted: ${result.reason}`, { code: 'LS_CHECKPOINT_ABORTED' });
+      return { status: 'stopped', checkpointId: this.options.coordinator.latestCompletedId, savepoint: false };
+    }
+    await this.settleCommits(result.record.checkpointId, kind);
+    return kind === 'final'
+      ? { status: 'finished', checkpointId: result.record.checkpointId }
+      : { status: 'stopped', checkpointId: result.record.checkpointId, savepoint: true };
+  }
+
+  private async checkpoint(kind: CheckpointKind): Promise<CheckpointResult> {
+    let result: CheckpointResult;
+    try {
+      result = await this.options.coordinator.trigger(kind);
+    } finally {
+      this.options.onCheckpointEnded();
+    }
+    if (result.status === 'completed') this.options.metrics.recordCheckpoint(result.record.checkpointId, result.durationMs);
+    else this.options.metrics.checkpointsAborted += 1;
+    this.options.onCheckpoint(result);
+    return result;
+  }
+
+  /**
+   * The checkpoint that ends a run must leave nothing uncommitted: no later checkpoint would retry a commit that asked
+   * to be retried, and a prepared transaction left behind keeps its rows invisible (and, in a database, its locks)
+   * until some future start. Retries with backoff; when commits are still pending, fails the run, so that recovery
+   * commits them from the checkpoint record, which lists them.
+   */
+  private async settleCommits(checkpointId: number, kind: CheckpointKind): Promise<void> {
+    const { pending } = this.options;
+    for (let attempt = 1; pending.size > 0; attempt += 1) {
+      if (attempt > SETTLE_ATTEMPTS) {
+        throw new LockstepError(
+          `${kind} checkpoint ${checkpointId} completed, but ${pending.size} of its commits are still pending after ` +
+            `${SETTLE_ATTEMPTS} attempts; they are committed from the checkpoint at the next start`,
+          { code: 'LS_COMMITS_PENDING', retriable: true },
+        );
+      }
+      this.options.log.warn({ checkpointId, pending: pending.size, attempt }, 'commits still pending at the end of the run; retrying');
+      await delayOrUntil(restartDelayMs(SETTLE_BACKOFF, attempt));
+      await pending.commitAll();
+    }
+  }
+}
+
+/** Retries of commits left pending by the checkpoint that ends a run, 250 ms apart and doubling (at most 5 s). */
+const SETTLE_ATTEMPTS = 8;
+const SETTLE_BACKOFF: RestartConfig = { maxAttempts: SETTLE_ATTEMPTS, initialBackoffMs: 250, maxBackoffMs: 5_000, jitter: 0 };
