@@ -5,7 +5,7 @@
 export * from '../api';
 export { ERROR_CODES, errorFacts, LockstepError, postgresStateCode, RecordError } from '../errors';
 export type { ErrorFacts, LockstepErrorCode, LockstepErrorOptions } from '../errors';
-export { asObject, invalidState, naturalField, stringField, unknownStateVersion } from '../state/state-format';
+export { asObject, invalidState, naturalField, stringField, unknownStateVersion } from './state-format';
 export { AvailabilitySignal, WakeSignal } from './signal';
 export { SourceReaderBase } from './source-reader-base';
 export { delayOrUntil } from './delay';
