@@ -40,6 +40,23 @@ export default tseslint.config(
       }],
     },
   },
+  // The SDK (core/sdk + the role interfaces in core/api) stands on core/errors alone: a connector package that
+  // imports it does not pull in the engine.
+  {
+    files: ['core/sdk/**/*.ts', 'core/api/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/connectors', '**/connectors/**', '**/cli', '**/cli/**'], message: 'the SDK imports no connector or cli/' },
+          {
+            group: ['**/runtime', '**/runtime/**', '**/checkpoint', '**/checkpoint/**', '**/config', '**/config/**', '**/testing', '**/testing/**'],
+            message: 'the SDK (core/sdk, core/api) imports only core/api and core/errors, never the engine',
+          },
+        ],
+      }],
+    },
+  },
   {
     files: ['**/*.test.ts', 'integration-tests/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
