@@ -14,8 +14,8 @@ import pino from 'pino';
 import { Client } from 'pg';
 import type { LockstepRecord } from '../core/api/record';
 import { percentile } from '../core/runtime/pipeline-metrics';
-import { testInitContext, testPluginContext, testSinkWriterInitContext } from '../core/testing';
-import { PostgresSink } from '../connectors/postgres/sink';
+import { testInitContext, testPluginContext, testSinkWriterInitContext, validatedConfig } from '../core/testing';
+import { PostgresSink, postgresSinkPlugin } from '../connectors/postgres/sink';
 import { benchService, progress } from './bench-services';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -78,7 +78,7 @@ async function rawLoop(url: string, table: string, perCheckpoint: number): Promi
 /** The sink as the engine drives it: writes of ENGINE_BATCH records, a checkpoint every `perCheckpoint` rows. */
 async function sinkLoop(url: string, table: string, perCheckpoint: number, write: 'copy' | 'insert'): Promise<void> {
   const pipeline = `bench-${randomUUID().slice(0, 8)}`;
-  const sink = new PostgresSink({ id: 'pg', type: 'postgres', url, table, write }, testPluginContext({ pipeline, componentId: 'pg' }));
+  const sink = new PostgresSink(validatedConfig(postgresSinkPlugin, { id: 'pg', url, table, write }), testPluginContext({ pipeline, componentId: 'pg' }));
   const log = pino({ level: 'silent' });
   const writer = sink.createWriter(testSinkWriterInitContext({ pipeline, componentId: 'pg', log }));
   const committer = sink.createCommitter(testInitContext({ pipeline, componentId: 'pg', log }));

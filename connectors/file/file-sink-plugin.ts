@@ -1,6 +1,6 @@
 import type { SinkPlugin } from '../../core/sdk';
 import { FileSink } from './file-sink';
-import type { FileSinkConfig } from './file-sink-config';
+import type { FileSinkConfig } from './file-sink-config.generated';
 
 /** `type: file` in a pipeline's `sinks`. */
 export const fileSinkPlugin: SinkPlugin<FileSinkConfig> = {

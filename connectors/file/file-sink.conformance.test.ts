@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeSinkConformance, makeTempDir, removeTempDir } from '../../core/testing';
+import { describeSinkConformance, makeTempDir, removeTempDir, validatedConfig } from '../../core/testing';
 import { FileSink } from './file-sink';
+import { fileSinkPlugin } from './file-sink-plugin';
 import { PENDING_FOLDER } from './part-file-names';
 
 /** What a user listing the output folder sees: the values of every line of every committed part file. */
@@ -28,7 +29,7 @@ describeSinkConformance('file', {
     const root = await makeTempDir('file-sink-conformance');
     const dir = join(root, 'out');
     return {
-      createSink: () => new FileSink({ path: 'out' }, root),
+      createSink: () => new FileSink(validatedConfig(fileSinkPlugin, { path: 'out' }), root),
       readCommitted: () => readCommitted(dir),
       listUncommitted: () => listPending(dir),
       cleanup: () => removeTempDir(root),

@@ -8,6 +8,7 @@ import {
   testInitContext,
   testPluginContext,
   testSinkWriterInitContext,
+  validatedConfig,
 } from '../../core/testing';
 import type { FileCommittable } from './file-committable';
 import { FileCommitter } from './file-committer';
@@ -35,7 +36,7 @@ describe('file sink', () => {
   }
 
   async function writer(options: WriterOptions = {}) {
-    const sink = new FileSink({ path: 'out', format: options.format }, root);
+    const sink = new FileSink(validatedConfig(fileSinkPlugin, { path: 'out', ...(options.format === undefined ? {} : { format: options.format }) }), root);
     const created = sink.createWriter(
       testSinkWriterInitContext({
         subtask: options.subtask ?? 0,
@@ -158,7 +159,7 @@ describe('file sink', () => {
     expect(check({ id: 'out', type: 'file' })).not.toEqual([]);
     expect(check({ id: 'out', type: 'file', path: './out', format: 'csv' })).not.toEqual([]);
     expect(check({ id: 'out', type: 'file', path: './out', compress: true })).not.toEqual([]);
-    const sink = fileSinkPlugin.create({ path: 'out' }, testPluginContext({ pipeline: 'p', componentId: 'out', baseDir: '/data' }));
+    const sink = fileSinkPlugin.create(validatedConfig(fileSinkPlugin, { path: 'out' }), testPluginContext({ pipeline: 'p', componentId: 'out', baseDir: '/data' }));
     expect({ guarantee: sink.guarantee, mechanism: sink.mechanism }).toEqual({
       guarantee: 'exactly-once',
       mechanism: 'two-phase-commit',

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Committer, CommittingSink, CommittingSinkWriter, InitContext, SinkWriterInitContext } from '../../core/sdk';
 import type { FileCommittable } from './file-committable';
 import { FileCommitter } from './file-committer';
-import type { FileSinkConfig } from './file-sink-config';
+import type { FileSinkConfig } from './file-sink-config.generated';
 import { FileSinkWriter } from './file-sink-writer';
 import { FileCommittableSerializer } from './serializers/file-committable-serializer';
 
@@ -26,7 +26,7 @@ export class FileSink implements CommittingSink<FileCommittable> {
   }
 
   createWriter(init: SinkWriterInitContext<FileCommittable>, _restoredState: unknown): CommittingSinkWriter<FileCommittable> {
-    return new FileSinkWriter(this.path, this.config.format ?? 'json', init);
+    return new FileSinkWriter(this.path, this.config.format, init);
   }
 
   createCommitter(init: InitContext): Committer<FileCommittable> {

@@ -1,6 +1,6 @@
 import type { SourcePlugin } from '../../core/sdk';
 import { FileSource } from './file-source';
-import type { FileSourceConfig } from './file-source-config';
+import type { FileSourceConfig } from './file-source-config.generated';
 
 /** `type: file` in a pipeline's `sources`. */
 export const fileSourcePlugin: SourcePlugin<FileSourceConfig> = {

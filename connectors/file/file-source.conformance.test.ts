@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeSourceConformance, makeTempDir, removeTempDir, type SourceFixture } from '../../core/testing';
+import { describeSourceConformance, makeTempDir, removeTempDir, type SourceFixture, validatedConfig } from '../../core/testing';
 import { FileSource } from './file-source';
+import { fileSourcePlugin } from './file-source-plugin';
 
 /** Lines `{"id":"<file>-<n>"}` with the awkward cases a reader meets: CRLF, blank lines, no final newline. */
 function jsonLines(file: string, count: number, style: 'lf' | 'crlf' | 'no-final-newline' | 'blank-lines'): string {
@@ -33,7 +34,7 @@ async function folderFixture(singleFile: boolean): Promise<SourceFixture> {
   const path = singleFile ? 'a.jsonl' : '.';
   return {
     // small chunks, so lines cross chunk boundaries and checkpoints fall between chunk reads
-    createSource: () => new FileSource({ path }, dir, { chunkBytes: 100 }),
+    createSource: () => new FileSource(validatedConfig(fileSourcePlugin, { path }), dir, { chunkBytes: 100 }),
     expectedIds,
     recordId: (record) => (JSON.parse(record.value as string) as { id: string }).id,
     parallelism: 2,

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LockstepRecord, SourceReader } from '../../core/sdk';
-import { configSchemaCheck, makeTempDir, removeTempDir, testInitContext, testPluginContext } from '../../core/testing';
+import { configSchemaCheck, makeTempDir, removeTempDir, testInitContext, testPluginContext, validatedConfig } from '../../core/testing';
 import { FileSource } from './file-source';
 import { fileSourcePlugin } from './file-source-plugin';
 import type { FileSplit } from './file-split';
@@ -25,7 +25,7 @@ describe('file source', () => {
 
   it('reads each line as a string value with its file and line as origin', async () => {
     await writeFile(join(dir, 'a.jsonl'), '{"id":1}\n\n{"id":2}\n');
-    const source = new FileSource({ path: 'a.jsonl' }, dir);
+    const source = new FileSource(validatedConfig(fileSourcePlugin, { path: 'a.jsonl' }), dir);
     const reader = source.createReader(testInitContext());
     reader.addSplits([{ splitId: join(dir, 'a.jsonl'), path: join(dir, 'a.jsonl'), offset: 0, line: 0 }]);
     reader.notifyNoMoreSplits();
@@ -64,14 +64,14 @@ describe('file source', () => {
   });
 
   it('does no I/O when created; its enumerator fails with LS_FILE_NOT_FOUND on a missing path', async () => {
-    const source = fileSourcePlugin.create({ path: 'missing' }, testPluginContext({ pipeline: 'p', componentId: 'in', baseDir: dir }));
+    const source = fileSourcePlugin.create(validatedConfig(fileSourcePlugin, { path: 'missing' }), testPluginContext({ pipeline: 'p', componentId: 'in', baseDir: dir }));
     const context = { parallelism: 1, assignSplits: () => undefined, signalNoMoreSplits: () => undefined };
     const enumerator = source.createEnumerator(context, testInitContext());
     await expect(enumerator.start()).rejects.toMatchObject({ code: 'LS_FILE_NOT_FOUND' });
   });
 
   it('refuses damaged split state with LS_STATE_INVALID', () => {
-    const { splitSerializer } = new FileSource({ path: 'x' }, dir);
+    const { splitSerializer } = new FileSource(validatedConfig(fileSourcePlugin, { path: 'x' }), dir);
     expect(() => splitSerializer.deserialize(1, { splitId: 'a', path: 'a', offset: -1, line: 0 })).toThrow(
       expect.objectContaining({ code: 'LS_STATE_INVALID' }),
     );

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { InitContext, Source, SourceReader, SplitEnumerator, SplitEnumeratorContext } from '../../core/sdk';
 import type { FileEnumeratorState } from './file-enumerator-state';
-import type { FileSourceConfig } from './file-source-config';
+import type { FileSourceConfig } from './file-source-config.generated';
 import { FileSourceReader } from './file-source-reader';
 import type { FileSplit } from './file-split';
 import { FileSplitEnumerator } from './file-split-enumerator';

@@ -1,7 +1,8 @@
 import { type LockstepRecord, RecordError } from '../../core/sdk';
+import type { FileSinkConfig } from './file-sink-config.generated';
 
-/** How a sink turns a record's value into one line of text. */
-export type LineFormat = 'json' | 'raw';
+/** How a sink turns a record's value into one line of text (the `format` option of the file and stdout sinks). */
+export type LineFormat = FileSinkConfig['format'];
 
 /** The sinks whose `<prefix>_VALUE_NOT_JSON` / `<prefix>_VALUE_NOT_STRING` codes are catalogued. */
 export type LineCodePrefix = 'LS_FILE' | 'LS_STDOUT';

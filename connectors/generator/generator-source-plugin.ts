@@ -1,5 +1,5 @@
 import type { SourcePlugin } from '../../core/sdk';
-import type { GeneratorSourceConfig } from './generator-source-config';
+import type { GeneratorSourceConfig } from './generator-source-config.generated';
 import { GeneratorSource } from './generator-source';
 
 /** `type: generator` in a pipeline's `sources`. */

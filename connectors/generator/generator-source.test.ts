@@ -1,10 +1,12 @@
 import type { PollResult } from '../../core/sdk';
-import { configSchemaCheck, testInitContext, testPluginContext } from '../../core/testing';
+import { configSchemaCheck, testInitContext, testPluginContext, validatedConfig } from '../../core/testing';
 import type { GeneratorValue } from './generator-record';
 import { GeneratorSource } from './generator-source';
 import { generatorSourcePlugin } from './generator-source-plugin';
 import { initialGeneratorSplit, type GeneratorSplit } from './generator-split';
 import { GeneratorSplitEnumerator } from './generator-split-enumerator';
+
+const generator = (options: object) => validatedConfig(generatorSourcePlugin, options);
 
 const seqs = (result: PollResult): number[] =>
   result.status === 'records' ? result.records.map((record) => (record.value as GeneratorValue).seq) : [];
@@ -18,7 +20,7 @@ function readerOf(source: GeneratorSource, splits: GeneratorSplit[], subtask = 0
 
 describe('generator source', () => {
   it('emits seq i, i+P, i+2P … below count on stripe i of P, then ends', async () => {
-    const reader = readerOf(new GeneratorSource({ count: 10 }), [initialGeneratorSplit(1, 3)]);
+    const reader = readerOf(new GeneratorSource(generator({ count: 10 })), [initialGeneratorSplit(1, 3)]);
     const first = await reader.pollNext(100);
     expect(seqs(first)).toEqual([1, 4, 7]);
     expect(first.status === 'records' && first.records[0]).toEqual({ value: { seq: 1 }, origin: 'generator:seq=1' });
@@ -26,7 +28,7 @@ describe('generator source', () => {
   });
 
   it('resumes from a snapshot with the same records it would have emitted', async () => {
-    const source = new GeneratorSource({ count: 40, payloadBytes: 5 });
+    const source = new GeneratorSource(generator({ count: 40, payloadBytes: 5 }));
     const reader = readerOf(source, [initialGeneratorSplit(0, 2)]);
     await reader.pollNext(4);
     const snapshot = reader.snapshotState(1);
@@ -39,7 +41,7 @@ describe('generator source', () => {
   });
 
   it('keeps emitting without count and says it is unbounded', async () => {
-    const source = new GeneratorSource({});
+    const source = new GeneratorSource(generator({}));
     expect(source.bounded).toBe(false);
     const reader = readerOf(source, [initialGeneratorSplit(0, 1)]);
     for (let i = 0; i < 5; i += 1) await reader.pollNext(1000);
@@ -47,7 +49,7 @@ describe('generator source', () => {
   });
 
   it('has nothing to read until splits arrive, and is woken by them', async () => {
-    const reader = new GeneratorSource({ count: 3 }).createReader(testInitContext());
+    const reader = new GeneratorSource(generator({ count: 3 })).createReader(testInitContext());
     expect(await reader.pollNext(10)).toEqual({ status: 'nothing-available' });
     const available = reader.isAvailable();
     reader.addSplits([initialGeneratorSplit(0, 1)]);
@@ -59,7 +61,7 @@ describe('generator source', () => {
   });
 
   it('throttles each reader to its share of ratePerSecond', async () => {
-    const source = new GeneratorSource({ ratePerSecond: 200 });
+    const source = new GeneratorSource(generator({ ratePerSecond: 200 }));
     const reader = readerOf(source, [initialGeneratorSplit(0, 2)], 0, 2);
     const started = Date.now();
     let read = 0;
@@ -106,7 +108,7 @@ describe('generator source', () => {
     expect(check({ id: 'gen', type: 'generator', count: -1 })).not.toEqual([]);
     expect(check({ id: 'gen', type: 'generator', ratePerSecond: 0 })).not.toEqual([]);
     expect(check({ id: 'gen', type: 'generator', cout: 10 })).not.toEqual([]);
-    const source = generatorSourcePlugin.create({ count: 5 }, testPluginContext({ pipeline: 'p', componentId: 'gen', baseDir: '/' }));
+    const source = generatorSourcePlugin.create(generator({ count: 5 }), testPluginContext({ pipeline: 'p', componentId: 'gen', baseDir: '/' }));
     expect(source.bounded).toBe(true);
   });
 });

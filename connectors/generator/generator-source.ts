@@ -7,7 +7,7 @@ import {
   type SplitEnumeratorContext,
 } from '../../core/sdk';
 import type { GeneratorEnumeratorState } from './generator-enumerator-state';
-import type { GeneratorSourceConfig } from './generator-source-config';
+import type { GeneratorSourceConfig } from './generator-source-config.generated';
 import { GeneratorSourceReader } from './generator-source-reader';
 import type { GeneratorSplit } from './generator-split';
 import { GeneratorSplitEnumerator } from './generator-split-enumerator';

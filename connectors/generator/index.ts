@@ -2,7 +2,7 @@ export type { GeneratorEnumeratorState } from './generator-enumerator-state';
 export { generatorRecord } from './generator-record';
 export type { GeneratorValue } from './generator-record';
 export { GeneratorSource } from './generator-source';
-export type { GeneratorSourceConfig } from './generator-source-config';
+export type { GeneratorSourceConfig } from './generator-source-config.generated';
 export { generatorSourcePlugin } from './generator-source-plugin';
 export { GeneratorSourceReader } from './generator-source-reader';
 export type { GeneratorReaderOptions } from './generator-source-reader';

@@ -1,16 +1,13 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { KafkaSinkConfig } from './sink/kafka-sink-config.generated';
 
-/** Connection options shared by the Kafka source and sink (`config-schemas/kafka/client.schema.json`). */
-export interface KafkaClientOptions {
-  readonly brokers: readonly string[];
-  readonly clientId?: string;
-  /** `true` for TLS with the system's CAs, or PEM material. */
-  readonly ssl?: boolean | { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized?: boolean };
-  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
-  readonly connectionTimeout?: number;
-  readonly requestTimeout?: number;
-}
+/**
+ * Connection options shared by the Kafka source and sink: the properties both schemas `$ref` from
+ * `config-schemas/kafka/client.schema.json`, typed as the generated sink config types them (the source's generated
+ * type has the same ones; passing it to {@link createKafkaClient} checks that).
+ */
+export type KafkaClientOptions = Pick<KafkaSinkConfig, 'brokers' | 'clientId' | 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout'>;
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',

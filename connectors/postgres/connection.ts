@@ -1,20 +1,16 @@
 import { Client, type ClientConfig } from 'pg';
 import type { Logger } from 'pino';
+import type { PostgresSinkConfig } from './sink/postgres-sink-config.generated';
 
-/** Connection options shared by the Postgres sink and sources (`config-schemas/postgres/connection.schema.json`). */
-export interface PostgresConnectionOptions {
-  /** `postgres://user:password@host:port/database?…`; the separate fields below override its parts. */
-  readonly url?: string;
-  readonly host?: string;
-  readonly port?: number;
-  readonly user?: string;
-  readonly password?: string;
-  readonly database?: string;
-  /** `true` for TLS with the system's CAs, or PEM material. */
-  readonly ssl?: boolean | { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized?: boolean };
-  /** Milliseconds to wait for a connection (default 10,000). */
-  readonly connectTimeout?: number;
-}
+/**
+ * Connection options shared by the Postgres sink and sources: the properties their schemas `$ref` from
+ * `config-schemas/postgres/connection.schema.json`, typed as the generated sink config types them (the sources' generated
+ * types have the same ones; passing them to {@link connectPostgres} checks that).
+ */
+export type PostgresConnectionOptions = Pick<
+  PostgresSinkConfig,
+  'url' | 'host' | 'port' | 'user' | 'password' | 'database' | 'ssl' | 'connectTimeout'
+>;
 
 /** node-postgres client settings for `options`; `applicationName` shows in `pg_stat_activity`. */
 export function postgresClientConfig(

@@ -1,4 +1,4 @@
 export { StdoutSink } from './stdout-sink';
-export type { StdoutSinkConfig } from './stdout-sink-config';
+export type { StdoutSinkConfig } from './stdout-sink-config.generated';
 export { stdoutSinkPlugin } from './stdout-sink-plugin';
 export { StdoutSinkWriter } from './stdout-sink-writer';

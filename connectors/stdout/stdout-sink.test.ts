@@ -1,5 +1,5 @@
 import { PassThrough, Writable } from 'node:stream';
-import { configSchemaCheck, testPluginContext, testSinkWriterInitContext } from '../../core/testing';
+import { configSchemaCheck, testPluginContext, testSinkWriterInitContext, validatedConfig } from '../../core/testing';
 import { StdoutSink } from './stdout-sink';
 import { stdoutSinkPlugin } from './stdout-sink-plugin';
 
@@ -13,7 +13,7 @@ function capture(): { stream: PassThrough; text: () => string } {
 describe('stdout sink', () => {
   it('prints each value as one JSON line', async () => {
     const out = capture();
-    const writer = new StdoutSink({}, out.stream).createWriter(testSinkWriterInitContext(), undefined);
+    const writer = new StdoutSink(validatedConfig(stdoutSinkPlugin, {}), out.stream).createWriter(testSinkWriterInitContext(), undefined);
     await writer.init();
     await writer.write([{ value: { id: 1 } }, { value: 'line\nbreak' }]);
     await writer.flush(true);
@@ -23,7 +23,7 @@ describe('stdout sink', () => {
 
   it('prints strings as they are in raw format and refuses other values after printing the ones before', async () => {
     const out = capture();
-    const writer = new StdoutSink({ format: 'raw' }, out.stream).createWriter(testSinkWriterInitContext(), undefined);
+    const writer = new StdoutSink(validatedConfig(stdoutSinkPlugin, { format: 'raw' }), out.stream).createWriter(testSinkWriterInitContext(), undefined);
     const batch = [{ value: 'a' }, { value: 42 }, { value: 'b' }];
     await expect(writer.write(batch)).rejects.toMatchObject({ code: 'LS_STDOUT_VALUE_NOT_STRING', record: batch[1] });
     expect(out.text()).toBe('a\n');
@@ -39,7 +39,7 @@ describe('stdout sink', () => {
         release = done;
       },
     });
-    const writer = new StdoutSink({}, slow).createWriter(testSinkWriterInitContext(), undefined);
+    const writer = new StdoutSink(validatedConfig(stdoutSinkPlugin, {}), slow).createWriter(testSinkWriterInitContext(), undefined);
     let finished = false;
     const writing = writer.write([{ value: 'x'.repeat(20) }]).then(() => (finished = true));
     await new Promise((resolve) => setImmediate(resolve));
@@ -50,7 +50,7 @@ describe('stdout sink', () => {
   });
 
   it('is at-least-once, and its plugin schema accepts the documented options only', () => {
-    const sink = stdoutSinkPlugin.create({}, testPluginContext({ pipeline: 'p', componentId: 'print', baseDir: '/' }));
+    const sink = stdoutSinkPlugin.create(validatedConfig(stdoutSinkPlugin, {}), testPluginContext({ pipeline: 'p', componentId: 'print', baseDir: '/' }));
     expect({ guarantee: sink.guarantee, committer: sink.createCommitter }).toEqual({
       guarantee: 'at-least-once',
       committer: undefined,

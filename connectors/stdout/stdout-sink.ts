@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { DirectSink, SinkWriter, SinkWriterInitContext } from '../../core/sdk';
-import type { StdoutSinkConfig } from './stdout-sink-config';
+import type { StdoutSinkConfig } from './stdout-sink-config.generated';
 import { StdoutSinkWriter } from './stdout-sink-writer';
 
 /**
@@ -17,6 +17,6 @@ export class StdoutSink implements DirectSink {
   ) {}
 
   createWriter(_init: SinkWriterInitContext, _restoredState: unknown): SinkWriter {
-    return new StdoutSinkWriter(this.out, this.config.format ?? 'json');
+    return new StdoutSinkWriter(this.out, this.config.format);
   }
 }

@@ -5,17 +5,10 @@ import {
   type Transform,
   type TransformPlugin,
 } from '../../core/sdk';
+import type { FilterTransformConfig } from './filter-transform-config.generated';
 import { compileExpression } from './expression';
 import type { CompiledExpression } from './expression';
 import { originOf } from './record-origin';
-
-/** Options of the `filter` transform (`config-schemas/transforms/filter.schema.json`). */
-export interface FilterTransformConfig {
-  readonly id: string;
-  readonly type: 'filter';
-  /** Expression that must give `true` (keep) or `false` (drop) for every record. */
-  readonly where: string;
-}
 
 /**
  * Keeps the records for which `where` is `true` and drops those for which it is `false`. Any other result — including

@@ -1,13 +1,13 @@
 import type { Transform } from '../../core/sdk';
-import { testInitContext, testPluginContext } from '../../core/testing';
+import { testInitContext, testPluginContext, validatedConfig } from '../../core/testing';
 import { jsonTransformPlugin } from './json-transform';
-import type { JsonTransformConfig } from './json-transform';
+import type { JsonTransformConfig } from './json-transform-config.generated';
 import { recordErrorOf as failure } from './fixtures/record-error-of';
 
 const init = testInitContext({ pipeline: 'orders', componentId: 'parse' });
 
 async function transform(options: Partial<JsonTransformConfig> = {}): Promise<Transform> {
-  const config: JsonTransformConfig = { id: 'parse', type: 'json', ...options };
+  const config = validatedConfig(jsonTransformPlugin, { id: 'parse', ...options });
   const factory = await jsonTransformPlugin.create(config, testPluginContext({ pipeline: 'orders', componentId: 'parse', baseDir: '/' }));
   return factory(init);
 }

@@ -5,16 +5,9 @@ import {
   type Transform,
   type TransformPlugin,
 } from '../../core/sdk';
+import type { JsonTransformConfig } from './json-transform-config.generated';
 import { describeType } from './expression/values';
 import { originOf } from './record-origin';
-
-/** Options of the `json` transform (`config-schemas/transforms/json.schema.json`). */
-export interface JsonTransformConfig {
-  readonly id: string;
-  readonly type: 'json';
-  /** Parse the record key too (default false). */
-  readonly onKey?: boolean;
-}
 
 const EXCERPT_LENGTH = 80;
 
@@ -82,8 +75,7 @@ export const jsonTransformPlugin: TransformPlugin<JsonTransformConfig> = {
   type: 'json',
   configSchema: 'transforms/json.schema.json',
   create(config: JsonTransformConfig, context: PluginContext) {
-    const onKey = config.onKey ?? false;
-    return () => new JsonTransform(context.componentId, onKey);
+    return () => new JsonTransform(context.componentId, config.onKey);
   },
 };
 

@@ -1,7 +1,7 @@
 import type { Transform } from '../../core/sdk';
 import { testInitContext, testPluginContext } from '../../core/testing';
 import { mapTransformPlugin } from './map-transform';
-import type { MapTransformConfig } from './map-transform';
+import type { MapTransformConfig } from './map-transform-config.generated';
 import { recordErrorOf as failure } from './fixtures/record-error-of';
 
 const init = testInitContext({ pipeline: 'orders', componentId: 'shape' });

@@ -6,24 +6,13 @@ import {
   type Transform,
   type TransformPlugin,
 } from '../../core/sdk';
+import type { MapTransformConfig } from './map-transform-config.generated';
 import { compileExpression } from './expression';
 import type { CompiledExpression } from './expression';
 import { describeType, isPlainObject } from './expression/values';
 import { FieldPath } from './field-path';
 import { originOf } from './record-origin';
 import { FieldPathConflict, ValueEditor } from './value-editor';
-
-/** Options of the `map` transform (`config-schemas/transforms/map.schema.json`). */
-export interface MapTransformConfig {
-  readonly id: string;
-  readonly type: 'map';
-  /** Field path (relative to the value) → expression giving the field's new value. */
-  readonly set?: Readonly<Record<string, string>>;
-  /** Field paths (relative to the value) to delete. */
-  readonly remove?: readonly string[];
-  /** Expression giving the record's new key. */
-  readonly key?: string;
-}
 
 /** One compiled `set` entry. */
 interface Assignment {

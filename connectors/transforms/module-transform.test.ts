@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { LockstepError, type LockstepRecord, type Transform } from '../../core/sdk';
-import { testInitContext, testPluginContext } from '../../core/testing';
+import { testInitContext, testPluginContext, validatedConfig } from '../../core/testing';
 import { moduleTransformPlugin } from './module-transform';
 import { recordErrorOf as failure } from './fixtures/record-error-of';
 
@@ -9,7 +9,7 @@ const init = testInitContext({ pipeline: 'orders', componentId: 'user' });
 const baseDir = join(__dirname, 'fixtures');
 
 async function created(module: string, exportName?: string): Promise<Transform> {
-  const config = { id: 'user', type: 'module' as const, module, export: exportName };
+  const config = validatedConfig(moduleTransformPlugin, { id: 'user', module, ...(exportName === undefined ? {} : { export: exportName }) });
   const factory = await moduleTransformPlugin.create(config, testPluginContext({ pipeline: 'orders', componentId: 'user', baseDir }));
   return factory(init);
 }

@@ -7,19 +7,10 @@ import {
   type Transform,
   type TransformPlugin,
 } from '../../core/sdk';
+import type { ModuleTransformConfig } from './module-transform-config.generated';
 import { originOf } from './record-origin';
 import { loadUserFunction, messageOf } from './user-module-loader';
 import type { UserFunctionResult, UserModuleReference, UserRecordFunction } from './user-module-loader';
-
-/** Options of the `module` transform (`config-schemas/transforms/module.schema.json`). */
-export interface ModuleTransformConfig {
-  readonly id: string;
-  readonly type: 'module';
-  /** Path of a .js/.cjs/.mjs/.ts/.cts/.mts file, relative to the pipeline file's folder or absolute. */
-  readonly module: string;
-  /** Name of the exported function (default `default`). */
-  readonly export?: string;
-}
 
 /**
  * Calls a user's function once per record: `(record) => record | record[] | null | undefined`, or a Promise of
@@ -88,7 +79,7 @@ export const moduleTransformPlugin: TransformPlugin<ModuleTransformConfig> = {
   create(config: ModuleTransformConfig, context: PluginContext) {
     const reference: UserModuleReference = {
       path: config.module,
-      exportName: config.export ?? 'default',
+      exportName: config.export,
       baseDir: context.baseDir,
       component: context.componentId,
     };

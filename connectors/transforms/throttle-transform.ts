@@ -6,14 +6,7 @@ import {
   type Transform,
   type TransformPlugin,
 } from '../../core/sdk';
-
-/** Options of the `throttle` transform (`config-schemas/transforms/throttle.schema.json`). */
-export interface ThrottleTransformConfig {
-  readonly id: string;
-  readonly type: 'throttle';
-  /** Records per second across all subtasks of the source it follows. */
-  readonly recordsPerSecond: number;
-}
+import type { ThrottleTransformConfig } from './throttle-transform-config.generated';
 
 /**
  * Passes every record through unchanged, at most `recordsPerSecond` a second (a token bucket holding one second's

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { ComponentConfig, ConnectorConfig, PipelineConfig } from './pipeline-config';
+import type { PipelineDocument } from './pipeline-document.generated';
 
 /** Facts about the loaded document that are not in the document. */
 export interface BuildFacts {
@@ -18,12 +19,8 @@ export interface BuildFacts {
  * `…Ms` names, the checkpoint folder is resolved against the pipeline file's folder, and sources and sinks get the
  * pipeline's parallelism unless they set their own.
  */
-export function buildPipelineConfig(document: Record<string, unknown>, facts: BuildFacts): PipelineConfig {
-  const name = document.name as string;
-  const checkpoint = document.checkpoint as Record<string, unknown>;
-  const restart = document.restart as Record<string, unknown>;
-  const errors = document.errors as { policy: PipelineConfig['errors']['policy']; sink?: string };
-  const parallelism = document.parallelism as number;
+export function buildPipelineConfig(document: PipelineDocument, facts: BuildFacts): PipelineConfig {
+  const { name, checkpoint, restart, errors, parallelism } = document;
   // The one place the default parallelism is applied: the engine and the guarantee analysis read it from here.
   const withParallelism = (component: ComponentConfig): ConnectorConfig => ({
     ...component,
@@ -31,12 +28,12 @@ export function buildPipelineConfig(document: Record<string, unknown>, facts: Bu
   });
   return {
     name,
-    ...(document.guarantee === undefined ? {} : { guarantee: document.guarantee as PipelineConfig['guarantee'] }),
+    ...(document.guarantee === undefined ? {} : { guarantee: document.guarantee }),
     checkpoint: {
-      intervalMs: checkpoint.interval as number,
-      timeoutMs: checkpoint.timeout as number,
-      storage: resolve(facts.baseDir, (checkpoint.storage as string | undefined) ?? `./.lockstep/checkpoints/${name}`),
-      retain: checkpoint.retain as number,
+      intervalMs: checkpoint.interval,
+      timeoutMs: checkpoint.timeout,
+      storage: resolve(facts.baseDir, checkpoint.storage ?? `./.lockstep/checkpoints/${name}`),
+      retain: checkpoint.retain,
     },
     parallelism,
     sources: facts.components.sources.map(withParallelism),
@@ -44,10 +41,10 @@ export function buildPipelineConfig(document: Record<string, unknown>, facts: Bu
     sinks: facts.components.sinks.map(withParallelism),
     errors: errors.sink === undefined ? { policy: errors.policy } : { policy: errors.policy, sink: errors.sink },
     restart: {
-      maxAttempts: restart.maxAttempts as number,
-      initialBackoffMs: restart.initialBackoff as number,
-      maxBackoffMs: restart.maxBackoff as number,
-      jitter: restart.jitter as number,
+      maxAttempts: restart.maxAttempts,
+      initialBackoffMs: restart.initialBackoff,
+      maxBackoffMs: restart.maxBackoff,
+      jitter: restart.jitter,
     },
     file: facts.file,
     baseDir: facts.baseDir,

@@ -20,6 +20,7 @@ export type {
   PipelineConfig,
   RestartConfig,
 } from './pipeline-config';
+export type { PipelineDocument } from './pipeline-document.generated';
 export { pluginContext } from './plugin-context';
 export { loadPluginModule, registerPluginModule } from './plugin-loader';
 export type { PluginModule } from './plugin-loader';

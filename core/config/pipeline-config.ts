@@ -1,17 +1,18 @@
-import type { PipelineGuarantee } from '../api/guarantee';
+import type { PipelineDocument } from './pipeline-document.generated';
 
 /**
  * A pipeline after loading: interpolated, validated against `config-schemas/pipeline.schema.json` and each
- * component's schema, with defaults applied and durations turned into milliseconds.
+ * component's schema, with defaults applied and durations turned into milliseconds. `name`, `guarantee`, `errors`
+ * and the pipeline `parallelism` are the validated document's ({@link PipelineDocument}, generated from the schema);
+ * `checkpoint`, `restart` and the component lists are derived from it by `buildPipelineConfig`.
  */
 export interface PipelineConfig {
-  /** `[A-Za-z0-9][A-Za-z0-9_.-]*`: it names checkpoints, Kafka transactional ids and Postgres gids. */
-  readonly name: string;
+  readonly name: PipelineDocument['name'];
   /** The guarantee the user asks for; `validate` refuses `exactly-once` when a component cannot keep it. */
-  readonly guarantee?: Exclude<PipelineGuarantee, 'at-most-once'>;
+  readonly guarantee?: PipelineDocument['guarantee'];
   readonly checkpoint: CheckpointConfig;
-  /** Default parallelism of sources and sinks (≥ 1). */
-  readonly parallelism: number;
+  /** Default parallelism of sources and sinks (≥ 1); already applied to each of them. */
+  readonly parallelism: PipelineDocument['parallelism'];
   readonly sources: readonly ConnectorConfig[];
   readonly transforms: readonly ComponentConfig[];
   readonly sinks: readonly ConnectorConfig[];
@@ -30,6 +31,10 @@ export interface PipelineConfig {
   readonly secretPaths?: readonly string[];
 }
 
+/**
+ * The document's `checkpoint` with its durations renamed `…Ms` and `storage` resolved (the schema cannot default it:
+ * the default folder depends on the pipeline's name and file).
+ */
 export interface CheckpointConfig {
   /** Periodic checkpoint interval in ms; 0 = no periodic checkpoints (bounded inputs still end with one). */
   readonly intervalMs: number;
@@ -41,26 +46,20 @@ export interface CheckpointConfig {
   readonly retain: number;
 }
 
-/** One source, transform or sink: `id` and `type` plus the options its type's schema allows. */
-export interface ComponentConfig {
-  readonly id: string;
-  readonly type: string;
-  /** Sources and sinks only; defaults to the pipeline's parallelism. */
-  readonly parallelism?: number;
-  readonly [option: string]: unknown;
-}
+/**
+ * One source, transform or sink: `id` and `type` plus the options its type's schema allows (validated, defaults
+ * applied). Transforms have no `parallelism`.
+ */
+export type ComponentConfig = PipelineDocument['sources'][number];
 
 /** A source or sink after loading: its parallelism is settled (the pipeline's unless it sets its own). */
 export interface ConnectorConfig extends ComponentConfig {
   readonly parallelism: number;
 }
 
-export interface ErrorPolicyConfig {
-  readonly policy: 'fail' | 'skip' | 'dead-letter';
-  /** Id of the dead-letter sink (a sink of this pipeline that then receives only bad records). */
-  readonly sink?: string;
-}
+export type ErrorPolicyConfig = PipelineDocument['errors'];
 
+/** The document's `restart` with its durations renamed `…Ms`. */
 export interface RestartConfig {
   /** Restarts before the pipeline is marked FAILED; 0 = never restart. */
   readonly maxAttempts: number;

@@ -10,6 +10,7 @@ import { isWithin } from './json-pointer';
 import type { ComponentConfig, PipelineConfig } from './pipeline-config';
 import { checkPipelineRules } from './pipeline-checks';
 import { registerPipelinePlugins } from './plugin-loader';
+import type { PipelineDocument } from './pipeline-document.generated';
 import { defaultSchemaRegistry, PIPELINE_SCHEMA, type SchemaRegistry } from './schema-registry';
 import { SecretScrubber, secretValuesAt } from './secret-scrubber';
 
@@ -89,7 +90,8 @@ export function loadPipelineText(text: string, options: LoadPipelineTextOptions)
       validator.issues.map((issue) => ({ ...issue, message: scrubber.scrub(issue.message) })),
     );
   }
-  return buildPipelineConfig(root, { file, baseDir, components, secretPaths });
+  // No issues: the document passed the pipeline schema, so it has the generated type's shape.
+  return buildPipelineConfig(root as unknown as PipelineDocument, { file, baseDir, components, secretPaths });
 }
 
 function validateComponents(

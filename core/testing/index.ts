@@ -17,4 +17,5 @@ export { randomSourceSteps, runSourceScenario, snapshotBeforeAndAfterReading } f
 export type { SourceScenarioResult, SourceStep } from './source-scenarios';
 export { makeTempDir, removeTempDir } from './temp-dir';
 export { testInitContext, testPluginContext, testSinkWriterInitContext } from './test-init-context';
-export { applyConfigSchema, configSchemaCheck } from './config-schema-check';
+export { applyConfigSchema, configSchemaCheck, validatedConfig } from './config-schema-check';
+export type { ConfiguredPlugin } from './config-schema-check';

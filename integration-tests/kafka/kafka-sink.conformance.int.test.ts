@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaSink } from '../../connectors/kafka/sink';
-import { describeSinkConformance, testPluginContext } from '../../core/testing';
+import { KafkaSink, kafkaSinkPlugin } from '../../connectors/kafka/sink';
+import { describeSinkConformance, testPluginContext, validatedConfig } from '../../core/testing';
 import { testServices } from '../env';
 import { readCommitted } from '../support/kafka-read-committed';
 import { openKafkaTransactions } from '../support/kafka-topics';
@@ -28,7 +28,7 @@ describeSinkConformance('kafka', {
     return {
       createSink: () =>
         new KafkaSink(
-          { id: 'out', type: 'kafka', brokers, topic, transactionalIdPrefix: prefix, transactionTimeout: 60_000 },
+          validatedConfig(kafkaSinkPlugin, { id: 'out', brokers, topic, transactionalIdPrefix: prefix, transactionTimeout: 60_000 }),
           testPluginContext({ pipeline: 'conformance', componentId: 'out', checkpoint: { intervalMs: 1000, timeoutMs: 30_000 } }),
         ),
       readCommitted: async () => (await readCommitted(brokers, topic)).map((message) => JSON.parse(message.value ?? 'null') as unknown),

@@ -4,8 +4,8 @@ import type { CommitOutcome } from '../../core/api/commit';
 import type { SinkWriterInitContext } from '../../core/api/init-context';
 import { supportsWriterState, type CommittingSinkWriter, type SinkWriter } from '../../core/api/sink-writer';
 import { RecordError } from '../../core/errors/record-error';
-import { testInitContext, testPluginContext, testSinkWriterInitContext } from '../../core/testing';
-import { AtLeastOnceKafkaSink, KafkaSink, type KafkaSinkConfig, type KafkaWriterState } from '../../connectors/kafka/sink';
+import { testInitContext, testPluginContext, testSinkWriterInitContext, validatedConfig } from '../../core/testing';
+import { AtLeastOnceKafkaSink, KafkaSink, kafkaSinkPlugin, type KafkaSinkConfig, type KafkaWriterState } from '../../connectors/kafka/sink';
 import { createCluster } from '../../connectors/kafka/internals/cluster';
 import { describeTransaction, type TransactionHandle } from '../../connectors/kafka/internals/transactions';
 import { testServices } from '../env';
@@ -58,10 +58,13 @@ describe('kafka sink', () => {
   });
 
   const sinkOf = (config: Partial<KafkaSinkConfig> = {}): KafkaSink =>
-    new KafkaSink({ id: 'out', type: 'kafka', brokers, topic, transactionalIdPrefix: prefix, ...config }, context);
+    new KafkaSink(validatedConfig(kafkaSinkPlugin, { id: 'out', brokers, topic, transactionalIdPrefix: prefix, ...config }), context);
 
   const atLeastOnceSinkOf = (config: Partial<KafkaSinkConfig> = {}): AtLeastOnceKafkaSink =>
-    new AtLeastOnceKafkaSink({ id: 'out', type: 'kafka', brokers, topic, transactionalIdPrefix: prefix, semantic: 'at-least-once', ...config }, context);
+    new AtLeastOnceKafkaSink(
+      validatedConfig(kafkaSinkPlugin, { id: 'out', brokers, topic, transactionalIdPrefix: prefix, semantic: 'at-least-once', ...config }),
+      context,
+    );
 
   type WriterFactory<W> = { createWriter(init: SinkWriterInitContext, restored: KafkaWriterState | undefined): W };
   const writerOf = async <W extends SinkWriter>(sink: WriterFactory<W>, restored?: KafkaWriterState): Promise<W> => {
@@ -113,7 +116,7 @@ describe('kafka sink', () => {
     // timed-out transactions on its cleanup interval (10 s by default).
     const shortLived = (): KafkaSink =>
       new KafkaSink(
-        { id: 'out', type: 'kafka', brokers, topic, transactionalIdPrefix: prefix, transactionTimeout: 1_000 },
+        validatedConfig(kafkaSinkPlugin, { id: 'out', brokers, topic, transactionalIdPrefix: prefix, transactionTimeout: 1_000 }),
         testPluginContext({ pipeline: 'sink-test', componentId: 'out', checkpoint: { intervalMs: 100, timeoutMs: 500 } }),
       );
     const cluster = createCluster(new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }));

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
 import type { LockstepRecord } from '../../core/api/record';
-import { SeededRandom, SourceRun } from '../../core/testing';
-import { KafkaSource, type KafkaSourceConfig, type KafkaSourceOptions } from '../../connectors/kafka/source';
+import { SeededRandom, SourceRun, validatedConfig } from '../../core/testing';
+import { KafkaSource, kafkaSourcePlugin, type KafkaSourceConfig, type KafkaSourceOptions } from '../../connectors/kafka/source';
 
 /** Helpers of the Kafka source integration tests: topics with a random suffix, producing, reading through the API. */
 export class KafkaSourceTestBed {
@@ -45,9 +45,10 @@ export class KafkaSourceTestBed {
     await producer.send({ topic, messages: messages.map((message) => ({ ...message, partition })) });
   }
 
-  source(config: Omit<KafkaSourceConfig, 'brokers'>, options: KafkaSourceOptions = {}): KafkaSource {
+  /** A source of `config` (as a pipeline gives it: validated, schema defaults applied; discovery off unless set). */
+  source(config: Partial<Omit<KafkaSourceConfig, 'brokers'>>, options: KafkaSourceOptions = {}): KafkaSource {
     return new KafkaSource(
-      { brokers: this.brokers, partitionDiscoveryInterval: 0, ...config },
+      validatedConfig(kafkaSourcePlugin, { brokers: this.brokers, partitionDiscoveryInterval: 0, ...config }),
       { pipeline: 'source-test', componentId: 'in' },
       { tuning: { fetchMaxWaitMs: 100, ...options.tuning } },
     );

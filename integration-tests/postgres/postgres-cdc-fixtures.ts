@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { LockstepRecord } from '../../core/api/record';
 import type { SourceReader } from '../../core/api/source-reader';
-import { testInitContext } from '../../core/testing';
+import { testInitContext, validatedConfig } from '../../core/testing';
 import {
   PostgresCdcSource,
+  postgresCdcSourcePlugin,
   type ChangeEvent,
   type PostgresCdcSourceConfig,
   type PostgresCdcSourceOptions,
@@ -56,8 +57,10 @@ export class CdcTestBed {
     await this.admin.query(['BEGIN', ...statements, 'COMMIT'].join(';\n'));
   }
 
+  /** The source's config (validated, schema defaults applied) with `overrides`. */
   config(overrides: Partial<PostgresCdcSourceConfig> = {}): PostgresCdcSourceConfig {
-    return { url: this.url, publication: this.publication, slot: this.slot, tables: [this.table], snapshot: 'never', ...overrides };
+    const options = { url: this.url, publication: this.publication, slot: this.slot, tables: [this.table], snapshot: 'never', ...overrides };
+    return validatedConfig(postgresCdcSourcePlugin, options);
   }
 
   source(overrides: Partial<PostgresCdcSourceConfig> = {}, options: PostgresCdcSourceOptions = TEST_SOURCE_OPTIONS): PostgresCdcSource {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PostgresSink } from '../../connectors/postgres/sink';
-import { describeSinkConformance, testPluginContext } from '../../core/testing';
+import { PostgresSink, postgresSinkPlugin } from '../../connectors/postgres/sink';
+import { describeSinkConformance, testPluginContext, validatedConfig } from '../../core/testing';
 import { testServices } from '../env';
 import { adminClient, preparedGids, rollbackAll, uniqueTable } from './postgres-sink-fixtures';
 
@@ -18,7 +18,7 @@ describeSinkConformance('postgres', {
     const table = uniqueTable('sink_conformance');
     const pipeline = `conformance-${randomUUID().slice(0, 8)}`;
     await admin.query(`CREATE TABLE ${table} (id text PRIMARY KEY, n integer NOT NULL)`);
-    const sink = (): PostgresSink => new PostgresSink({ id: 'out', type: 'postgres', url, table, batchSize: 3 }, testPluginContext({ pipeline, componentId: 'out' }));
+    const sink = (): PostgresSink => new PostgresSink(validatedConfig(postgresSinkPlugin, { id: 'out', url, table, batchSize: 3 }), testPluginContext({ pipeline, componentId: 'out' }));
     const prefix = sink().gids.prefix;
     return {
       createSink: sink,

@@ -6,8 +6,8 @@ import type { SinkWriterInitContext } from '../../core/api/init-context';
 import { supportsCommitter } from '../../core/api/sink';
 import type { CommittingSinkWriter, SinkWriter } from '../../core/api/sink-writer';
 import { RecordError } from '../../core/errors/record-error';
-import { testInitContext, testPluginContext, testSinkWriterInitContext } from '../../core/testing';
-import { AtLeastOncePostgresSink, PostgresSink, type PostgresCommittable, type PostgresSinkConfig } from '../../connectors/postgres/sink';
+import { testInitContext, testPluginContext, testSinkWriterInitContext, validatedConfig } from '../../core/testing';
+import { AtLeastOncePostgresSink, PostgresSink, postgresSinkPlugin, type PostgresCommittable, type PostgresSinkConfig } from '../../connectors/postgres/sink';
 import { testServices } from '../env';
 import { adminClient, preparedGids, rollbackAll, uniqueTable } from './postgres-sink-fixtures';
 
@@ -40,7 +40,7 @@ describe('postgres sink', () => {
   });
 
   const sinkOf = (config: Partial<PostgresSinkConfig> = {}, name = pipeline): PostgresSink => {
-    const sink = new PostgresSink({ id: 'out', type: 'postgres', url, table, ...config }, testPluginContext({ pipeline: name, componentId: 'out' }));
+    const sink = new PostgresSink(validatedConfig(postgresSinkPlugin, { id: 'out', url, table, ...config }), testPluginContext({ pipeline: name, componentId: 'out' }));
     sinks.push(sink);
     return sink;
   };
@@ -239,7 +239,7 @@ describe('postgres sink', () => {
   });
 
   it('writes at-least-once in plain transactions committed at each flush', async () => {
-    const config = { id: 'out', type: 'postgres', url, table, semantic: 'at-least-once', mode: 'upsert', key: ['id'] } as const;
+    const config = validatedConfig(postgresSinkPlugin, { id: 'out', url, table, semantic: 'at-least-once', mode: 'upsert', key: ['id'] });
     const sink = new AtLeastOncePostgresSink(config, testPluginContext({ pipeline, componentId: 'out' }));
     sinks.push(sink);
     expect({ guarantee: sink.guarantee, committing: supportsCommitter(sink) }).toEqual({ guarantee: 'at-least-once', committing: false });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { PostgresTableSource, type PostgresTableSourceConfig } from '../../connectors/postgres/table';
+import { PostgresTableSource, postgresTableSourcePlugin, type PostgresTableSourceConfig } from '../../connectors/postgres/table';
+import { validatedConfig } from '../../core/testing';
 
 /** A unique table name for one test (`<prefix>_<uuid without dashes>`). */
 export function uniqueTable(prefix: string): string {
@@ -37,8 +38,9 @@ export class PostgresTableTestBed {
     return table;
   }
 
-  source(config: Omit<PostgresTableSourceConfig, 'url'>, pipeline = 'table-source-test'): PostgresTableSource {
-    return new PostgresTableSource({ url: this.url, ...config }, { pipeline, componentId: 'pg' });
+  /** A source of `options` (as a pipeline gives them: validated, schema defaults applied). */
+  source(options: Partial<Omit<PostgresTableSourceConfig, 'url'>>, pipeline = 'table-source-test'): PostgresTableSource {
+    return new PostgresTableSource(validatedConfig(postgresTableSourcePlugin, { url: this.url, ...options }), { pipeline, componentId: 'pg' });
   }
 
   async close(): Promise<void> {

@@ -1,27 +1,10 @@
-import type { KafkaClientOptions } from '../client-options';
+import type { KafkaSinkConfig } from './kafka-sink-config.generated';
 
-export type KafkaDataFormat = 'json' | 'string' | 'bytes';
+/** The validated `type: kafka` sink config, generated from `config-schemas/kafka/sink.schema.json`. */
+export type { KafkaSinkConfig } from './kafka-sink-config.generated';
 
-/** A validated `type: kafka` sink config (`config-schemas/kafka/sink.schema.json`); durations in ms. */
-export interface KafkaSinkConfig extends KafkaClientOptions {
-  readonly id: string;
-  readonly type: 'kafka';
-  readonly parallelism?: number;
-  /** Topic of every record, unless `topicField` names a field of the record value that holds it. */
-  readonly topic?: string;
-  readonly topicField?: string;
-  /** Field of the record value to use as key instead of the record's key. */
-  readonly keyField?: string;
-  readonly keyFormat?: KafkaDataFormat;
-  readonly valueFormat?: KafkaDataFormat;
-  readonly semantic?: 'exactly-once' | 'at-least-once';
-  /** Defaults to `<pipeline>-<sink id>`; transactional ids are `<prefix>-<subtask>-<n>`. */
-  readonly transactionalIdPrefix?: string;
-  /** Defaults to the broker's `transaction.max.timeout.ms`. */
-  readonly transactionTimeout?: number;
-  /** Records per produce call (default 2000). */
-  readonly batchSize?: number;
-}
+/** How the sink writes keys and values (`keyFormat`, `valueFormat`). */
+export type KafkaDataFormat = KafkaSinkConfig['keyFormat'] | KafkaSinkConfig['valueFormat'];
 
 /** The transactional id of transaction `n` of a subtask: unique per transaction, so a commit is never ambiguous. */
 export function transactionalId(prefix: string, subtask: number, n: number): string {

@@ -1,11 +1,12 @@
-import { configSchemaCheck, testPluginContext } from '../../../core/testing';
+import { configSchemaCheck, testPluginContext, validatedConfig } from '../../../core/testing';
 import { createKafkaSink, KafkaSink } from './kafka-sink';
 import { parseTransactionalId, transactionalId } from './kafka-sink-config';
+import { kafkaSinkPlugin } from './kafka-sink-plugin';
 import { KafkaCommittableSerializer, KafkaWriterStateSerializer } from './kafka-sink-serializers';
 import { checkTransactionTimeout } from './transaction-timeout';
 
 const context = testPluginContext({ pipeline: 'orders', componentId: 'out', checkpoint: { intervalMs: 1000, timeoutMs: 60_000 } });
-const base = { id: 'out', type: 'kafka' as const, brokers: ['localhost:9092'], topic: 'o' };
+const base = validatedConfig(kafkaSinkPlugin, { id: 'out', brokers: ['localhost:9092'], topic: 'o' });
 
 describe('KafkaSink', () => {
   it('is exactly-once by two-phase commit by default, with transactional ids <pipeline>-<sink>-<subtask>-<n>', () => {

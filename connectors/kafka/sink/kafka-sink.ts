@@ -22,13 +22,11 @@ import { KafkaCommittableSerializer, KafkaWriterStateSerializer, type KafkaWrite
 import { RecordEncoder } from './record-encoding';
 import { checkTransactionTimeout, resolveTransactionTimeout } from './transaction-timeout';
 
-const DEFAULT_BATCH_SIZE = 2000;
-
 type SinkContext = Pick<PluginContext, 'pipeline' | 'componentId' | 'checkpoint'>;
 
 /** `type: kafka` sink: exactly-once by default ({@link KafkaSink}), at-least-once with `semantic: at-least-once`. */
 export function createKafkaSink(config: KafkaSinkConfig, context: SinkContext): Sink<TransactionHandle, KafkaWriterState> {
-  return (config.semantic ?? 'exactly-once') === 'exactly-once' ? new KafkaSink(config, context) : new AtLeastOnceKafkaSink(config, context);
+  return config.semantic === 'exactly-once' ? new KafkaSink(config, context) : new AtLeastOnceKafkaSink(config, context);
 }
 
 /** What both kinds share: the record encoder and the clients, named after pipeline, sink and subtask. */
@@ -44,7 +42,7 @@ abstract class KafkaSinkBase {
       throw new LockstepError('set topic, or topicField naming the field that holds each record\'s topic', { code: 'LS_CONFIG_INVALID' });
     }
     this.encoder = new RecordEncoder(config);
-    this.batchSize = config.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.batchSize = config.batchSize;
   }
 
   protected client(init: InitContext, role: string): Kafka {
@@ -67,7 +65,7 @@ export class KafkaSink extends KafkaSinkBase implements CommittingSink<Transacti
 
   constructor(config: KafkaSinkConfig, context: SinkContext) {
     super(config, context);
-    if ((config.semantic ?? 'exactly-once') !== 'exactly-once') throw new LockstepError('this kafka sink is for semantic exactly-once', { code: 'LS_CONFIG_INVALID' });
+    if (config.semantic !== 'exactly-once') throw new LockstepError('this kafka sink is for semantic exactly-once', { code: 'LS_CONFIG_INVALID' });
     this.transactionalIdPrefix = config.transactionalIdPrefix ?? `${context.pipeline}-${context.componentId}`;
     if (config.transactionTimeout !== undefined) checkTransactionTimeout(config.transactionTimeout, context.checkpoint);
   }

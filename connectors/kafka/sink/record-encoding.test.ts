@@ -1,9 +1,14 @@
 import { RecordError } from '../../../core/sdk';
+import { validatedConfig } from '../../../core/testing';
+import { kafkaSinkPlugin } from './kafka-sink-plugin';
 import { RecordEncoder } from './record-encoding';
+
+/** An encoder for the sink options given (schema defaults: keys as strings, values as JSON). */
+const encoderFor = (options: object): RecordEncoder => new RecordEncoder(validatedConfig(kafkaSinkPlugin, { brokers: ['b:1'], ...options }));
 
 describe('RecordEncoder', () => {
   it('writes JSON values, string keys, headers and the timestamp to the configured topic', () => {
-    const encoded = new RecordEncoder({ topic: 'out' }).encode({ value: { id: 'a', n: 1 }, key: 42, headers: { h: 'v' }, timestamp: 1700000000000 });
+    const encoded = encoderFor({ topic: 'out' }).encode({ value: { id: 'a', n: 1 }, key: 42, headers: { h: 'v' }, timestamp: 1700000000000 });
     expect(encoded.topic).toBe('out');
     expect(encoded.message).toEqual({ key: '42', value: '{"id":"a","n":1}', headers: { h: 'v' }, timestamp: '1700000000000' });
     // per-record overhead, key, value, and the header (its own overhead, name and value)
@@ -11,21 +16,21 @@ describe('RecordEncoder', () => {
   });
 
   it('routes by a field of the value, falling back to topic, and takes the key from a field', () => {
-    const encoder = new RecordEncoder({ topic: 'default', topicField: 'to', keyField: 'id' });
+    const encoder = encoderFor({ topic: 'default', topicField: 'to', keyField: 'id' });
     expect(encoder.encode({ value: { to: 'orders', id: 7 } })).toMatchObject({ topic: 'orders', message: { key: '7' } });
     expect(encoder.encode({ value: { id: 'x' } })).toMatchObject({ topic: 'default', message: { key: 'x' } });
   });
 
   it('writes records without a key with no key, and null values as tombstones', () => {
-    expect(new RecordEncoder({ topic: 't' }).encode({ value: null }).message).toEqual({ key: null, value: null });
+    expect(encoderFor({ topic: 't' }).encode({ value: null }).message).toEqual({ key: null, value: null });
   });
 
   it('writes string and bytes formats as they are', () => {
-    const encoder = new RecordEncoder({ topic: 't', keyFormat: 'bytes', valueFormat: 'string' });
+    const encoder = encoderFor({ topic: 't', keyFormat: 'bytes', valueFormat: 'string' });
     const message = encoder.encode({ value: 'plain', key: Buffer.from([1, 2]) }).message;
     expect(message.value).toBe('plain');
     expect(message.key).toEqual(Buffer.from([1, 2]));
-    expect(new RecordEncoder({ topic: 't', valueFormat: 'bytes' }).encode({ value: new Uint8Array([9]) }).message.value).toEqual(Buffer.from([9]));
+    expect(encoderFor({ topic: 't', valueFormat: 'bytes' }).encode({ value: new Uint8Array([9]) }).message.value).toEqual(Buffer.from([9]));
   });
 
   it.each([
@@ -38,7 +43,7 @@ describe('RecordEncoder', () => {
   ])('refuses a record that does not fit (%j) as a bad record naming the field', (config, record, field, message) => {
     let error: unknown;
     try {
-      new RecordEncoder(config).encode(record);
+      encoderFor(config).encode(record);
     } catch (caught) {
       error = caught;
     }

@@ -62,8 +62,8 @@ export class RecordEncoder {
   private readonly valueFormat: KafkaDataFormat;
 
   constructor(private readonly config: Pick<KafkaSinkConfig, 'topic' | 'topicField' | 'keyField' | 'keyFormat' | 'valueFormat'>) {
-    this.keyFormat = config.keyFormat ?? 'string';
-    this.valueFormat = config.valueFormat ?? 'json';
+    this.keyFormat = config.keyFormat;
+    this.valueFormat = config.valueFormat;
   }
 
   /** @throws RecordError naming the record and the field that cannot be written. */

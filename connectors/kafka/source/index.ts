@@ -7,7 +7,6 @@ export { DEFAULT_KAFKA_RETRY, withKafkaRetry } from './kafka-retry';
 export type { KafkaRetryOptions } from './kafka-retry';
 export { DEFAULT_KAFKA_READER_TUNING, KafkaSource } from './kafka-source';
 export type { KafkaSourceOptions } from './kafka-source';
-export { DEFAULT_PARTITION_DISCOVERY_INTERVAL_MS } from './kafka-source-config';
 export type { KafkaSourceConfig, KafkaSourceFormat, KafkaStartFrom } from './kafka-source-config';
 export { kafkaSourcePlugin } from './kafka-source-plugin';
 export { KafkaSourceReader } from './kafka-source-reader';

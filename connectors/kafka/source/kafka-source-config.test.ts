@@ -1,4 +1,4 @@
-import { applyConfigSchema, configSchemaCheck, testPluginContext } from '../../../core/testing';
+import { applyConfigSchema, configSchemaCheck, testPluginContext, validatedConfig } from '../../../core/testing';
 import { KafkaSource } from './kafka-source';
 import { kafkaSourcePlugin } from './kafka-source-plugin';
 
@@ -69,16 +69,17 @@ describe('kafka source config', () => {
 
   it('declares replayable, bounded only for bounded: latest, and does no I/O when created', () => {
     const context = testPluginContext({ pipeline: 'p', componentId: 'in', baseDir: '.' });
-    const unbounded = kafkaSourcePlugin.create({ brokers: ['127.0.0.1:1'], topics: ['t'] }, context);
+    const unbounded = kafkaSourcePlugin.create(validatedConfig(kafkaSourcePlugin, { brokers: ['127.0.0.1:1'], topics: ['t'] }), context);
     expect(unbounded.guarantee).toBe('replayable');
     expect(unbounded.bounded).toBe(false);
-    expect(kafkaSourcePlugin.create({ brokers: ['127.0.0.1:1'], topics: ['t'], bounded: 'latest' }, context).bounded).toBe(true);
+    expect(kafkaSourcePlugin.create(validatedConfig(kafkaSourcePlugin, { brokers: ['127.0.0.1:1'], topics: ['t'], bounded: 'latest' }), context).bounded).toBe(true);
   });
 
   it('refuses a config without topics or with a broken pattern (configs built in code skip the schema)', () => {
     const context = { pipeline: 'p', componentId: 'in' };
-    expect(() => new KafkaSource({ brokers: ['b:1'] }, context)).toThrow(expect.objectContaining({ code: 'LS_CONFIG_INVALID' }));
-    expect(() => new KafkaSource({ brokers: ['b:1'], topicPattern: '[' }, context)).toThrow(
+    const valid = validatedConfig(kafkaSourcePlugin, { brokers: ['b:1'], topics: ['t'] });
+    expect(() => new KafkaSource({ ...valid, topics: undefined }, context)).toThrow(expect.objectContaining({ code: 'LS_CONFIG_INVALID' }));
+    expect(() => new KafkaSource({ ...valid, topics: undefined, topicPattern: '[' }, context)).toThrow(
       expect.objectContaining({ code: 'LS_CONFIG_INVALID' }),
     );
   });

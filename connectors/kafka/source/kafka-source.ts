@@ -13,7 +13,7 @@ import { createCluster, ISOLATION_LEVEL } from '../internals/cluster';
 import { GroupOffsetCommitter } from './group-offset-committer';
 import type { KafkaEnumeratorState } from './kafka-enumerator-state';
 import { DEFAULT_KAFKA_RETRY } from './kafka-retry';
-import { DEFAULT_PARTITION_DISCOVERY_INTERVAL_MS, type KafkaSourceConfig } from './kafka-source-config';
+import type { KafkaSourceConfig } from './kafka-source-config';
 import { KafkaSourceReader, type KafkaReaderTuning } from './kafka-source-reader';
 import type { KafkaSplit } from './kafka-split';
 import { KafkaSplitEnumerator, type KafkaEnumeratorSettings } from './kafka-split-enumerator';
@@ -63,13 +63,13 @@ export class KafkaSource implements Source<KafkaSplit, KafkaEnumeratorState> {
     this.bounded = config.bounded === 'latest';
     this.isolationLevel =
       config.isolationLevel === 'read_uncommitted' ? ISOLATION_LEVEL.READ_UNCOMMITTED : ISOLATION_LEVEL.READ_COMMITTED;
-    this.decoder = new KafkaRecordDecoder({ keyFormat: config.keyFormat ?? 'string', valueFormat: config.valueFormat ?? 'string' });
+    this.decoder = new KafkaRecordDecoder({ keyFormat: config.keyFormat, valueFormat: config.valueFormat });
     this.tuning = { ...DEFAULT_KAFKA_READER_TUNING, ...options.tuning };
     this.settings = {
       selection: { topics, pattern: config.topicPattern === undefined ? undefined : patternOf(config.topicPattern) },
-      startFrom: config.startFrom ?? 'earliest',
+      startFrom: config.startFrom,
       bounded: this.bounded,
-      discoveryIntervalMs: config.partitionDiscoveryInterval ?? DEFAULT_PARTITION_DISCOVERY_INTERVAL_MS,
+      discoveryIntervalMs: config.partitionDiscoveryInterval,
       retry: this.tuning.retry,
     };
   }

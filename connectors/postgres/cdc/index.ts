@@ -7,7 +7,6 @@ export { decodePgoutput } from './pgoutput-decoder';
 export type { PgoutputMessage, RelationColumn, TupleValue } from './pgoutput-messages';
 export { PostgresCdcSource } from './postgres-cdc-source';
 export type { PostgresCdcSourceOptions } from './postgres-cdc-source';
-export { DEFAULT_MAX_BUFFERED_RECORDS, DEFAULT_STATUS_INTERVAL_MS } from './postgres-cdc-source-config';
 export type { PostgresCdcSourceConfig } from './postgres-cdc-source-config';
 export { postgresCdcSourcePlugin } from './postgres-cdc-source-plugin';
 export { PostgresCdcSourceReader } from './postgres-cdc-source-reader';

@@ -1,4 +1,4 @@
-import { configSchemaCheck } from '../../../core/testing';
+import { configSchemaCheck, validatedConfig } from '../../../core/testing';
 import { PostgresCdcSource } from './postgres-cdc-source';
 import { postgresCdcSourcePlugin } from './postgres-cdc-source-plugin';
 
@@ -49,13 +49,13 @@ describe('postgres-cdc source config', () => {
   });
 
   it('refuses tables together with allTables also without the schema', () => {
-    expect(() => new PostgresCdcSource({ ...base, type: 'postgres-cdc', tables: ['t'], allTables: true }, { pipeline: 'p', componentId: 'c' })).toThrow(
+    expect(() => new PostgresCdcSource({ ...validatedConfig(postgresCdcSourcePlugin, base), tables: ['t'], allTables: true }, { pipeline: 'p', componentId: 'c' })).toThrow(
       expect.objectContaining({ code: 'LS_CONFIG_INVALID' }),
     );
   });
 
   it('declares itself replayable and unbounded, with one split for subtask 0', () => {
-    const source = new PostgresCdcSource({ ...base, type: 'postgres-cdc' }, { pipeline: 'p', componentId: 'c' });
+    const source = new PostgresCdcSource(validatedConfig(postgresCdcSourcePlugin, base), { pipeline: 'p', componentId: 'c' });
     expect(source.guarantee).toBe('replayable');
     expect(source.bounded).toBe(false);
   });

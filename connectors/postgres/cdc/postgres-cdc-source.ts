@@ -8,7 +8,7 @@ import {
   type SplitEnumeratorContext,
 } from '../../../core/sdk';
 import { parseQualifiedName } from '../sql';
-import { DEFAULT_MAX_BUFFERED_RECORDS, DEFAULT_STATUS_INTERVAL_MS, type PostgresCdcSourceConfig } from './postgres-cdc-source-config';
+import type { PostgresCdcSourceConfig } from './postgres-cdc-source-config';
 import { PostgresCdcSourceReader, type PostgresCdcReaderSettings } from './postgres-cdc-source-reader';
 import type { PostgresCdcSplit } from './postgres-cdc-split';
 import { PostgresCdcSplitEnumerator, type PostgresCdcEnumeratorState } from './postgres-cdc-split-enumerator';
@@ -35,7 +35,7 @@ export class PostgresCdcSource implements Source<PostgresCdcSplit, PostgresCdcEn
   private readonly settings: PostgresCdcReaderSettings;
 
   constructor(config: PostgresCdcSourceConfig, context: Pick<PluginContext, 'pipeline' | 'componentId'>, options: PostgresCdcSourceOptions = {}) {
-    if (config.allTables === true && config.tables !== undefined) throw configError('set either tables or allTables, not both');
+    if (config.allTables && config.tables !== undefined) throw configError('set either tables or allTables, not both');
     for (const table of config.tables ?? []) {
       try {
         parseQualifiedName(table);
@@ -50,11 +50,11 @@ export class PostgresCdcSource implements Source<PostgresCdcSplit, PostgresCdcEn
       publication,
       slot,
       tables,
-      allTables: allTables === true,
-      snapshot: snapshot ?? 'initial',
-      heartbeatIntervalMs: heartbeatInterval ?? 0,
-      statusIntervalMs: options.statusIntervalMs ?? statusInterval ?? DEFAULT_STATUS_INTERVAL_MS,
-      maxBufferedRecords: options.maxBufferedRecords ?? maxBufferedRecords ?? DEFAULT_MAX_BUFFERED_RECORDS,
+      allTables,
+      snapshot,
+      heartbeatIntervalMs: heartbeatInterval,
+      statusIntervalMs: options.statusIntervalMs ?? statusInterval,
+      maxBufferedRecords: options.maxBufferedRecords ?? maxBufferedRecords,
       applicationName: `lockstep-${context.pipeline}-${context.componentId}`,
     };
   }

@@ -4,7 +4,7 @@ export { ExactlyOncePostgresWriter } from './exactly-once-writer';
 export { PostgresCommitter } from './postgres-committer';
 export { MAX_GID_BYTES, PostgresGids } from './postgres-gids';
 export { AtLeastOncePostgresSink, createPostgresSink, PostgresSink } from './postgres-sink';
-export { DEFAULT_BATCH_SIZE, resolveSinkConfig } from './postgres-sink-config';
+export { resolveSinkConfig } from './postgres-sink-config';
 export type { PostgresColumnMapping, PostgresSinkConfig, ResolvedSinkConfig } from './postgres-sink-config';
 export { postgresSinkPlugin } from './postgres-sink-plugin';
 export { PostgresCommittableSerializer } from './postgres-sink-serializers';

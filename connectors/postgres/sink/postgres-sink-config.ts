@@ -1,32 +1,12 @@
 import { LockstepError } from '../../../core/sdk';
-import type { PostgresConnectionOptions } from '../connection';
 import { parseQualifiedName, type QualifiedName } from '../sql';
+import type { PostgresSinkConfig } from './postgres-sink-config.generated';
+
+/** The validated `type: postgres` sink config, generated from `config-schemas/postgres/sink.schema.json`. */
+export type { PostgresSinkConfig } from './postgres-sink-config.generated';
 
 /** A column filled from the same-named top-level field, or from a field path (`customer.id`). */
-export type PostgresColumnMapping = string | { readonly column: string; readonly field: string };
-
-/** A validated `type: postgres` sink config (`config-schemas/postgres/sink.schema.json`). */
-export interface PostgresSinkConfig extends PostgresConnectionOptions {
-  readonly id: string;
-  readonly type: 'postgres';
-  readonly parallelism?: number;
-  /** `table` or `schema.table`, used exactly as written (quoted). */
-  readonly table: string;
-  readonly mode?: 'insert' | 'upsert';
-  /** Conflict columns of `mode: upsert` (a primary key or unique constraint of the table). */
-  readonly key?: readonly string[];
-  /** Columns to fill; every top-level field of the record value when omitted. */
-  readonly columns?: readonly PostgresColumnMapping[];
-  readonly semantic?: 'exactly-once' | 'at-least-once';
-  /** Rows per statement (default 1000). */
-  readonly batchSize?: number;
-  /** `copy` (COPY FROM STDIN, default for `insert`) or `insert` (multi-row INSERT, default for `upsert`). */
-  readonly write?: 'copy' | 'insert';
-  /** Schema of the `lockstep_commits` marker table (default `public`). */
-  readonly markerSchema?: string;
-  /** Milliseconds a write may wait for a row lock before it fails, retriably (default: half the checkpoint timeout). */
-  readonly lockTimeout?: number;
-}
+export type PostgresColumnMapping = NonNullable<PostgresSinkConfig['columns']>[number];
 
 /** A column and the path of the record-value field it is filled from. */
 export interface ColumnSource {
@@ -34,7 +14,11 @@ export interface ColumnSource {
   readonly path: readonly string[];
 }
 
-/** The config with its defaults applied and its names parsed. */
+/**
+ * The config in the form the sink works with: names parsed, columns as paths, and the defaults that depend on other
+ * options (`key`, `write` by `mode`, `lockTimeout` by the checkpoint timeout) applied; the schema's own defaults are
+ * already in the validated config.
+ */
 export interface ResolvedSinkConfig {
   readonly table: QualifiedName;
   readonly mode: 'insert' | 'upsert';
@@ -48,7 +32,6 @@ export interface ResolvedSinkConfig {
   readonly lockTimeoutMs: number;
 }
 
-export const DEFAULT_BATCH_SIZE = 1000;
 /** The lock timeout without a checkpoint timeout to derive it from (a sink built outside a pipeline). */
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
@@ -62,7 +45,7 @@ function invalid(message: string): LockstepError {
  * need cannot be a temporary table inside a prepared transaction.
  */
 export function resolveSinkConfig(config: PostgresSinkConfig, checkpointTimeoutMs?: number): ResolvedSinkConfig {
-  const mode = config.mode ?? 'insert';
+  const { mode } = config;
   const key = config.key ?? [];
   if (mode === 'upsert' && key.length === 0) throw invalid(`postgres sink ${config.id}: mode upsert needs key, the conflict columns`);
   if (mode === 'insert' && key.length > 0) throw invalid(`postgres sink ${config.id}: key is only used by mode upsert`);
@@ -94,10 +77,10 @@ export function resolveSinkConfig(config: PostgresSinkConfig, checkpointTimeoutM
     mode,
     key,
     columns,
-    exactlyOnce: (config.semantic ?? 'exactly-once') === 'exactly-once',
-    batchSize: config.batchSize ?? DEFAULT_BATCH_SIZE,
+    exactlyOnce: config.semantic === 'exactly-once',
+    batchSize: config.batchSize,
     write,
-    markerSchema: config.markerSchema ?? 'public',
+    markerSchema: config.markerSchema,
     // A write waiting for a row lock that only a later checkpoint would release (held by this sink's own prepared
     // transaction, or another subtask's) would otherwise wait forever while every checkpoint times out: failing
     // within the checkpoint timeout makes the pipeline fail over, and recovery settles the prepared transactions.

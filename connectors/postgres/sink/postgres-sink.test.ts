@@ -1,11 +1,13 @@
-import { configSchemaCheck, testPluginContext } from '../../../core/testing';
+import { configSchemaCheck, testPluginContext, validatedConfig } from '../../../core/testing';
 import { MAX_GID_BYTES, PostgresGids } from './postgres-gids';
 import { createPostgresSink } from './postgres-sink';
-import { resolveSinkConfig, type PostgresSinkConfig } from './postgres-sink-config';
+import { resolveSinkConfig } from './postgres-sink-config';
+import { postgresSinkPlugin } from './postgres-sink-plugin';
 import { PostgresCommittableSerializer } from './postgres-sink-serializers';
 import { checkPreparedTransactions } from './prepared-transactions';
 
-const base: PostgresSinkConfig = { id: 'pg', type: 'postgres', url: 'postgres://u@db/app', table: 'orders' };
+const options = { id: 'pg', type: 'postgres', url: 'postgres://u@db/app', table: 'orders' };
+const base = validatedConfig(postgresSinkPlugin, options);
 const context = testPluginContext({ pipeline: 'orders', componentId: 'pg' });
 
 describe('PostgresSink', () => {
@@ -121,13 +123,13 @@ describe('checkPreparedTransactions', () => {
 describe('config-schemas/postgres/sink.schema.json', () => {
   const check = configSchemaCheck('postgres/sink.schema.json');
   it('accepts full configs and refuses upsert without key, copy with upsert, key without upsert, no connection', () => {
-    expect(check({ ...base, columns: ['id', { column: 'city', field: 'address.city' }], batchSize: 500, write: 'insert', semantic: 'at-least-once' })).toEqual([]);
-    expect(check({ ...base, mode: 'upsert', key: ['id'] })).toEqual([]);
+    expect(check({ ...options, columns: ['id', { column: 'city', field: 'address.city' }], batchSize: 500, write: 'insert', semantic: 'at-least-once' })).toEqual([]);
+    expect(check({ ...options, mode: 'upsert', key: ['id'] })).toEqual([]);
     expect(check({ id: 'pg', type: 'postgres', host: 'db', port: 5432, user: 'u', password: 'p', database: 'app', table: 's.t' })).toEqual([]);
-    expect(check({ ...base, mode: 'upsert' })).not.toEqual([]);
-    expect(check({ ...base, mode: 'upsert', key: ['id'], write: 'copy' })).not.toEqual([]);
-    expect(check({ ...base, key: ['id'] })).not.toEqual([]);
+    expect(check({ ...options, mode: 'upsert' })).not.toEqual([]);
+    expect(check({ ...options, mode: 'upsert', key: ['id'], write: 'copy' })).not.toEqual([]);
+    expect(check({ ...options, key: ['id'] })).not.toEqual([]);
     expect(check({ id: 'pg', type: 'postgres', table: 't' })).not.toEqual([]);
-    expect(check({ ...base, columns: [{ column: 'a' }] })).not.toEqual([]);
+    expect(check({ ...options, columns: [{ column: 'a' }] })).not.toEqual([]);
   });
 });

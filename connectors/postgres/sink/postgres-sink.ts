@@ -25,7 +25,7 @@ type SinkContext = Pick<PluginContext, 'pipeline' | 'componentId' | 'checkpoint'
  * `semantic: at-least-once` ({@link AtLeastOncePostgresSink}).
  */
 export function createPostgresSink(config: PostgresSinkConfig, context: SinkContext): Sink<PostgresCommittable, never> {
-  return (config.semantic ?? 'exactly-once') === 'exactly-once' ? new PostgresSink(config, context) : new AtLeastOncePostgresSink(config, context);
+  return config.semantic === 'exactly-once' ? new PostgresSink(config, context) : new AtLeastOncePostgresSink(config, context);
 }
 
 /** The resolved config, refusing a `semantic` the sink class was not made for. */

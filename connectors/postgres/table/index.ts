@@ -4,7 +4,7 @@ export { incrementalPageQuery, rangePageQuery } from './page-query';
 export type { IncrementalColumns, SqlStatement } from './page-query';
 export type { PostgresTableEnumeratorState } from './postgres-table-enumerator-state';
 export { PostgresTableSource } from './postgres-table-source';
-export { DEFAULT_FETCH_SIZE, DEFAULT_POLL_INTERVAL_MS, DEFAULT_SPLITS_PER_SUBTASK } from './postgres-table-source-config';
+export { DEFAULT_SPLITS_PER_SUBTASK } from './postgres-table-source-config';
 export type { PostgresTableSourceConfig, PostgresTableSourceMode } from './postgres-table-source-config';
 export { postgresTableSourcePlugin } from './postgres-table-source-plugin';
 export { PostgresTableSourceReader } from './postgres-table-source-reader';

@@ -1,4 +1,4 @@
-import { configSchemaCheck, testPluginContext } from '../../../core/testing';
+import { configSchemaCheck, testPluginContext, validatedConfig } from '../../../core/testing';
 import { PostgresTableSource } from './postgres-table-source';
 import type { PostgresTableSourceConfig } from './postgres-table-source-config';
 import { postgresTableSourcePlugin } from './postgres-table-source-plugin';
@@ -27,13 +27,15 @@ describe('postgres table source config', () => {
 
   it('is registered as the postgres source with this schema, bounded by default and replayable', () => {
     expect(postgresTableSourcePlugin).toMatchObject({ kind: 'source', type: 'postgres', configSchema: 'postgres/table-source.schema.json' });
-    const source = postgresTableSourcePlugin.create({ ...base, type: 'postgres', table: 'orders' }, context);
+    const source = postgresTableSourcePlugin.create(validatedConfig(postgresTableSourcePlugin, { ...base, table: 'orders' }), context);
     expect(source).toMatchObject({ guarantee: 'replayable', bounded: true });
-    expect(postgresTableSourcePlugin.create({ ...base, type: 'postgres', table: 'o', mode: 'incremental', incrementalColumn: 'id' }, context).bounded).toBe(false);
+    expect(postgresTableSourcePlugin.create(validatedConfig(postgresTableSourcePlugin, { ...base, table: 'o', mode: 'incremental', incrementalColumn: 'id' }), context).bounded).toBe(false);
   });
 
   it('refuses options of the other mode at construction', () => {
-    const make = (config: PostgresTableSourceConfig): PostgresTableSource => new PostgresTableSource(config, context);
+    // configs built in code skip the schema's cross-field rules: the constructor checks them too
+    const valid = validatedConfig(postgresTableSourcePlugin, { ...base, table: 'o' });
+    const make = (options: Partial<PostgresTableSourceConfig>): PostgresTableSource => new PostgresTableSource({ ...valid, ...options }, context);
     expect(() => make({ table: 'o', incrementalColumn: 'id' })).toThrow('incrementalColumn needs mode: incremental');
     expect(() => make({ table: 'o', mode: 'incremental', incrementalColumn: 'id', splits: 3 })).toThrow('apply to mode bounded only');
     expect(() => make({ table: 'o', query: 'SELECT 1' })).toThrow('exactly one of table and query');

@@ -10,7 +10,7 @@ import type {
 import { connectPostgres, describePostgresTarget } from '../connection';
 import { mapPostgresSourceError, postgresSourceConfigError } from './error-mapping';
 import type { PostgresTableEnumeratorState } from './postgres-table-enumerator-state';
-import { DEFAULT_FETCH_SIZE, DEFAULT_POLL_INTERVAL_MS, type PostgresTableSourceConfig } from './postgres-table-source-config';
+import type { PostgresTableSourceConfig } from './postgres-table-source-config';
 import { PostgresTableSourceReader } from './postgres-table-source-reader';
 import type { PostgresTableSplit } from './postgres-table-split';
 import { PostgresTableSplitEnumerator } from './postgres-table-split-enumerator';
@@ -64,8 +64,8 @@ export class PostgresTableSource implements Source<PostgresTableSplit, PostgresT
     return new PostgresTableSourceReader(init, {
       config: this.config,
       target: this.target,
-      fetchSize: this.config.fetchSize ?? DEFAULT_FETCH_SIZE,
-      pollIntervalMs: this.config.pollInterval ?? DEFAULT_POLL_INTERVAL_MS,
+      fetchSize: this.config.fetchSize,
+      pollIntervalMs: this.config.pollInterval,
       connect: (readerInit, role) => this.connect(readerInit, role),
     });
   }

@@ -42,7 +42,7 @@ export async function resolveReadColumns(client: Client, config: PostgresTableSo
     const type = typeOf(incrementalColumn, 'incrementalColumn');
     const keyColumn = config.keyColumn ?? (single !== incrementalColumn ? single : undefined);
     if (keyColumn !== undefined) typeOf(keyColumn, 'keyColumn');
-    const lagMs = config.lag ?? 0;
+    const lagMs = config.lag;
     if (lagMs > 0 && !LAG_TYPES.has(type)) {
       throw postgresSourceConfigError(`lag needs a timestamp or date incrementalColumn; ${incrementalColumn} is not one`, { column: incrementalColumn });
     }
