@@ -25,8 +25,8 @@ export function createKafkaClient(options: KafkaClientOptions, log: Logger, defa
   const config: KafkaConfig = {
     brokers: [...options.brokers],
     clientId: options.clientId ?? defaultClientId,
-    connectionTimeout: options.connectionTimeout ?? 5000,
-    requestTimeout: options.requestTimeout ?? 30000,
+    connectionTimeout: options.connectionTimeout,
+    requestTimeout: options.requestTimeout,
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const { message, ...rest } = entry.log;

@@ -2,12 +2,18 @@ import { describePostgresTarget, postgresClientConfig } from './connection';
 
 describe('postgres connection options', () => {
   it('lets the separate fields override the url', () => {
-    const config = postgresClientConfig({ url: 'postgres://a:secret@db:5433/orders', database: 'other', port: 6000 }, 'lockstep-test');
-    expect(config).toMatchObject({ connectionString: 'postgres://a:secret@db:5433/orders', database: 'other', port: 6000, application_name: 'lockstep-test' });
+    const config = postgresClientConfig({ url: 'postgres://a:secret@db:5433/orders', database: 'other', port: 6000, connectTimeout: 10_000 }, 'lockstep-test');
+    expect(config).toMatchObject({
+      connectionString: 'postgres://a:secret@db:5433/orders',
+      database: 'other',
+      port: 6000,
+      application_name: 'lockstep-test',
+      connectionTimeoutMillis: 10_000,
+    });
   });
 
   it('asks for a replication connection when told to', () => {
-    expect(postgresClientConfig({ host: 'h' }, 'x', { replication: 'database' })).toMatchObject({ host: 'h', replication: 'database' });
+    expect(postgresClientConfig({ host: 'h', connectTimeout: 5_000 }, 'x', { replication: 'database' })).toMatchObject({ host: 'h', replication: 'database' });
   });
 
   it('describes the target without the password', () => {

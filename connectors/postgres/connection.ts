@@ -20,7 +20,7 @@ export function postgresClientConfig(
 ): ClientConfig {
   const config: ClientConfig = {
     application_name: applicationName.slice(0, 63),
-    connectionTimeoutMillis: options.connectTimeout ?? 10_000,
+    connectionTimeoutMillis: options.connectTimeout,
   };
   if (options.url !== undefined) config.connectionString = options.url;
   if (options.host !== undefined) config.host = options.host;
@@ -34,7 +34,7 @@ export function postgresClientConfig(
 }
 
 /** Where `options` point, for logs and error messages: never the password. */
-export function describePostgresTarget(options: PostgresConnectionOptions): string {
+export function describePostgresTarget(options: Omit<PostgresConnectionOptions, 'connectTimeout'>): string {
   let host = options.host;
   let port = options.port;
   let database = options.database;

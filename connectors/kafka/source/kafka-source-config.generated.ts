@@ -70,11 +70,11 @@ export interface KafkaSourceConfig {
   /**
    * How long to wait for a TCP/TLS connection to a broker (default 5s).
    */
-  readonly connectionTimeout?: number;
+  readonly connectionTimeout: number;
   /**
    * How long to wait for a broker's answer to one request (default 30s).
    */
-  readonly requestTimeout?: number;
+  readonly requestTimeout: number;
   /**
    * Topics to read. Each must exist when the source starts.
    *

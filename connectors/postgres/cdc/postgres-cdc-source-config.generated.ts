@@ -55,7 +55,7 @@ export interface PostgresCdcSourceConfig {
   /**
    * Milliseconds to wait for a connection (default 10000).
    */
-  readonly connectTimeout?: number;
+  readonly connectTimeout: number;
   /**
    * Publication whose tables are streamed. Created when absent (FOR TABLE tables, or FOR ALL TABLES with allTables); an existing one is used as it is.
    */

@@ -55,7 +55,7 @@ export interface PostgresSinkConfig {
   /**
    * Milliseconds to wait for a connection (default 10000).
    */
-  readonly connectTimeout?: number;
+  readonly connectTimeout: number;
   /**
    * Target table, table or schema.table (split at the first dot), used exactly as written (quoted, case-sensitive). It must exist.
    */

@@ -55,7 +55,7 @@ export interface PostgresTableSourceConfig {
   /**
    * Milliseconds to wait for a connection (default 10000).
    */
-  readonly connectTimeout?: number;
+  readonly connectTimeout: number;
   /**
    * Table (or view) to read, as table or schema.table; names are used exactly as written (case-sensitive). Give table or query, not both.
    */
