@@ -59,7 +59,7 @@ describe('checkpointing engine', () => {
 
   it('aligns two inputs where one is slow: each checkpoint holds exactly the records before its barrier', async () => {
     const fast = new MemorySource({ name: 'fast', splits: [records('fast', 3000)], maxPerPoll: 50 });
-    const slow = new MemorySource({ name: 'slow', splits: [records('slow', 60)], maxPerPoll: 2, pollDelayMs: 3 });
+    const slow = new MemorySource({ name: 'slow', splits: [records('slow', 60)], maxPerPoll: 1, pollDelayMs: 10 });
     const store = new MemorySinkStore();
     const metrics = new PipelineMetrics();
     const outcome = await runPipeline({
