@@ -1,4 +1,4 @@
-import { restartDelayMs } from './restart-strategy';
+import { restartBackoff, restartDelayMs } from './restart-strategy';
 
 const config = { maxAttempts: 5, initialBackoffMs: 100, maxBackoffMs: 1000, jitter: 0.2 };
 
@@ -13,5 +13,11 @@ describe('restartDelayMs', () => {
   it('stays within the jitter band', () => {
     expect(restartDelayMs(config, 1, () => 0)).toBe(80);
     expect(restartDelayMs(config, 1, () => 1)).toBe(120);
+  });
+});
+
+describe('restartBackoff', () => {
+  it('maps the restart config onto the shared backoff policy', () => {
+    expect(restartBackoff(config)).toEqual({ initialDelayMs: 100, maxDelayMs: 1000, jitter: 0.2 });
   });
 });

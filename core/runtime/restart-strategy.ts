@@ -1,12 +1,12 @@
 import type { RestartConfig } from '../config/pipeline-config';
+import { backoffDelayMs, type BackoffPolicy } from '../sdk/retry';
 
-/**
- * Exponential backoff with jitter, capped: the delay before restart number `attempt` (1-based) is
- * `min(maxBackoff, initialBackoff · 2^(attempt-1))`, multiplied by a random factor in [1 - jitter, 1 + jitter].
- */
+/** The pipeline's `restart` settings as a backoff policy of the shared retry module (core/sdk/retry.ts). */
+export function restartBackoff(config: RestartConfig): BackoffPolicy {
+  return { initialDelayMs: config.initialBackoffMs, maxDelayMs: config.maxBackoffMs, jitter: config.jitter };
+}
+
+/** The wait before restart number `attempt` (1-based): {@link backoffDelayMs} of {@link restartBackoff}. */
 export function restartDelayMs(config: RestartConfig, attempt: number, random: () => number = Math.random): number {
-  const exponential = config.initialBackoffMs * 2 ** Math.max(0, attempt - 1);
-  const capped = Math.min(config.maxBackoffMs, exponential);
-  const factor = 1 + config.jitter * (2 * random() - 1);
-  return Math.max(0, Math.round(capped * factor));
+  return backoffDelayMs(restartBackoff(config), attempt, random);
 }

@@ -10,3 +10,5 @@ export { AvailabilitySignal, WakeSignal } from './signal';
 export { SourceReaderBase } from './source-reader-base';
 export { delayOrUntil } from './delay';
 export { RateLimiter } from './rate-limiter';
+export { backoffDelayMs, pollUntil, retry, retryDefaults, RETRY_DEFAULTS, TEST_RETRY_DEFAULTS } from './retry';
+export type { BackoffPolicy, RetryClock, RetryContext, RetryOptions } from './retry';
