@@ -29,6 +29,24 @@ export default tseslint.config(
       }],
     },
   },
+  // The Kafka seam (connectors/kafka/internals/index.ts): the Kafka connector reaches kafkajs internals only through it.
+  {
+    files: ['connectors/kafka/**/*.ts'],
+    ignores: ['connectors/kafka/internals/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          {
+            group: ['**/core/*', '**/core/*/**', '!**/core/sdk', '!**/core/testing'],
+            message: 'connectors import the engine only through core/sdk (tests also core/testing)',
+          },
+          { group: ['**/cli', '**/cli/**'], message: 'connectors never import cli/ (the composition root imports them)' },
+          { group: ['**/internals/*'], message: 'the Kafka connector uses kafkajs internals only through ../internals (the seam)' },
+          { group: ['kafkajs/src', 'kafkajs/src/**'], message: 'kafkajs internals are used only in connectors/kafka/internals' },
+        ],
+      }],
+    },
+  },
   {
     files: ['core/**/*.ts'],
     rules: {

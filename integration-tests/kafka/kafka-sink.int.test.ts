@@ -6,8 +6,7 @@ import { supportsWriterState, type CommittingSinkWriter, type SinkWriter } from 
 import { RecordError } from '../../core/errors/record-error';
 import { testInitContext, testPluginContext, testSinkWriterInitContext, validatedConfig } from '../../core/testing';
 import { AtLeastOnceKafkaSink, KafkaSink, kafkaSinkPlugin, type KafkaSinkConfig, type KafkaWriterState } from '../../connectors/kafka/sink';
-import { createCluster } from '../../connectors/kafka/internals/cluster';
-import { describeTransaction, type TransactionHandle } from '../../connectors/kafka/internals/transactions';
+import { createCluster, describeTransaction, type TransactionHandle } from '../../connectors/kafka/internals';
 import { testServices } from '../env';
 import { readCommitted } from '../support/kafka-read-committed';
 

@@ -1,6 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { createCluster, ISOLATION_LEVEL, type KafkaCluster } from '../../connectors/kafka/internals/cluster';
-import { fetchPartitions } from '../../connectors/kafka/internals/fetch';
+import { createCluster, fetchPartitions, ISOLATION_LEVEL, type KafkaCluster } from '../../connectors/kafka/internals';
 
 export interface CommittedMessage {
   readonly partition: number;

@@ -1,6 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { createCluster } from '../../connectors/kafka/internals/cluster';
-import { listTransactions } from '../../connectors/kafka/internals/transactions';
+import { createCluster, listTransactions } from '../../connectors/kafka/internals';
 
 /** The input the crash tests copy: unique ids, a sequence number and a little text. */
 export interface ChaosRecord {

@@ -20,9 +20,6 @@ export interface KafkaBroker {
     maxBytes: number;
     topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
   }): Promise<KafkaFetchResponse>;
-  describeConfigs(request: {
-    resources: { type: number; name: string; configNames?: string[] }[];
-  }): Promise<{ resources: { configEntries: { configName: string; configValue: string | null }[] }[] }>;
 }
 
 export interface KafkaFetchResponse {
@@ -43,16 +40,13 @@ export interface KafkaFetchPartition {
 
 /** The parts of kafkajs' internal `Cluster` (src/cluster/index.js) lockstep calls. */
 export interface KafkaCluster {
-  readonly retry?: unknown;
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   refreshMetadata(): Promise<void>;
   /** Node ids of the brokers in the last metadata. */
   getNodeIds(): number[];
-  refreshMetadataIfNecessary(): Promise<void>;
   addMultipleTargetTopics(topics: readonly string[]): Promise<void>;
   findBroker(request: { nodeId: string | number }): Promise<KafkaBroker>;
-  findControllerBroker(): Promise<KafkaBroker>;
   findGroupCoordinator(request: { groupId: string; coordinatorType: number }): Promise<KafkaBroker>;
   findLeaderForPartitions(topic: string, partitions: readonly number[]): Record<string, number[]>;
   findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
@@ -96,16 +90,4 @@ export function createCluster(client: Kafka, options: ClusterOptions = {}): Kafk
     maxInFlightRequests: null,
     isolationLevel: options.isolationLevel ?? ISOLATION_LEVEL.READ_COMMITTED,
   });
-}
-
-/** The kafkajs protocol error type (`PRODUCER_FENCED`, `INVALID_TXN_STATE`, …) of an error, if it is one. */
-export function kafkaErrorType(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const type = (error as { type?: unknown }).type;
-  return typeof type === 'string' ? type : undefined;
-}
-
-/** Whether kafkajs marked the error retriable. */
-export function isRetriableKafkaError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
 }

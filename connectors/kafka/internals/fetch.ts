@@ -18,6 +18,7 @@
  *   consumer before every seek is committed), which does not fit a commit after every checkpoint.
  */
 import { LockstepError } from '../../../core/sdk';
+import { fetchPartitionError } from '../kafka-errors';
 import { COORDINATOR_TYPE, type KafkaBroker, type KafkaCluster, type KafkaFetchPartition } from './cluster';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -127,28 +128,6 @@ export async function fetchPartitions(broker: KafkaBroker, request: FetchRequest
   return result;
 }
 
-/** Kafka error codes of Fetch partitions, for responses kafkajs' parser did not already throw for. */
-const FETCH_ERROR_TYPES: Readonly<Record<number, string>> = {
-  1: 'OFFSET_OUT_OF_RANGE',
-  3: 'UNKNOWN_TOPIC_OR_PARTITION',
-  6: 'NOT_LEADER_FOR_PARTITION',
-  9: 'REPLICA_NOT_AVAILABLE',
-  74: 'FENCED_LEADER_EPOCH',
-  75: 'UNKNOWN_LEADER_EPOCH',
-};
-
-/** An error shaped like kafkajs' (`type`, `retriable`, `topic`, `partition`) for a partition's error code. */
-function partitionError(entry: PartitionFetch, code: number): Error {
-  const type = FETCH_ERROR_TYPES[code] ?? `KAFKA_ERROR_${code}`;
-  return Object.assign(new Error(`fetch ${entry.topic}/${entry.partition}@${entry.fetchOffset} failed: ${type}`), {
-    type,
-    code,
-    retriable: code !== 1 && FETCH_ERROR_TYPES[code] !== undefined,
-    topic: entry.topic,
-    partition: entry.partition,
-  });
-}
-
 /** Decodes one partition of a Fetch response that was asked for at `entry.fetchOffset`. */
 export function decodePartition(entry: PartitionFetch, data: KafkaFetchPartition): FetchedPartition {
   const Batch = loadBatch();
@@ -196,6 +175,12 @@ export interface GroupOffset {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
+}
+
+/** An error shaped like kafkajs' (`type`, `code`, `retriable`, `topic`, `partition`) for a partition's error code. */
+function partitionError(entry: PartitionFetch, code: number): Error {
+  const { topic, partition, fetchOffset } = entry;
+  return fetchPartitionError(code, (type) => `fetch ${topic}/${partition}@${fetchOffset} failed: ${type}`, { topic, partition });
 }
 
 /**

@@ -6,16 +6,16 @@ import {
   type SinkWriterInitContext,
   type SupportsWriterState,
 } from '../../../core/sdk';
-import { createCluster, type KafkaCluster } from '../internals/cluster';
 import {
+  createCluster,
   describeTransaction,
   initTransactionalId,
-  KAFKA_ERROR,
-  kafkaErrorCode,
+  type KafkaCluster,
   KafkaTransaction,
   listTransactions,
   type TransactionHandle,
-} from '../internals/transactions';
+} from '../internals';
+import { classifyKafkaError } from '../kafka-errors';
 import { parseTransactionalId, transactionalId } from './kafka-sink-config';
 import type { KafkaWriterState } from './kafka-sink-serializers';
 import { PendingBatch } from './pending-batch';
@@ -157,8 +157,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
    */
   private async explainSendFailure(handle: TransactionHandle, error: unknown): Promise<Error> {
     const cause = error instanceof Error ? error : new Error(String(error));
-    const code = kafkaErrorCode(error);
-    if (code !== KAFKA_ERROR.INVALID_PRODUCER_EPOCH && code !== KAFKA_ERROR.PRODUCER_FENCED) return cause;
+    if (classifyKafkaError(error) !== 'fenced') return cause;
     const now = await describeTransaction(this.cluster as KafkaCluster, handle.transactionalId).catch(() => undefined);
     if (now !== undefined && (now.state === 'PrepareAbort' || now.state === 'CompleteAbort') && now.producerEpoch === handle.producerEpoch + 1) {
       return new LockstepError(`kafka transaction ${handle.transactionalId} timed out (transactionTimeout ${this.timeoutMs} ms) and was aborted by the broker`, {

@@ -1,31 +1,12 @@
 import type { Kafka } from 'kafkajs';
-import {
-  type CommitOutcome,
-  type CommitRequest,
-  type Committer,
-  delayOrUntil,
-  type InitContext,
-} from '../../../core/sdk';
-import { createCluster, type KafkaCluster } from '../internals/cluster';
-import {
-  describeTransaction,
-  endTransaction,
-  isTransientCoordinatorError,
-  KAFKA_ERROR,
-  kafkaErrorCode,
-  type TransactionHandle,
-} from '../internals/transactions';
-
-const FENCED_CODES: ReadonlySet<number> = new Set([
-  KAFKA_ERROR.INVALID_PRODUCER_EPOCH,
-  KAFKA_ERROR.PRODUCER_FENCED,
-  KAFKA_ERROR.INVALID_TXN_STATE,
-  KAFKA_ERROR.INVALID_PRODUCER_ID_MAPPING,
-  KAFKA_ERROR.TRANSACTIONAL_ID_NOT_FOUND,
-]);
+import { type CommitOutcome, type CommitRequest, type Committer, type InitContext, pollUntil } from '../../../core/sdk';
+import { createCluster, describeTransaction, endTransaction, type KafkaCluster, type TransactionHandle } from '../internals';
+import { classifyKafkaError, isRetriableKafkaError, isTransientCoordinatorError } from '../kafka-errors';
 
 /** How long a commit waits for its markers (records visible to read_committed consumers). */
 const MARKER_WAIT_MS = 10_000;
+/** Marker polls: 5 ms doubling to 100 ms, no jitter. */
+const MARKER_POLL = { initialDelayMs: 5, maxDelayMs: 100, jitter: 0 } as const;
 
 /**
  * Commits pre-committed Kafka transactions by transactional id, producer id and epoch with `EndTxn(commit)` — never
@@ -90,11 +71,11 @@ export class KafkaCommitter implements Committer<TransactionHandle> {
           return { kind: 'failed-known', reason: `${id} is in state ${description.state}, which holds nothing to commit` };
       }
     } catch (error) {
-      const code = kafkaErrorCode(error);
-      if (code !== undefined && FENCED_CODES.has(code)) {
+      const kind = classifyKafkaError(error);
+      if (kind === 'fenced' || kind === 'transaction-lost') {
         return { kind: 'failed-known', reason: `${id} can no longer be committed: ${(error as Error).message}` };
       }
-      if (isTransientCoordinatorError(error) || (error as { retriable?: unknown }).retriable === true) {
+      if (isTransientCoordinatorError(error) || isRetriableKafkaError(error)) {
         return { kind: 'retry-later', reason: `${id}: ${(error as Error).message}` };
       }
       return { kind: 'failed-unknown', reason: `${id}: ${(error as Error).message}`, cause: error };
@@ -108,12 +89,14 @@ export class KafkaCommitter implements Committer<TransactionHandle> {
    * the same: the coordinator finishes it even if this process dies.
    */
   private async awaitMarkers(cluster: KafkaCluster, handle: TransactionHandle): Promise<void> {
-    const deadline = Date.now() + MARKER_WAIT_MS;
-    for (let pause = 5; Date.now() < deadline; pause = Math.min(pause * 2, 100)) {
-      const now = await describeTransaction(cluster, handle.transactionalId);
-      if (now === undefined || now.state !== 'PrepareCommit' || now.producerEpoch !== handle.producerEpoch) return;
-      await delayOrUntil(pause);
-    }
+    const settled = await pollUntil(
+      async () => {
+        const now = await describeTransaction(cluster, handle.transactionalId);
+        return now === undefined || now.state !== 'PrepareCommit' || now.producerEpoch !== handle.producerEpoch ? true : undefined;
+      },
+      { ...MARKER_POLL, deadlineMs: MARKER_WAIT_MS },
+    );
+    if (settled === true) return;
     this.init.log.warn({ transactionalId: handle.transactionalId }, `kafka commit markers not written after ${MARKER_WAIT_MS} ms; the broker completes them`);
   }
 

@@ -6,7 +6,7 @@ import {
   unknownStateVersion,
   type VersionedSerializer,
 } from '../../../core/sdk';
-import type { TransactionHandle } from '../internals/transactions';
+import type { TransactionHandle } from '../internals';
 
 /** What an exactly-once writer checkpoints: where its transaction numbering goes on. */
 export interface KafkaWriterState {

@@ -13,7 +13,7 @@ import type {
 } from '../../../core/sdk';
 import { LockstepError } from '../../../core/sdk';
 import { createKafkaClient } from '../client-options';
-import type { TransactionHandle } from '../internals/transactions';
+import type { TransactionHandle } from '../internals';
 import { AtLeastOnceKafkaWriter } from './at-least-once-writer';
 import { ExactlyOnceKafkaWriter } from './exactly-once-writer';
 import { KafkaCommitter } from './kafka-committer';

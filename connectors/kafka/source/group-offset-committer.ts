@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { KafkaCluster } from '../internals/cluster';
-import { commitGroupOffsets, type GroupOffset } from '../internals/fetch';
+import { commitGroupOffsets, type GroupOffset, type KafkaCluster } from '../internals';
 import { withKafkaRetry } from './kafka-retry';
 
 /** A partition's checkpointed position (the offset of the next record to read): what a group offset commit takes. */

@@ -1,5 +1,5 @@
-export { fetchFailureAction, mapKafkaSourceError, offsetOutOfRange } from './error-mapping';
-export type { FetchFailureAction } from './error-mapping';
+export { fetchFailureAction, mapKafkaSourceError, offsetOutOfRange } from '../kafka-errors';
+export type { FetchFailureAction } from '../kafka-errors';
 export { GroupOffsetCommitter } from './group-offset-committer';
 export type { PartitionPosition } from './group-offset-committer';
 export type { AssignedPartition, KafkaEnumeratorState } from './kafka-enumerator-state';

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import { delayOrUntil, type LockstepRecord, SourceReaderBase, WakeSignal } from '../../../core/sdk';
-import type { KafkaCluster } from '../internals/cluster';
-import { fetchPartitions } from '../internals/fetch';
-import { fetchFailureAction, mapKafkaSourceError, offsetOutOfRange } from './error-mapping';
+import { fetchPartitions, type KafkaCluster } from '../internals';
+import { fetchFailureAction, mapKafkaSourceError, offsetOutOfRange } from '../kafka-errors';
 import type { GroupOffsetCommitter, PartitionPosition } from './group-offset-committer';
 import { withKafkaRetry, type KafkaRetryOptions } from './kafka-retry';
 import { kafkaSplitId, type KafkaSplit, type KafkaStartPosition } from './kafka-split';

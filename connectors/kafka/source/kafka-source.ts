@@ -9,7 +9,7 @@ import {
   type SplitEnumeratorContext,
 } from '../../../core/sdk';
 import { createKafkaClient } from '../client-options';
-import { createCluster, ISOLATION_LEVEL } from '../internals/cluster';
+import { createCluster, ISOLATION_LEVEL } from '../internals';
 import { GroupOffsetCommitter } from './group-offset-committer';
 import type { KafkaEnumeratorState } from './kafka-enumerator-state';
 import { DEFAULT_KAFKA_RETRY } from './kafka-retry';

@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { testInitContext } from '../../../core/testing';
-import type { KafkaCluster } from '../internals/cluster';
+import type { KafkaCluster } from '../internals';
 import { DEFAULT_KAFKA_RETRY } from './kafka-retry';
 import type { KafkaSplit } from './kafka-split';
 import { KafkaSplitEnumerator, type KafkaEnumeratorSettings } from './kafka-split-enumerator';

@@ -1,8 +1,8 @@
 import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import { LockstepError, type SplitEnumerator, type SplitEnumeratorContext } from '../../../core/sdk';
-import type { KafkaCluster } from '../internals/cluster';
-import { mapKafkaSourceError } from './error-mapping';
+import type { KafkaCluster } from '../internals';
+import { mapKafkaSourceError } from '../kafka-errors';
 import type { AssignedPartition, KafkaEnumeratorState } from './kafka-enumerator-state';
 import { withKafkaRetry, type KafkaRetryOptions } from './kafka-retry';
 import type { KafkaStartFrom } from './kafka-source-config';

@@ -1,4 +1,4 @@
-import type { KafkaCluster } from '../internals/cluster';
+import type { KafkaCluster } from '../internals';
 
 /** Which offset of a partition to look up: its first, the end (the last stable offset under read_committed), or the
  * first at or after a timestamp (the end when there is none). */

@@ -1,5 +1,5 @@
 import { type LockstepRecord, RecordError } from '../../../core/sdk';
-import type { FetchedMessage, FetchedPartition } from '../internals/fetch';
+import type { FetchedMessage, FetchedPartition } from '../internals';
 import { kafkaSplit } from './kafka-split';
 import { PartitionProgress } from './partition-progress';
 import { KafkaRecordDecoder } from './record-decoding';

@@ -1,5 +1,5 @@
 import { type LockstepRecord, RecordError } from '../../../core/sdk';
-import type { FetchedMessage, FetchedPartition } from '../internals/fetch';
+import type { FetchedMessage, FetchedPartition } from '../internals';
 import { kafkaSplit, type KafkaSplit } from './kafka-split';
 
 /** Bytes a buffered message counts for beyond its key and value (offsets, headers, object overhead). */

@@ -1,5 +1,5 @@
 import { RecordError } from '../../../core/sdk';
-import type { FetchedMessage } from '../internals/fetch';
+import type { FetchedMessage } from '../internals';
 import { KafkaRecordDecoder } from './record-decoding';
 
 const message = (overrides: Partial<FetchedMessage> = {}): FetchedMessage => ({

@@ -1,5 +1,5 @@
 import { type LockstepRecord, RecordError } from '../../../core/sdk';
-import type { FetchedMessage } from '../internals/fetch';
+import type { FetchedMessage } from '../internals';
 import type { KafkaSourceFormat } from './kafka-source-config';
 
 /** `<topic>/<partition>@<offset>`: a record's origin. */
