@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { testKafka } from '../support/test-kafka';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
 import { readCommitted } from '../support/kafka-read-committed';
@@ -44,7 +44,7 @@ function pipelineYaml(run: string, dir: string, input: string, output: string): 
 }
 
 describe('kafka → kafka under kill -9', () => {
-  const kafka = new Kafka({ brokers: [...brokers], clientId: 'lockstep-chaos', logLevel: logLevel.NOTHING });
+  const kafka = testKafka(brokers, 'lockstep-chaos');
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lockstep-kafka-crash-'));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { testKafka } from '../support/test-kafka';
 import { Client } from 'pg';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
@@ -44,7 +44,7 @@ function pipelineYaml(name: string, dir: string, topic: string, table: string): 
 }
 
 describe('kafka → postgres under kill -9', () => {
-  const kafka = new Kafka({ brokers: [...brokers], clientId: 'lockstep-chaos', logLevel: logLevel.NOTHING });
+  const kafka = testKafka(brokers, 'lockstep-chaos');
   let dir: string;
   let db: Client;
   beforeAll(async () => {

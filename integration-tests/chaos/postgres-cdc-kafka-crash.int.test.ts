@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
+import { testKafka } from '../support/test-kafka';
 import { Client } from 'pg';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
@@ -78,7 +78,7 @@ async function insertBatches(db: Client, table: string, perSecond: number): Prom
 }
 
 describe('postgres cdc → kafka under kill -9', () => {
-  const kafka = new Kafka({ brokers: [...brokers], clientId: 'lockstep-chaos', logLevel: logLevel.NOTHING });
+  const kafka = testKafka(brokers, 'lockstep-chaos');
   let dir: string;
   let db: Client;
   beforeAll(async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { testKafka } from '../support/test-kafka';
 import { testServices } from '../env';
 import { committedSeqs } from '../support/committed-part-files';
 import { readCommitted } from '../support/kafka-read-committed';
@@ -27,7 +27,7 @@ describe('kafka pipelines (lockstep run)', () => {
 
   it('generator → kafka, then kafka → file: every seq exactly once at both ends', async () => {
     const topic = `pipelines-${randomUUID().slice(0, 8)}`;
-    const admin = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
+    const admin = testKafka(brokers).admin();
     await admin.connect();
     try {
       await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });

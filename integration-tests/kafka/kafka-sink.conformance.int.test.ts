@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { testKafka } from '../support/test-kafka';
 import { KafkaSink, kafkaSinkPlugin } from '../../connectors/kafka/sink';
 import { describeSinkConformance, testPluginContext, validatedConfig } from '../../core/testing';
 import { testServices } from '../env';
@@ -11,7 +11,7 @@ const { brokers } = testServices().kafka;
 
 /** Transactions of `prefix` still open (Ongoing) on the broker: what a crashed run left behind. */
 async function openTransactions(prefix: string): Promise<string[]> {
-  const kafka = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING });
+  const kafka = testKafka(brokers);
   return (await openKafkaTransactions(kafka, prefix, ['Ongoing'])).map((entry) => entry.transactionalId);
 }
 
@@ -22,7 +22,7 @@ describeSinkConformance('kafka', {
     const run = randomUUID().slice(0, 8);
     const topic = `sink-conformance-${run}`;
     const prefix = `conformance-${run}`;
-    const admin = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
+    const admin = testKafka(brokers).admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
     return {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { testKafka } from '../support/test-kafka';
 import type { CommitOutcome } from '../../core/api/commit';
 import type { SinkWriterInitContext } from '../../core/api/init-context';
 import { supportsWriterState, type CommittingSinkWriter, type SinkWriter } from '../../core/api/sink-writer';
@@ -45,7 +46,7 @@ describe('kafka sink', () => {
     const run = randomUUID().slice(0, 8);
     topic = `sink-${run}`;
     prefix = `sink-test-${run}`;
-    admin = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
+    admin = testKafka(brokers).admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
   });
@@ -118,7 +119,7 @@ describe('kafka sink', () => {
         validatedConfig(kafkaSinkPlugin, { id: 'out', brokers, topic, transactionalIdPrefix: prefix, transactionTimeout: 1_000 }),
         testPluginContext({ pipeline: 'sink-test', componentId: 'out', checkpoint: { intervalMs: 100, timeoutMs: 500 } }),
       );
-    const cluster = createCluster(new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }));
+    const cluster = createCluster(testKafka(brokers));
     await cluster.connect();
     const abortedByBroker = (handle: TransactionHandle) => async (): Promise<boolean> => {
       const now = await describeTransaction(cluster, handle.transactionalId);
@@ -164,7 +165,7 @@ describe('kafka sink', () => {
     const writer = await writerOf(sinkOf());
     await writer.write([{ value: { id: 'a' } }]);
     const [handle] = await prepare(writer);
-    const cluster = createCluster(new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }));
+    const cluster = createCluster(testKafka(brokers));
     await cluster.connect();
     try {
       const description = await describeTransaction(cluster, (handle as TransactionHandle).transactionalId);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
+import { type Kafka, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
+import { testKafka } from '../support/test-kafka';
 import type { LockstepRecord } from '../../core/api/record';
 import { SeededRandom, SourceRun, validatedConfig } from '../../core/testing';
 import { KafkaSource, kafkaSourcePlugin, type KafkaSourceConfig, type KafkaSourceOptions } from '../../connectors/kafka/source';
@@ -13,7 +14,7 @@ export class KafkaSourceTestBed {
   private readonly runs: SourceRun[] = [];
 
   constructor(readonly brokers: readonly string[]) {
-    this.kafka = new Kafka({ brokers: [...brokers], clientId: 'kafka-source-test', logLevel: logLevel.NOTHING });
+    this.kafka = testKafka(brokers, 'kafka-source-test');
     this.admin = this.kafka.admin();
   }
 

@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { testKafka } from './test-kafka';
 import { createCluster, fetchPartitions, ISOLATION_LEVEL, type KafkaCluster } from '../../connectors/kafka/internals';
 
 export interface CommittedMessage {
@@ -13,7 +13,7 @@ export interface CommittedMessage {
  * stable offset (what is committed or not transactional), skipping aborted records and transaction markers.
  */
 export async function readCommitted(brokers: readonly string[], topic: string): Promise<CommittedMessage[]> {
-  const client = new Kafka({ brokers: [...brokers], clientId: 'lockstep-test-reader', logLevel: logLevel.NOTHING });
+  const client = testKafka(brokers, 'lockstep-test-reader');
   const cluster = createCluster(client, { isolationLevel: ISOLATION_LEVEL.READ_COMMITTED });
   await cluster.connect();
   try {
