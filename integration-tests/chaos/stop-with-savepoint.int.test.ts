@@ -1,8 +1,9 @@
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { committedSeqs } from '../support/committed-part-files';
+import { eventually } from '../support/eventually';
 import { startLockstep } from '../support/lockstep-process';
 
 /** SIGTERM takes a savepoint and exits 0; `--from-savepoint` resumes from it and the output has every seq once. */
@@ -34,7 +35,12 @@ describe('stop with savepoint', () => {
     );
     const log = join(dir, 'runs.log');
     const first = startLockstep(['run', file, '--savepoint-name', 'before-upgrade'], log);
-    await sleep(2500);
+    // SIGTERM once the pipeline runs (its signal handlers are in place before it logs its start), plus a second of
+    // data: a fixed delay from spawn raced the CLI's start-up on a loaded machine.
+    const started = /starting (fresh|from checkpoint)/;
+    const text = await eventually(() => readFile(log, 'utf8').catch(() => ''), (t) => started.test(t), 60_000);
+    expect(text).toMatch(started);
+    await sleep(1000);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     await access(join(storage, 'savepoints', 'before-upgrade.json'));
