@@ -48,3 +48,40 @@ describe('kafka sink validation', () => {
     expect(result.err).toMatch(/\/sinks\/0.*transactionTimeout 1m must be longer than checkpoint.timeout 2m/);
   });
 });
+
+describe('postgres connection validation', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lockstep-postgres-validate-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  async function validateSink(sink: string): Promise<{ code: number; out: string; err: string }> {
+    const file = join(dir, 'p.yaml');
+    await writeFile(file, ['name: p', 'sources: [{ id: gen, type: generator, count: 10 }]', `sinks: [${sink}]`, ''].join('\n'));
+    return validate(file);
+  }
+
+  it('accepts a url together with the separate fields that override its parts', async () => {
+    const result = await validateSink('{ id: pg, type: postgres, url: "postgres://x:pw-x@localhost:5432/a", user: y, password: pw-y, database: b, port: 5433, table: t }');
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('refuses a url lockstep cannot use at validate time, with the field path and without the password', async () => {
+    const result = await validateSink('{ id: pg, type: postgres, url: "postgres://x:hunter2-secret@localhost:5432/a?application_name=mine", table: t }');
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/\/sinks\/0\/url: cannot be created: url: the query parameter application_name is set by lockstep/);
+    expect(result.err).not.toContain('hunter2-secret');
+  });
+
+  it('refuses an unreadable url of a source the same way', async () => {
+    const file = join(dir, 'p.yaml');
+    const source = '{ id: pg, type: postgres, url: "postgres://x:hunter2-secret@localhost:port/a", table: t }';
+    await writeFile(file, ['name: p', `sources: [${source}]`, 'sinks: [{ id: out, type: stdout }]', ''].join('\n'));
+    const result = await validate(file);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/\/sources\/0\/url: cannot be created: url: cannot be read as a postgres connection URL/);
+    expect(result.err).not.toContain('hunter2-secret');
+  });
+});

@@ -1,56 +1,26 @@
 import { Client, type ClientConfig } from 'pg';
 import type { Logger } from 'pino';
-import type { PostgresSinkConfig } from './sink/postgres-sink-config.generated';
+import { describePostgresTarget, resolvePostgresConnection, type PostgresConnectionOptions } from './connection-options';
+
+export {
+  describePostgresTarget,
+  resolvePostgresConnection,
+  type PostgresConnectionOptions,
+  type PostgresTargetOptions,
+} from './connection-options';
 
 /**
- * Connection options shared by the Postgres sink and sources: the properties their schemas `$ref` from
- * `config-schemas/postgres/connection.schema.json`, typed as the generated sink config types them (the sources' generated
- * types have the same ones; passing them to {@link connectPostgres} checks that).
+ * node-postgres client settings for `options` (see {@link resolvePostgresConnection}: the separate fields override the
+ * url's parts); `applicationName` shows in `pg_stat_activity`.
  */
-export type PostgresConnectionOptions = Pick<
-  PostgresSinkConfig,
-  'url' | 'host' | 'port' | 'user' | 'password' | 'database' | 'ssl' | 'connectTimeout'
->;
-
-/** node-postgres client settings for `options`; `applicationName` shows in `pg_stat_activity`. */
 export function postgresClientConfig(
   options: PostgresConnectionOptions,
   applicationName: string,
   extra: { readonly replication?: 'database' } = {},
 ): ClientConfig {
-  const config: ClientConfig = {
-    application_name: applicationName.slice(0, 63),
-    connectionTimeoutMillis: options.connectTimeout,
-  };
-  if (options.url !== undefined) config.connectionString = options.url;
-  if (options.host !== undefined) config.host = options.host;
-  if (options.port !== undefined) config.port = options.port;
-  if (options.user !== undefined) config.user = options.user;
-  if (options.password !== undefined) config.password = options.password;
-  if (options.database !== undefined) config.database = options.database;
-  if (options.ssl !== undefined) config.ssl = typeof options.ssl === 'boolean' ? options.ssl : { ...options.ssl };
+  const config: ClientConfig = { ...resolvePostgresConnection(options), application_name: applicationName.slice(0, 63) };
   if (extra.replication !== undefined) (config as ClientConfig & { replication?: string }).replication = extra.replication;
   return config;
-}
-
-/** Where `options` point, for logs and error messages: never the password. */
-export function describePostgresTarget(options: Omit<PostgresConnectionOptions, 'connectTimeout'>): string {
-  let host = options.host;
-  let port = options.port;
-  let database = options.database;
-  let user = options.user;
-  if (options.url !== undefined) {
-    try {
-      const url = new URL(options.url);
-      host ??= url.hostname;
-      port ??= url.port === '' ? undefined : Number(url.port);
-      database ??= url.pathname.replace(/^\//, '') || undefined;
-      user ??= url.username === '' ? undefined : decodeURIComponent(url.username);
-    } catch {
-      // not a URL node-postgres could read either; it reports that itself
-    }
-  }
-  return `postgres://${user === undefined ? '' : `${user}@`}${host ?? 'localhost'}:${port ?? 5432}/${database ?? ''}`;
 }
 
 /**

@@ -28,7 +28,12 @@ export interface PluginContext {
  */
 export type ConfigSchema = string | { readonly [keyword: string]: unknown };
 
-/** A connector or transform type usable from pipeline configs (`type: <type>`), with its {@link ConfigSchema}. */
+/**
+ * A connector or transform type usable from pipeline configs (`type: <type>`), with its {@link ConfigSchema}. A
+ * connector's `create` refuses a config the schema cannot judge by throwing a `LockstepError` `LS_CONFIG_INVALID`;
+ * its `context.field` (a path inside the component's config, `/`-separated, e.g. `url`) makes the reported issue point
+ * at that field (`/sinks/0/url`).
+ */
 export interface SourcePlugin<Config = unknown> {
   readonly kind: 'source';
   readonly type: string;

@@ -8,6 +8,7 @@ import type { ComponentConfig, ConnectorConfig, PipelineConfig } from '../config
 import { pluginContext } from '../config/plugin-context';
 import type { PluginRegistry } from '../config/plugin-registry';
 import { secretScrubberFor } from '../config/redact-config';
+import { LockstepError } from '../errors/lockstep-error';
 
 /** The sources and sinks of a pipeline, created from its validated config (no I/O yet). */
 export interface PipelineConnectors {
@@ -36,7 +37,9 @@ export function createConnectors(config: PipelineConfig, registry: PluginRegistr
       return [make()];
     } catch (error) {
       const reason = scrubber.scrub(error instanceof Error ? error.message : String(error));
-      issues.push({ file: config.file ?? config.name, path: childPointer('', list, index), message: `cannot be created: ${reason}` });
+      // A plugin names the offending field of its config in `context.field` (`url`, `ssl/ca`).
+      const field = LockstepError.is(error) && typeof error.context['field'] === 'string' ? error.context['field'].split('/') : [];
+      issues.push({ file: config.file ?? config.name, path: childPointer('', list, index, ...field), message: `cannot be created: ${reason}` });
       return [];
     }
   };

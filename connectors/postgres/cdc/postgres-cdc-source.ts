@@ -7,6 +7,7 @@ import {
   type SplitEnumerator,
   type SplitEnumeratorContext,
 } from '../../../core/sdk';
+import { resolvePostgresConnection } from '../connection-options';
 import { parseQualifiedName } from '../sql';
 import type { PostgresCdcSourceConfig } from './postgres-cdc-source-config';
 import { PostgresCdcSourceReader, type PostgresCdcReaderSettings } from './postgres-cdc-source-reader';
@@ -35,6 +36,7 @@ export class PostgresCdcSource implements Source<PostgresCdcSplit, PostgresCdcEn
   private readonly settings: PostgresCdcReaderSettings;
 
   constructor(config: PostgresCdcSourceConfig, context: Pick<PluginContext, 'pipeline' | 'componentId'>, options: PostgresCdcSourceOptions = {}) {
+    resolvePostgresConnection(config); // refuses a url it cannot use, at validate time
     if (config.allTables && config.tables !== undefined) throw configError('set either tables or allTables, not both');
     for (const table of config.tables ?? []) {
       try {

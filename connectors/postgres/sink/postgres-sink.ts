@@ -10,6 +10,7 @@ import type {
   SinkWriterInitContext,
 } from '../../../core/sdk';
 import { LockstepError } from '../../../core/sdk';
+import { resolvePostgresConnection } from '../connection-options';
 import { AtLeastOncePostgresWriter } from './at-least-once-writer';
 import { CommitMarkers } from './commit-markers';
 import { ExactlyOncePostgresWriter } from './exactly-once-writer';
@@ -30,6 +31,7 @@ export function createPostgresSink(config: PostgresSinkConfig, context: SinkCont
 
 /** The resolved config, refusing a `semantic` the sink class was not made for. */
 function resolveFor(exactlyOnce: boolean, config: PostgresSinkConfig, context: SinkContext): ResolvedSinkConfig {
+  resolvePostgresConnection(config); // refuses a url it cannot use, at validate time
   const resolved = resolveSinkConfig(config, context.checkpoint.timeoutMs);
   if (resolved.exactlyOnce !== exactlyOnce) {
     throw new LockstepError(`this postgres sink is for semantic ${exactlyOnce ? 'exactly-once' : 'at-least-once'}`, { code: 'LS_CONFIG_INVALID' });

@@ -18,7 +18,7 @@ export interface PostgresTableSourceConfig {
    */
   readonly parallelism?: number;
   /**
-   * postgres://user:password@host:port/database
+   * postgres://user:password@host:port/database?param=value; each separate field (host, port, user, password, database, ssl) that is set overrides the same part of it. A secret (it may hold the password): never logged. Refused query parameters: application_name, fallback_application_name and replication (lockstep sets them), connect_timeout (use connectTimeout).
    */
   readonly url?: string;
   /**
@@ -34,7 +34,7 @@ export interface PostgresTableSourceConfig {
    */
   readonly user?: string;
   /**
-   * Password of the role; prefer ${ENV_VAR} substitution over a literal.
+   * Password of the role (a secret: never logged); prefer ${ENV_VAR} substitution over a literal.
    */
   readonly password?: string;
   /**

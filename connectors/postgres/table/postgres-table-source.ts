@@ -7,7 +7,7 @@ import type {
   SplitEnumerator,
   SplitEnumeratorContext,
 } from '../../../core/sdk';
-import { connectPostgres, describePostgresTarget } from '../connection';
+import { connectPostgres, describePostgresTarget, resolvePostgresConnection } from '../connection';
 import { mapPostgresSourceError, postgresSourceConfigError } from './error-mapping';
 import type { PostgresTableEnumeratorState } from './postgres-table-enumerator-state';
 import type { PostgresTableSourceConfig } from './postgres-table-source-config';
@@ -35,6 +35,7 @@ export class PostgresTableSource implements Source<PostgresTableSplit, PostgresT
     private readonly config: PostgresTableSourceConfig,
     private readonly context: Pick<PluginContext, 'pipeline' | 'componentId'>,
   ) {
+    resolvePostgresConnection(config); // refuses a url it cannot use, at validate time
     this.target = readTargetOf(config);
     const incremental = config.mode === 'incremental';
     this.bounded = !incremental;
