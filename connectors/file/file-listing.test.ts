@@ -26,7 +26,15 @@ describe('listInputFiles', () => {
   });
 
   it('returns a file path as it is, whatever its name', async () => {
-    expect(await listInputFiles(join(dir, 'notes.txt'), '*.jsonl')).toEqual([join(dir, 'notes.txt')]);
+    expect(await listInputFiles(join(dir, 'notes.txt'), undefined)).toEqual([join(dir, 'notes.txt')]);
+  });
+
+  it('refuses a pattern with a file path instead of ignoring it', async () => {
+    await expect(listInputFiles(join(dir, 'notes.txt'), '*.jsonl')).rejects.toMatchObject({
+      code: 'LS_CONFIG_INVALID',
+      retriable: false,
+      message: expect.stringContaining(`pattern "*.jsonl" picks files of a folder, but path ${join(dir, 'notes.txt')} is a file`),
+    });
   });
 
   it('says LS_FILE_NOT_FOUND for a missing path', async () => {

@@ -21,7 +21,8 @@ export function globToRegExp(pattern: string): RegExp {
  * The files to read for `path`: the file itself, or a folder's regular files matching `pattern` (default `*.jsonl`
  * and `*.json`), hidden ones (`.name`) left out, sorted by name in code-point order so every run sees the same order.
  *
- * @throws LockstepError `LS_FILE_NOT_FOUND` when `path` does not exist.
+ * @throws LockstepError `LS_FILE_NOT_FOUND` when `path` does not exist; `LS_CONFIG_INVALID` when `path` is a file and
+ *   a `pattern` is given (it would have nothing to pick from).
  */
 export async function listInputFiles(path: string, pattern: string | undefined): Promise<string[]> {
   let info;
@@ -30,7 +31,16 @@ export async function listInputFiles(path: string, pattern: string | undefined):
   } catch (error) {
     throw mapFileError(error, 'read input', path);
   }
-  if (info.isFile()) return [path];
+  if (info.isFile()) {
+    // A pattern picks files of a folder; applied to nothing it would be silently ignored.
+    if (pattern !== undefined) {
+      throw new LockstepError(`pattern "${pattern}" picks files of a folder, but path ${path} is a file: remove pattern, or set path to the folder`, {
+        code: 'LS_CONFIG_INVALID',
+        context: { path, field: 'pattern' },
+      });
+    }
+    return [path];
+  }
   if (!info.isDirectory()) {
     throw new LockstepError(`input ${path} is neither a file nor a folder`, {
       code: 'LS_FILE_NOT_A_FILE',

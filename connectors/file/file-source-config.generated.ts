@@ -22,7 +22,7 @@ export interface FileSourceConfig {
    */
   readonly path: string;
   /**
-   * File names to read from a folder, with * (any characters) and ? (one character) wildcards, e.g. "orders-*.jsonl". Default: *.jsonl and *.json. Ignored when path is a file.
+   * File names to read from a folder, with * (any characters) and ? (one character) wildcards, e.g. "orders-*.jsonl". Default: *.jsonl and *.json. Only for a folder: with path a file the source fails at start.
    */
   readonly pattern?: string;
 }
