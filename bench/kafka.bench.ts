@@ -23,6 +23,7 @@ import { createComponents } from '../core/runtime/create-components';
 import { PipelineMetrics, percentile } from '../core/runtime/pipeline-metrics';
 import { runPipeline } from '../core/runtime/pipeline-runner';
 import { benchService, progress } from './bench-services';
+import { createTestTopics } from '../integration-tests/support/test-kafka';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -69,7 +70,7 @@ async function kafkaBrokers(): Promise<{ brokers: string[]; stop: () => Promise<
 async function createTopic(bench: Bench, role: string): Promise<string> {
   const topic = `bench-${role}-${randomUUID().slice(0, 8)}`;
   bench.topics.push(topic);
-  await bench.admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+  await createTestTopics(bench.admin, [{ topic, numPartitions: PARTITIONS }]);
   return topic;
 }
 

@@ -55,7 +55,7 @@ describe('checkpointing engine', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lockstep-engine-'));
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(() => rm(dir, { recursive: true, force: true, maxRetries: 5 }));
 
   it('aligns two inputs where one is slow: each checkpoint holds exactly the records before its barrier', async () => {
     const fast = new MemorySource({ name: 'fast', splits: [records('fast', 3000)], maxPerPoll: 50 });

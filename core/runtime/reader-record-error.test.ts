@@ -40,7 +40,7 @@ describe('a record error thrown by a source reader', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lockstep-reader-error-'));
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(() => rm(dir, { recursive: true, force: true, maxRetries: 5 }));
 
   const run = (policy: 'skip' | 'fail', store: MemorySinkStore) =>
     runPipeline({

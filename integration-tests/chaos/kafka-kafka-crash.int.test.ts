@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testKafka } from '../support/test-kafka';
+import { createTestTopics, testKafka } from '../support/test-kafka';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
 import { readCommitted } from '../support/kafka-read-committed';
@@ -59,10 +59,7 @@ describe('kafka → kafka under kill -9', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({
-        topics: [input, output].map((topic) => ({ topic, numPartitions: PARTITIONS })),
-        waitForLeaders: true,
-      });
+      await createTestTopics(admin, [input, output].map((topic) => ({ topic, numPartitions: PARTITIONS })));
       const produced = Date.now();
       await produceChaosRecords(kafka, input, RECORDS);
       const produceMs = Date.now() - produced;

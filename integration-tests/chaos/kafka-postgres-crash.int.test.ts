@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testKafka } from '../support/test-kafka';
+import { createTestTopics, testKafka } from '../support/test-kafka';
 import { Client } from 'pg';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
@@ -66,7 +66,7 @@ describe('kafka → postgres under kill -9', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+      await createTestTopics(admin, [{ topic, numPartitions: 3 }]);
       await produceChaosRecords(kafka, topic, RECORDS);
       // No unique constraint on id: a duplicate must show up in the count, not be refused by the database.
       await db.query(`CREATE TABLE ${table} (id text NOT NULL, seq integer NOT NULL, note text, doubled integer NOT NULL)`);

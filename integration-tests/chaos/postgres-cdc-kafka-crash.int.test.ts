@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { testKafka } from '../support/test-kafka';
+import { createTestTopics, testKafka } from '../support/test-kafka';
 import { Client } from 'pg';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
@@ -101,7 +101,7 @@ describe('postgres cdc → kafka under kill -9', () => {
     await admin.connect();
     let inserting: Promise<void> | undefined;
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+      await createTestTopics(admin, [{ topic, numPartitions: 3 }]);
       await db.query(`CREATE TABLE ${table} (id text PRIMARY KEY, seq integer NOT NULL, note text)`);
       const file = join(dir, 'pipeline.yaml');
       await writeFile(file, pipelineYaml(name, dir, table, topic));

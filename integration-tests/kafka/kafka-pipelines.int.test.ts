@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testKafka } from '../support/test-kafka';
+import { createTestTopics, testKafka } from '../support/test-kafka';
 import { testServices } from '../env';
 import { committedSeqs } from '../support/committed-part-files';
 import { readCommitted } from '../support/kafka-read-committed';
@@ -30,7 +30,7 @@ describe('kafka pipelines (lockstep run)', () => {
     const admin = testKafka(brokers).admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+      await createTestTopics(admin, [{ topic, numPartitions: 3 }]);
       const brokerList = JSON.stringify(brokers);
       const toKafka = join(dir, 'to-kafka.yaml');
       await writeFile(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { testKafka } from '../support/test-kafka';
+import { createTestTopics, testKafka } from '../support/test-kafka';
 import { KafkaSink, kafkaSinkPlugin } from '../../connectors/kafka/sink';
 import { describeSinkConformance, testPluginContext, validatedConfig } from '../../core/testing';
 import { testServices } from '../env';
@@ -24,7 +24,7 @@ describeSinkConformance('kafka', {
     const prefix = `conformance-${run}`;
     const admin = testKafka(brokers).admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await createTestTopics(admin, [{ topic, numPartitions: 3 }]);
     return {
       createSink: () =>
         new KafkaSink(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin } from 'kafkajs';
-import { testKafka } from '../support/test-kafka';
+import { createTestTopics, testKafka } from '../support/test-kafka';
 import type { CommitOutcome } from '../../core/api/commit';
 import type { SinkWriterInitContext } from '../../core/api/init-context';
 import { supportsWriterState, type CommittingSinkWriter, type SinkWriter } from '../../core/api/sink-writer';
@@ -48,7 +48,7 @@ describe('kafka sink', () => {
     prefix = `sink-test-${run}`;
     admin = testKafka(brokers).admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await createTestTopics(admin, [{ topic, numPartitions: 3 }]);
   });
 
   afterEach(async () => {
@@ -209,7 +209,7 @@ describe('kafka sink', () => {
 
   it('routes records by a field and keys them by another', async () => {
     const other = `${topic}-other`;
-    await admin.createTopics({ topics: [{ topic: other, numPartitions: 1 }], waitForLeaders: true });
+    await createTestTopics(admin, [{ topic: other, numPartitions: 1 }]);
     try {
       const sink = sinkOf({ topicField: 'to', keyField: 'id' });
       const writer = await writerOf(sink);

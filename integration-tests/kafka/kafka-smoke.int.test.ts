@@ -3,6 +3,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Admin, Consumer, EachMessagePayload, Producer } from 'kafkajs';
 import { testServices } from '../env';
 import { eventually } from '../support/eventually';
+import { createTestTopics } from '../support/test-kafka';
 
 /**
  * Smoke test of the Kafka provider with the client lockstep uses (kafkajs 2.2.4): transactions commit and abort,
@@ -58,13 +59,10 @@ describe(`kafka ${version} at ${brokers.join(',')} (kafkajs)`, () => {
 
   beforeAll(async () => {
     await admin.connect();
-    const created = await admin.createTopics({
-      topics: [
+    const created = await createTestTopics(admin, [
         { topic, numPartitions: 1 },
         { topic: outTopic, numPartitions: 1 },
-      ],
-      waitForLeaders: true,
-    });
+      ]);
     expect(created).toBe(true);
   });
 

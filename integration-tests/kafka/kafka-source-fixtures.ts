@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Kafka, Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
-import { testKafka } from '../support/test-kafka';
+import { createTestTopics, testKafka } from '../support/test-kafka';
 import type { LockstepRecord } from '../../core/api/record';
 import { SeededRandom, SourceRun, validatedConfig } from '../../core/testing';
 import { KafkaSource, kafkaSourcePlugin, type KafkaSourceConfig, type KafkaSourceOptions } from '../../connectors/kafka/source';
@@ -26,7 +26,7 @@ export class KafkaSourceTestBed {
   async createTopic(prefix: string, partitions = 3): Promise<string> {
     const topic = `${prefix}-${randomUUID().slice(0, 8)}`;
     this.topics.push(topic);
-    await this.admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await createTestTopics(this.admin, [{ topic, numPartitions: partitions }]);
     return topic;
   }
 
