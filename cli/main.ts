@@ -22,7 +22,7 @@ Usage:
 
 --plugin loads a plugin module (a package name or a path, from the current folder) that exports 'plugins';
 a pipeline can list its own under 'plugins:'. Pipelines are YAML or JSON (see examples/ and config-schemas/).
-Exit codes: 0 ok, 1 failed, 2 invalid input.
+Exit codes: 0 ok, 1 failed (also a stop that could not take its savepoint), 2 invalid input.
 `;
 
 function packageVersion(): string {
