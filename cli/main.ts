@@ -22,7 +22,7 @@ Usage:
 
 --plugin loads a plugin module (a package name or a path, from the current folder) that exports 'plugins';
 a pipeline can list its own under 'plugins:'. Pipelines are YAML or JSON (see examples/ and config-schemas/).
-Exit codes: 0 ok, 1 failed, 2 invalid input.
+Exit codes: 0 ok, 1 failed (also a stop that could not take its savepoint), 2 invalid input.
 `;
 
 function packageVersion(): string {
@@ -72,8 +72,18 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
   }
 }
 
+/**
+ * Ends the process with `code` once the command returned: at once when nothing is left running, else after
+ * {@link EXIT_GRACE_MS} — a client a failed pipeline could not close (a connection still retrying) must not keep the
+ * process up.
+ */
+export function exitWhenDone(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+}
+
+const EXIT_GRACE_MS = 1_000;
+
 if (require.main === module) {
-  void runCli(process.argv.slice(2), process.stdout, process.stderr).then((code) => {
-    process.exitCode = code;
-  });
+  void runCli(process.argv.slice(2), process.stdout, process.stderr).then(exitWhenDone);
 }

@@ -15,8 +15,9 @@ function createLogger(interactive: boolean): Logger {
 /**
  * `lockstep run <file>`: runs the pipeline until its bounded input ends or a signal asks it to stop (then it takes
  * a savepoint). Re-running the same pipeline resumes from its last completed checkpoint in `checkpoint.storage`.
- * `--plugin <module>` loads plugin modules first. Returns the exit code: 0 finished or stopped, 1 failed, 2 invalid
- * config or usage.
+ * `--plugin <module>` loads plugin modules first. Returns the exit code: 0 finished or stopped with a savepoint, 1
+ * failed or stopped without the savepoint (a stop during a restart backoff, an aborted savepoint), 2 invalid config
+ * or usage.
  */
 export async function runCommand(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WriteStream): Promise<number> {
   let args: CommandArguments;
@@ -57,6 +58,14 @@ export async function runCommand(argv: readonly string[], out: NodeJS.WritableSt
     const p50 = percentile(metrics.checkpointDurations, 50);
     const p99 = percentile(metrics.checkpointDurations, 99);
     log.info({ outcome, recordsIn: metrics.recordsIn, recordsOut: metrics.recordsOut, checkpoints: metrics.checkpointsCompleted, p50, p99 }, 'pipeline ended');
+    if (outcome.status === 'stopped' && !outcome.savepoint) {
+      // A stop promises a savepoint: one that could not be taken is a failure, with its reason.
+      err.write(
+        `${config.name}: stopped WITHOUT a savepoint: ${outcome.reason ?? 'the savepoint was not taken'}; ` +
+          `last completed checkpoint ${outcome.checkpointId ?? '-'}\n`,
+      );
+      return EXIT.failed;
+    }
     out.write(
       `${config.name}: ${outcome.status} at checkpoint ${outcome.checkpointId ?? '-'}` +
         ` · ${metrics.recordsIn} records read, ${metrics.recordsOut} written · ${metrics.checkpointsCompleted} checkpoints` +

@@ -11,7 +11,14 @@ import { restartDelayMs } from './restart-strategy';
 /** How an execution ended. */
 export type ExecutionOutcome =
   | { readonly status: 'finished'; readonly checkpointId: number }
-  | { readonly status: 'stopped'; readonly checkpointId: number | undefined; readonly savepoint: boolean };
+  | {
+      readonly status: 'stopped';
+      /** The last completed checkpoint (the savepoint's, when one was taken): the next start resumes from it. */
+      readonly checkpointId: number | undefined;
+      /** Whether the stop took the savepoint it asks for; when not, `reason` says why. */
+      readonly savepoint: boolean;
+      readonly reason?: string;
+    };
 
 export interface CheckpointDriverOptions {
   readonly coordinator: CheckpointCoordinator;
@@ -22,6 +29,8 @@ export interface CheckpointDriverOptions {
   readonly stopRequested: Promise<void>;
   /** Resolves when every reader reached the end of its input: the run ends with a final checkpoint. */
   readonly inputEnded: Promise<void>;
+  /** Resolves when the execution failed: nothing is triggered after it. */
+  readonly halted: Promise<void>;
   /** Called when a triggered checkpoint ended, completed or aborted (the enumerators' deferred assignments). */
   readonly onCheckpointEnded: () => void;
   readonly onCheckpoint: (result: CheckpointResult) => void;
@@ -37,14 +46,17 @@ export class CheckpointDriver {
   constructor(private readonly options: CheckpointDriverOptions) {}
 
   async drive(): Promise<ExecutionOutcome> {
-    const { intervalMs, stopRequested, inputEnded } = this.options;
+    const { intervalMs, stopRequested, inputEnded, halted } = this.options;
     let stop = false;
     void stopRequested.then(() => (stop = true));
     let ended = false;
     void inputEnded.then(() => (ended = true));
+    let failed = false;
+    void halted.then(() => (failed = true));
     for (;;) {
-      if (intervalMs > 0) await delayOrUntil(intervalMs, stopRequested, inputEnded);
-      else await Promise.race([stopRequested, inputEnded]);
+      if (intervalMs > 0) await delayOrUntil(intervalMs, stopRequested, inputEnded, halted);
+      else await Promise.race([stopRequested, inputEnded, halted]);
+      if (failed) return HALTED;
       if (stop || ended) break;
       await this.checkpoint('periodic');
     }
@@ -52,7 +64,8 @@ export class CheckpointDriver {
     const result = await this.checkpoint(kind);
     if (result.status === 'aborted') {
       if (kind === 'final') throw new LockstepError(`final checkpoint ${result.checkpointId} aborted: ${result.reason}`, { code: 'LS_CHECKPOINT_ABORTED' });
-      return { status: 'stopped', checkpointId: this.options.coordinator.latestCompletedId, savepoint: false };
+      const reason = `savepoint checkpoint ${result.checkpointId} aborted: ${result.reason}`;
+      return { status: 'stopped', checkpointId: this.options.coordinator.latestCompletedId, savepoint: false, reason };
     }
     await this.settleCommits(result.record.checkpointId, kind);
     return kind === 'final'
@@ -95,6 +108,9 @@ export class CheckpointDriver {
     }
   }
 }
+
+/** What `drive` returns when the execution failed (the execution reports its failure instead). */
+const HALTED: ExecutionOutcome = { status: 'stopped', checkpointId: undefined, savepoint: false };
 
 /** Retries of commits left pending by the checkpoint that ends a run, 250 ms apart and doubling (at most 5 s). */
 const SETTLE_ATTEMPTS = 8;

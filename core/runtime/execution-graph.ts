@@ -81,11 +81,14 @@ export class ExecutionGraph {
     return task;
   }
 
-  /** Cancels the readers, closes every channel, and closes readers and writers; resolves when all settled. */
-  close(): Promise<void>[] {
+  /**
+   * Cancels the readers, closes every channel, and closes readers and writers; the promises settle when each closed,
+   * or after `startWaitMs` for one whose start is still running (it is closed when the start ends).
+   */
+  close(startWaitMs: number): Promise<void>[] {
     for (const reader of this.readers) reader.cancel();
     for (const channel of this.channels) channel.close();
-    return [...this.readers.map((task) => task.close()), ...this.writers.map((entry) => entry.handle.writer.close())];
+    return [...this.readers.map((task) => task.close(startWaitMs)), ...this.writers.map((entry) => entry.task.close(startWaitMs))];
   }
 
   private addReader({ config, source, parallelism }: SourceEntry, subtask: number): void {

@@ -38,6 +38,8 @@ export class PipelineExecution {
   private failure: Error | undefined;
   private readonly failed: Promise<never>;
   private fail!: (error: Error) => void;
+  /** Resolves when the execution failed: the checkpoint driver triggers nothing after it. */
+  private readonly halted: Promise<void>;
   private endedReaders = 0;
   private allEnded!: () => void;
   private readonly inputEnded = new Promise<void>((resolve) => (this.allEnded = resolve));
@@ -49,7 +51,7 @@ export class PipelineExecution {
         reject(error);
       };
     });
-    this.failed.catch(() => undefined);
+    this.halted = this.failed.catch(() => undefined);
   }
 
   async run(): Promise<ExecutionOutcome> {
@@ -131,6 +133,7 @@ export class PipelineExecution {
       intervalMs: components.config.checkpoint.intervalMs,
       stopRequested: this.options.stopRequested,
       inputEnded: this.inputEnded,
+      halted: this.halted,
       onCheckpointEnded: () => enumerators.release(),
       onCheckpoint: this.options.onCheckpoint,
       metrics,
@@ -148,18 +151,32 @@ export class PipelineExecution {
     return { pipeline, componentId, subtask, parallelism, log: this.options.log.child({ component: componentId, subtask }) };
   }
 
+  /**
+   * Closes everything. A task still starting (a writer's `init`, a reader's `start`) is closed when its start ends, and
+   * waited for at most {@link START_WAIT_MS}; after a failure, the whole teardown waits at most {@link FAILED_CLOSE_WAIT_MS}
+   * (what closes later is logged), so that a failed pipeline gets to its restart or its end.
+   */
   private async teardown(): Promise<void> {
+    const { log } = this.options;
     if (this.failure) this.coordinator?.cancel(this.failure);
     const closing = [
-      ...(this.graph?.close() ?? []),
+      ...(this.graph?.close(START_WAIT_MS) ?? []),
       ...(this.enumerators?.close() ?? []),
       ...(this.recovery?.committers ?? []).map((handle) => handle.committer.close()),
-    ];
-    for (const result of await Promise.allSettled(closing)) {
-      if (result.status === 'rejected') this.options.log.warn({ err: result.reason }, 'error while closing');
-    }
+    ].map((closed) => closed.catch((error: unknown) => log.warn({ err: error }, 'error while closing')));
+    const all = Promise.all(closing).then(() => 'closed' as const);
+    if (this.failure === undefined) return void (await all);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), FAILED_CLOSE_WAIT_MS)));
+    const result = await Promise.race([all, waited]).finally(() => clearTimeout(timer));
+    if (result === 'late') log.warn({ waitMs: FAILED_CLOSE_WAIT_MS }, 'failed execution: closing still in progress after the wait; going on');
   }
 }
+
+/** How long teardown waits for a task that is still starting (it is closed when the start ends). */
+const START_WAIT_MS = 2_000;
+/** How long the teardown of a failed execution waits for everything to close. */
+const FAILED_CLOSE_WAIT_MS = 3_000;
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));

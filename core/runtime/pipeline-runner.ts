@@ -78,12 +78,21 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Executio
           { code: 'LS_PIPELINE_FAILED', cause: error, context: { pipeline: components.config.name } },
         );
       }
-      if (stopping) return { status: 'stopped', checkpointId: undefined, savepoint: false };
+      if (stopping) return stoppedWithoutSavepoint(error, metrics.lastCheckpointId ?? restored?.checkpointId);
       const delay = restartDelayMs(restart, attempt);
       metrics.restarts += 1;
       log.warn({ err: error, attempt, delayMs: delay }, 'pipeline failed; restarting from the last completed checkpoint');
       await delayOrUntil(delay, options.stopRequested);
-      if (stopping) return { status: 'stopped', checkpointId: undefined, savepoint: false };
+      if (stopping) return stoppedWithoutSavepoint(error, metrics.lastCheckpointId ?? restored?.checkpointId);
     }
   }
+}
+
+/**
+ * A stop asked for while the pipeline was failing (its execution failed, a restart was pending): no savepoint can be
+ * taken; the next start resumes from the last completed checkpoint.
+ */
+function stoppedWithoutSavepoint(error: unknown, checkpointId: number | undefined): ExecutionOutcome {
+  const reason = `stop requested while restarting after a failure (${(error as Error).message}); no savepoint taken`;
+  return { status: 'stopped', checkpointId, savepoint: false, reason };
 }

@@ -13,6 +13,7 @@ import { DeadLetterOutput } from './dead-letter-output';
 import type { ErrorPolicy } from './error-policy';
 import type { PipelineMetrics } from './pipeline-metrics';
 import type { RecordRouter } from './record-router';
+import { StartGate } from './start-gate';
 import { WakeSignal } from '../sdk/signal';
 import type { DeadLetter, StreamElement } from './stream-element';
 
@@ -54,6 +55,7 @@ export class ReaderTask implements BarrierTarget {
   private finished = false;
   private readonly deadLetters: DeadLetterOutput;
   private readonly policy: ErrorPolicy;
+  private readonly gate = new StartGate();
 
   constructor(private readonly options: ReaderTaskOptions) {
     this.taskId = readerTaskId(options.sourceId, options.subtask);
@@ -86,8 +88,20 @@ export class ReaderTask implements BarrierTarget {
     this.wake.notify();
   }
 
-  /** Closes the reader and the chained transforms (after the task ended or was cancelled). */
-  async close(): Promise<void> {
+  /**
+   * Closes the reader and the chained transforms (after the task ended or was cancelled) — after their start settled,
+   * never during it; waits at most `waitMs` for a start still running (closed when it ends).
+   */
+  close(waitMs: number): Promise<void> {
+    return this.gate.close(
+      () => this.closeNow(),
+      waitMs,
+      () => this.options.log.warn({ waitMs }, `${this.taskId}: reader still starting at teardown; it is closed when its start ends`),
+      (error) => this.options.log.warn({ err: error }, `${this.taskId}: error while closing a reader that started late`),
+    );
+  }
+
+  private async closeNow(): Promise<void> {
     const results = await Promise.allSettled([
       this.options.reader.close(),
       ...this.options.transforms.map(({ transform }) => transform.close?.()),
@@ -98,8 +112,10 @@ export class ReaderTask implements BarrierTarget {
 
   async run(): Promise<void> {
     const { reader } = this.options;
-    for (const { transform } of this.options.transforms) await transform.open?.();
-    await reader.start();
+    await this.gate.start(async () => {
+      for (const { transform } of this.options.transforms) await transform.open?.();
+      await reader.start();
+    });
     for (;;) {
       if (this.cancelled) return;
       this.deliverSplits();

@@ -8,6 +8,7 @@ import type { Channel } from './channel';
 import { DeadLetterOutput } from './dead-letter-output';
 import type { ErrorPolicy } from './error-policy';
 import type { PipelineMetrics } from './pipeline-metrics';
+import { StartGate } from './start-gate';
 import type { DeadLetter, StreamElement } from './stream-element';
 
 export interface WriterTaskOptions {
@@ -39,6 +40,7 @@ export class WriterTask {
   private aligning: { id: number; kind: CheckpointKind; count: number } | undefined;
   private readonly policy: ErrorPolicy;
   private readonly deadLetters: DeadLetterOutput;
+  private readonly gate = new StartGate();
 
   constructor(private readonly options: WriterTaskOptions) {
     this.taskId = writerTaskId(options.sinkId, options.subtask);
@@ -49,7 +51,7 @@ export class WriterTask {
   }
 
   async run(): Promise<void> {
-    await this.options.handle.writer.init();
+    await this.gate.start(() => this.options.handle.writer.init());
     while (this.ended.some((ended) => !ended)) {
       const { index, element } = await this.nextElement();
       switch (element.kind) {
@@ -65,6 +67,20 @@ export class WriterTask {
       }
     }
     await this.deadLetters.broadcast({ kind: 'end' });
+  }
+
+  /**
+   * Closes the writer — after its `init` settled, never during it; waits at most `waitMs` for an `init` still running
+   * (a writer that starts later is closed when it does).
+   */
+  close(waitMs: number): Promise<void> {
+    const { writer } = this.options.handle;
+    return this.gate.close(
+      () => writer.close(),
+      waitMs,
+      () => this.options.log.warn({ waitMs }, `${this.taskId}: writer still starting at teardown; it is closed when its init ends`),
+      (error) => this.options.log.warn({ err: error }, `${this.taskId}: error while closing a writer that started late`),
+    );
   }
 
   private nextElement(): Promise<Received> {
