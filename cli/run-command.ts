@@ -15,7 +15,8 @@ function createLogger(interactive: boolean): Logger {
 /**
  * `lockstep run <file>`: runs the pipeline until its bounded input ends or a signal asks it to stop (then it takes
  * a savepoint). Re-running the same pipeline resumes from its last completed checkpoint in `checkpoint.storage`.
- * `--plugin <module>` loads plugin modules first. Returns the exit code: 0 finished or stopped, 1 failed, 2 invalid
+ * `--plugin <module>` loads plugin modules first; `--reset` deletes
+ * the stored checkpoints and starts fresh. Returns the exit code: 0 finished or stopped, 1 failed, 2 invalid
  * config or usage.
  */
 export async function runCommand(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WriteStream): Promise<number> {
@@ -51,6 +52,7 @@ export async function runCommand(argv: readonly string[], out: NodeJS.WritableSt
       signal: stop.signal,
       ...(args.fromSavepoint === undefined ? {} : { fromSavepoint: args.fromSavepoint }),
       ...(args.savepointName === undefined ? {} : { savepointName: args.savepointName }),
+      ...(args.reset === true ? { reset: true } : {}),
       onCheckpoint: (result) => log.debug({ checkpoint: result.status === 'completed' ? result.record.checkpointId : result.checkpointId, status: result.status }, 'checkpoint'),
     });
     progress?.stop();
