@@ -65,9 +65,10 @@ describe('LocalCheckpointStore integrity', () => {
   it('refuses a damaged counter or owner file at open', async () => {
     await writeFile(join(dir, 'checkpoint-id.json'), 'null');
     await expect(new LocalCheckpointStore(dir, 1).open()).rejects.toMatchObject({ code: 'LS_CHECKPOINT_CORRUPT' });
+    await expect(new LocalCheckpointStore(dir, 1).open()).rejects.toThrow(/checkpoint-id.json is damaged: expected a JSON object, found null/);
     await writeFile(join(dir, 'checkpoint-id.json'), '{"next":3}');
-    await writeFile(join(dir, ownerFileName(1)), '{"epoch":1}');
-    await expect(new LocalCheckpointStore(dir, 1).open()).rejects.toThrow(/owner-000000000001.json is damaged/);
+    await writeFile(join(dir, ownerFileName(9)), '{"epoch":9}');
+    await expect(new LocalCheckpointStore(dir, 1).open()).rejects.toThrow(/owner-000000000009.json is damaged: not an owner record/);
   });
 
   it('refuses to start fresh when the checkpoints are gone but the counter says some completed', async () => {

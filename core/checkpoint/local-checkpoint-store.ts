@@ -48,9 +48,15 @@ export class LocalCheckpointStore implements CheckpointStore {
   async open(): Promise<void> {
     await mkdir(join(this.dir, 'savepoints'), { recursive: true });
     this.ownership = await StoreOwnership.acquire(this.dir);
-    await removeTempFiles(this.dir, (target) => STORE_FILE.test(target));
-    await removeTempFiles(join(this.dir, 'savepoints'), (target) => target.endsWith('.json'));
-    await this.refresh();
+    try {
+      await removeTempFiles(this.dir, (target) => STORE_FILE.test(target));
+      await removeTempFiles(join(this.dir, 'savepoints'), (target) => target.endsWith('.json'));
+      await this.refresh();
+    } catch (error) {
+      // An open that failed (a damaged counter) does not keep the store: the next start must see the same error.
+      await this.ownership.release();
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
