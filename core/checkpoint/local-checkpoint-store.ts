@@ -78,7 +78,14 @@ export class LocalCheckpointStore implements CheckpointStore {
 
   async save(record: CheckpointRecord): Promise<void> {
     await this.verifyOwner();
-    await writeFileAtomic(join(this.dir, checkpointFileName(record.checkpointId)), this.seal(record));
+    const path = join(this.dir, checkpointFileName(record.checkpointId));
+    await writeFileAtomic(path, this.seal(record));
+    // A local folder has no conditional rename: a zombie paused between the check and the write is caught here, and
+    // takes back what it wrote.
+    await this.verifyOwner().catch(async (error: unknown) => {
+      await rm(path, { force: true });
+      throw error;
+    });
     this.lastCompleted = Math.max(this.lastCompleted, record.checkpointId);
     // Retention counts only records up to the one just written (this owner's newest): a record with a higher id
     // is none of this owner's and is left alone, and the record this owner now depends on is never pruned.

@@ -154,7 +154,9 @@ async function createExclusive(path: string, content: string): Promise<boolean> 
     await fsyncDirectory(dir);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    // EEXIST: another process took this epoch. ENOENT: the winner, cleaning up at open, removed our temp file.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOENT') return false;
     throw error;
   } finally {
     await rm(temp, { force: true });
