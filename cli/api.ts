@@ -87,6 +87,8 @@ export interface RunOptions extends PipelineOptions {
   readonly signal?: AbortSignal;
   /** Restore from this savepoint (name or path) instead of the latest checkpoint. */
   readonly fromSavepoint?: string;
+  /** Delete the stored checkpoints first and start fresh (savepoints are kept; checkpoint ids keep increasing). */
+  readonly reset?: boolean;
   /** Name of the savepoint a stop writes (default `stop-<timestamp>`). */
   readonly savepointName?: string;
   readonly onCheckpoint?: (result: CheckpointResult) => void;
@@ -117,6 +119,7 @@ export async function runPipeline(pipeline: string | ValidatedPipeline, options:
     stopRequested: aborted(options.signal),
     ...(options.fromSavepoint === undefined ? {} : { fromSavepoint: options.fromSavepoint }),
     ...(options.savepointName === undefined ? {} : { savepointName: options.savepointName }),
+    ...(options.reset === true ? { reset: true } : {}),
     ...(options.onCheckpoint === undefined ? {} : { onCheckpoint: options.onCheckpoint }),
   });
   return { config, outcome, metrics };

@@ -8,6 +8,8 @@ describe('command arguments', () => {
       savepointName: 'v1',
     });
     expect(parseArguments('validate', ['p.yaml'])).toEqual({ file: 'p.yaml', plugins: [] });
+    expect(parseArguments('run', ['--reset', 'p.yaml'])).toEqual({ file: 'p.yaml', plugins: [], reset: true });
+    expect(() => parseArguments('validate', ['p.yaml', '--reset'])).toThrow('unknown option --reset');
   });
 
   it('names what is wrong and shows the usage', () => {

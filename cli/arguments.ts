@@ -7,15 +7,17 @@ export interface CommandArguments {
   readonly plugins: readonly string[];
   readonly fromSavepoint?: string;
   readonly savepointName?: string;
+  /** `--reset`: delete the checkpoints and start fresh. */
+  readonly reset?: boolean;
 }
 
 export const USAGE = {
-  run: 'lockstep run <file> [--plugin <module>]... [--from-savepoint <name|path>] [--savepoint-name <name>]',
+  run: 'lockstep run <file> [--plugin <module>]... [--from-savepoint <name|path>] [--savepoint-name <name>] [--reset]',
   validate: 'lockstep validate <file> [--plugin <module>]...',
 } as const;
 
 const OPTIONS = {
-  run: ['--plugin', '--from-savepoint', '--savepoint-name'],
+  run: ['--plugin', '--from-savepoint', '--savepoint-name', '--reset'],
   validate: ['--plugin'],
 } as const;
 
@@ -27,6 +29,7 @@ export function parseArguments(command: keyof typeof USAGE, argv: readonly strin
   let file: string | undefined;
   const plugins: string[] = [];
   const values = new Map<string, string>();
+  let reset = false;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     if (!arg.startsWith('-')) {
@@ -35,6 +38,10 @@ export function parseArguments(command: keyof typeof USAGE, argv: readonly strin
       continue;
     }
     if (!(OPTIONS[command] as readonly string[]).includes(arg)) throw usage(command, `unknown option ${arg}`);
+    if (arg === '--reset') {
+      reset = true;
+      continue;
+    }
     const value = argv[++i];
     if (value === undefined) throw usage(command, `${arg} needs a value`);
     if (arg === '--plugin') plugins.push(value);
@@ -48,6 +55,7 @@ export function parseArguments(command: keyof typeof USAGE, argv: readonly strin
     plugins,
     ...(fromSavepoint === undefined ? {} : { fromSavepoint }),
     ...(savepointName === undefined ? {} : { savepointName }),
+    ...(reset ? { reset } : {}),
   };
 }
 

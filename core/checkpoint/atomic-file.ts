@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** fsyncs a directory, so a rename or unlink inside it survives a power loss. */
@@ -13,24 +13,35 @@ export async function fsyncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Replaces `path` with `content` atomically and durably: write a temp file in the same folder, fsync it, rename it
- * over `path`, fsync the folder. Readers (and a process restarted after a crash) see the old or the new content.
+ * Replaces `path` with `content` atomically and durably: write a temp file (`.<name>.<hex>.tmp`) in the same folder,
+ * fsync it, rename it over `path`, fsync the folder. Readers (and a process restarted after a crash) see the old or the
+ * new content. When any step before the rename fails (ENOSPC, EIO), the temp file is removed.
  */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'w');
   try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
   }
   await fsyncDirectory(dir);
+}
+
+/** Removes the temp files `writeFileAtomic` left in `dir` (a crash mid-write) for targets whose name `owns` accepts. */
+export async function removeTempFiles(dir: string, owns: (target: string) => boolean): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const leftovers = names.filter((name) => {
+    const match = /^\.(.+)\.[0-9a-f]{12}\.tmp$/.exec(name);
+    return match !== null && owns(match[1]!);
+  });
+  await Promise.all(leftovers.map((name) => rm(join(dir, name), { force: true })));
 }

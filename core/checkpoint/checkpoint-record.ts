@@ -1,7 +1,10 @@
 import type { Versioned } from '../api/serializer';
 
-/** Format version of the checkpoint record itself (its layout, not the connectors' states). */
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/**
+ * Format version of the checkpoint record itself (its layout, not the connectors' states). 2 adds `ownerEpoch` and the
+ * file's checksum; records of version 1 are still read.
+ */
+export const CHECKPOINT_FORMAT_VERSION = 2;
 
 /** Why a checkpoint was taken. `final` ends a bounded input; `savepoint` is a stop-with-savepoint. */
 export type CheckpointKind = 'periodic' | 'final' | 'savepoint';
@@ -48,4 +51,6 @@ export interface CheckpointRecord {
   readonly sinks: Readonly<Record<string, SinkSnapshot>>;
   /** True when every source had reached the end of its input (a finished bounded pipeline). */
   readonly finished: boolean;
+  /** Epoch of the store owner that wrote the record (set by the store; absent in format version 1). */
+  readonly ownerEpoch?: number;
 }

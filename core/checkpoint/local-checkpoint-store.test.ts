@@ -32,6 +32,7 @@ describe('LocalCheckpointStore', () => {
     await first.open();
     expect(await first.reserveCheckpointId()).toBe(1);
     expect(await first.reserveCheckpointId()).toBe(2);
+    await first.close();
     const second = new LocalCheckpointStore(dir, 3);
     await second.open();
     expect(await second.reserveCheckpointId()).toBe(3);
@@ -42,6 +43,7 @@ describe('LocalCheckpointStore', () => {
     await store.open();
     await store.reserveCheckpointId();
     await store.save(record(41));
+    await store.close();
     await rm(join(dir, 'checkpoint-id.json'));
     const reopened = new LocalCheckpointStore(dir, 3);
     await reopened.open();

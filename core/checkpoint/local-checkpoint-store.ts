@@ -1,13 +1,17 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { LockstepError } from '../errors';
-import { writeFileAtomic } from './atomic-file';
+import { removeTempFiles, writeFileAtomic } from './atomic-file';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointRecord } from './checkpoint-record';
 import type { CheckpointStore } from './checkpoint-store';
+import { checkCounter, checkRecord, sealJson, type CounterState } from './checkpoint-validation';
+import { StoreOwnership } from './store-ownership';
 
 const RECORD_PATTERN = /^chk-(\d{12})\.json$/;
 const COUNTER_FILE = 'checkpoint-id.json';
 const SAVEPOINT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+/** Files of this store (their temp files are removed at open). */
+const STORE_FILE = /^(chk-\d{12}\.json|checkpoint-id\.json|owner-\d{12}\.json)$/;
 
 /** File name of checkpoint `id`: zero-padded so names sort by id. */
 export function checkpointFileName(id: number): string {
@@ -16,11 +20,15 @@ export function checkpointFileName(id: number): string {
 
 /**
  * Checkpoint store in a local folder: one `chk-<id>.json` per completed checkpoint (temp file + fsync + rename +
- * folder fsync), the last `retain` kept; `checkpoint-id.json` holds the next id; `savepoints/<name>.json` are kept
- * until deleted by hand.
+ * folder fsync), the last `retain` kept; `checkpoint-id.json` holds the next id and the newest completed one;
+ * `savepoints/<name>.json` are kept until deleted by hand; `owner-<epoch>.json` says who owns the store (see
+ * {@link StoreOwnership}). Every file carries a checksum and is validated when read (see checkpoint-validation.ts).
  */
 export class LocalCheckpointStore implements CheckpointStore {
   private nextId = 1;
+  /** Newest checkpoint id known completed in this store (0: none), as the counter file says or this process saved. */
+  private lastCompleted = 0;
+  private ownership: StoreOwnership | undefined;
 
   constructor(
     private readonly dir: string,
@@ -33,14 +41,26 @@ export class LocalCheckpointStore implements CheckpointStore {
     return this.dir;
   }
 
+  get ownerEpoch(): number | undefined {
+    return this.ownership?.epoch;
+  }
+
   async open(): Promise<void> {
     await mkdir(join(this.dir, 'savepoints'), { recursive: true });
-    const counter = await this.readJson<{ next?: unknown }>(join(this.dir, COUNTER_FILE));
-    const fromCounter = typeof counter?.next === 'number' ? counter.next : 1;
-    const ids = await this.recordIds();
-    // The counter is written before each trigger, but take the newest record into account too, in case the
-    // counter file was lost or copied from elsewhere: ids must never go back.
-    this.nextId = Math.max(fromCounter, (ids[0] ?? 0) + 1);
+    this.ownership = await StoreOwnership.acquire(this.dir);
+    try {
+      await removeTempFiles(this.dir, (target) => STORE_FILE.test(target));
+      await removeTempFiles(join(this.dir, 'savepoints'), (target) => target.endsWith('.json'));
+      await this.refresh();
+    } catch (error) {
+      // An open that failed (a damaged counter) does not keep the store: the next start must see the same error.
+      await this.ownership.release();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.ownership?.release();
   }
 
   peekNextCheckpointId(): number {
@@ -48,23 +68,47 @@ export class LocalCheckpointStore implements CheckpointStore {
   }
 
   async reserveCheckpointId(): Promise<number> {
+    await this.verifyOwner();
+    await this.refresh();
     const id = this.nextId;
-    await writeFileAtomic(join(this.dir, COUNTER_FILE), JSON.stringify({ next: id + 1 }));
+    await this.writeCounter(id + 1);
     this.nextId = id + 1;
     return id;
   }
 
   async save(record: CheckpointRecord): Promise<void> {
-    await writeFileAtomic(join(this.dir, checkpointFileName(record.checkpointId)), JSON.stringify(record));
-    const ids = await this.recordIds();
-    await Promise.all(
-      ids.slice(this.retain).map((id) => rm(join(this.dir, checkpointFileName(id)), { force: true })),
-    );
+    await this.verifyOwner();
+    const path = join(this.dir, checkpointFileName(record.checkpointId));
+    await writeFileAtomic(path, this.seal(record));
+    // A local folder has no conditional rename: a zombie paused between the check and the write is caught here, and
+    // takes back what it wrote.
+    await this.verifyOwner().catch(async (error: unknown) => {
+      await rm(path, { force: true });
+      throw error;
+    });
+    this.lastCompleted = Math.max(this.lastCompleted, record.checkpointId);
+    // Retention counts only records up to the one just written (this owner's newest): a record with a higher id
+    // is none of this owner's and is left alone, and the record this owner now depends on is never pruned.
+    const prunable = (await this.recordIds()).filter((id) => id <= record.checkpointId).slice(this.retain);
+    if (prunable.length === 0) return;
+    await this.verifyOwner();
+    await Promise.all(prunable.map((id) => rm(join(this.dir, checkpointFileName(id)), { force: true })));
   }
 
   async latest(): Promise<CheckpointRecord | undefined> {
-    for (const id of await this.recordIds()) {
-      const record = await this.readRecord(join(this.dir, checkpointFileName(id)));
+    await this.refresh();
+    const ids = await this.recordIds();
+    if (ids.length === 0 && this.lastCompleted > 0) {
+      throw new LockstepError(
+        `checkpoint store ${this.dir} holds no checkpoint, but its counter says checkpoint ${this.lastCompleted} completed: ` +
+          'the checkpoint files were removed. Starting fresh would write again what was committed. Start deliberately ' +
+          'from a savepoint (--from-savepoint <name|path>) or from scratch (--reset: the sinks may then hold duplicates).',
+        { code: 'LS_CHECKPOINT_MISSING', context: { store: this.dir, lastCompleted: this.lastCompleted } },
+      );
+    }
+    for (const id of ids) {
+      const path = join(this.dir, checkpointFileName(id));
+      const record = await this.readRecord(path, id);
       if (record !== undefined) return record;
     }
     return undefined;
@@ -76,19 +120,62 @@ export class LocalCheckpointStore implements CheckpointStore {
         code: 'LS_CHECKPOINT_SAVEPOINT_NAME',
       });
     }
+    await this.verifyOwner();
     const path = join(this.dir, 'savepoints', `${name}.json`);
-    await writeFileAtomic(path, JSON.stringify(record));
+    await writeFileAtomic(path, this.seal(record));
     return path;
   }
 
   async loadSavepoint(nameOrPath: string): Promise<CheckpointRecord> {
+    await this.refresh();
     const path =
       isAbsolute(nameOrPath) || nameOrPath.includes('/') ? nameOrPath : join(this.dir, 'savepoints', `${nameOrPath}.json`);
-    const record = await this.readRecord(path);
-    if (record === undefined) {
-      throw new LockstepError(`savepoint not found or unreadable: ${path}`, { code: 'LS_CHECKPOINT_SAVEPOINT_MISSING' });
-    }
-    return record;
+    const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new LockstepError(`savepoint not found or unreadable: ${path}`, { code: 'LS_CHECKPOINT_SAVEPOINT_MISSING', cause: error });
+    });
+    return checkRecord(path, text);
+  }
+
+  async reset(): Promise<number> {
+    await this.verifyOwner();
+    await this.refresh();
+    const ids = await this.recordIds();
+    await Promise.all(ids.map((id) => rm(join(this.dir, checkpointFileName(id)), { force: true })));
+    this.lastCompleted = 0;
+    // Ids go on from where they were: sinks may key their commit markers by checkpoint id.
+    await this.writeCounter(this.nextId);
+    return ids.length;
+  }
+
+  private async verifyOwner(): Promise<void> {
+    if (this.ownership === undefined) throw new LockstepError(`checkpoint store ${this.dir} is not open`, { code: 'LS_INTERNAL' });
+    await this.ownership.verify();
+  }
+
+  private seal(record: CheckpointRecord): string {
+    return sealJson({ ...record, formatVersion: CHECKPOINT_FORMAT_VERSION, ownerEpoch: this.ownership?.epoch });
+  }
+
+  private async writeCounter(next: number): Promise<void> {
+    const body = { next, lastCompleted: this.lastCompleted, ownerEpoch: this.ownership?.epoch };
+    await writeFileAtomic(join(this.dir, COUNTER_FILE), sealJson(body));
+  }
+
+  /** Re-reads the counter and the newest record id: ids never go back, whatever this process saw before. */
+  private async refresh(): Promise<void> {
+    const counter = await this.readCounter();
+    const [newest = 0] = await this.recordIds();
+    this.nextId = Math.max(this.nextId, counter?.next ?? 1, newest + 1);
+    this.lastCompleted = Math.max(this.lastCompleted, counter?.lastCompleted ?? 0, newest);
+  }
+
+  private async readCounter(): Promise<CounterState | undefined> {
+    const path = join(this.dir, COUNTER_FILE);
+    const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    return text === undefined ? undefined : checkCounter(path, text);
   }
 
   /** Ids of the stored checkpoint records, newest first. */
@@ -101,30 +188,25 @@ export class LocalCheckpointStore implements CheckpointStore {
       .sort((a, b) => b - a);
   }
 
-  private async readRecord(path: string): Promise<CheckpointRecord | undefined> {
-    const record = await this.readJson<CheckpointRecord>(path);
-    if (record === undefined) return undefined;
-    if (record.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
-      throw new LockstepError(
-        `checkpoint ${path} has format version ${String(record.formatVersion)}; this lockstep reads ${CHECKPOINT_FORMAT_VERSION}`,
-        { code: 'LS_CHECKPOINT_FORMAT' },
-      );
-    }
-    return record;
-  }
-
-  private async readJson<T>(path: string): Promise<T | undefined> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  /** Reads checkpoint `id`; undefined when it vanished meanwhile. A damaged newest record is refused, never skipped. */
+  private async readRecord(path: string, id: number): Promise<CheckpointRecord | undefined> {
+    const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
       throw error;
-    }
+    });
+    if (text === undefined) return undefined;
     try {
-      return JSON.parse(text) as T;
+      const record = checkRecord(path, text);
+      if (record.checkpointId !== id) throw new LockstepError(`${path} holds checkpoint ${record.checkpointId}`, { code: 'LS_CHECKPOINT_CORRUPT' });
+      return record;
     } catch (error) {
-      throw new LockstepError(`checkpoint file ${path} is not valid JSON`, { code: 'LS_CHECKPOINT_CORRUPT', cause: error });
+      if (!LockstepError.is(error) || error.code !== 'LS_CHECKPOINT_CORRUPT') throw error;
+      throw new LockstepError(
+        `${error.message}. It is the newest checkpoint: lockstep does not fall back past it on its own, as the sinks may ` +
+          'hold what it committed. To go on, delete it deliberately (recovery then starts from the previous checkpoint) ' +
+          'or start from a savepoint or an older checkpoint file (--from-savepoint <name|path>).',
+        { code: 'LS_CHECKPOINT_CORRUPT', cause: error, context: { file: path } },
+      );
     }
   }
 }

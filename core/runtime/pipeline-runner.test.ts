@@ -173,6 +173,7 @@ describe('checkpointing engine', () => {
     const checkpointStore = new LocalCheckpointStore(dir, 100);
     await checkpointStore.open();
     await checkpointStore.saveSavepoint('early', early);
+    await checkpointStore.close();
     const upToSavepoint = first.committed.filter((entry) => entry.checkpointId <= 2).flatMap((entry) => entry.records);
 
     const second = new MemorySinkStore();

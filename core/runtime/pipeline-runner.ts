@@ -21,6 +21,8 @@ export interface RunPipelineOptions {
   readonly fromSavepoint?: string;
   /** Name of the savepoint a stop writes (default `stop-<timestamp>`). */
   readonly savepointName?: string;
+  /** Delete the store's checkpoints after opening it and start fresh (`lockstep run --reset`). */
+  readonly reset?: boolean;
   readonly batchSize?: number;
   readonly channelCapacity?: number;
   readonly onCheckpoint?: (result: CheckpointResult) => void;
@@ -34,8 +36,22 @@ export interface RunPipelineOptions {
  * follows the error catalogue (core/errors/error-codes.ts): an error without a lockstep code is `LS_UNKNOWN`, retriable.
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<ExecutionOutcome> {
-  const { store, log, metrics } = options;
+  const { store, log } = options;
   await store.open();
+  try {
+    if (options.reset === true) {
+      const removed = await store.reset();
+      log.warn({ store: store.location, removed }, 'RESET: deleted every checkpoint of this pipeline; starting fresh (sinks may receive records again)');
+    }
+    return await runAttempts(options);
+  } finally {
+    await store.close().catch((error: unknown) => log.warn({ err: error, store: store.location }, 'could not release the checkpoint store'));
+  }
+}
+
+/** Opening the store once, runs and restarts the pipeline (see {@link runPipeline}). */
+async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcome> {
+  const { store, log, metrics } = options;
   let stopping = false;
   void options.stopRequested.then(() => (stopping = true));
   let attempt = 0;
