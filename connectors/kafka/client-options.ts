@@ -16,10 +16,14 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/** kafkajs namespaces whose errors the caller sees as thrown errors anyway: logged at debug only. */
+const QUIET_NAMESPACES: ReadonlySet<string> = new Set(['Connection', 'BrokerPool']);
+
 /**
  * A kafkajs client logging through pino. kafkajs' own INFO chatter (connects, rebalances) goes to debug; so do the
  * error responses its `Connection` logs for every request (CONCURRENT_TRANSACTIONS, NOT_COORDINATOR while a
- * coordinator loads…): the caller retries or throws them. Other warnings and errors stay what they are.
+ * coordinator loads…): the caller retries or throws them; and so do its BrokerPool's "Failed to connect to seed broker"
+ * per connect try (the failure reaches the engine, which logs one line per restart). Other warnings and errors stay what they are.
  */
 export function createKafkaClient(options: KafkaClientOptions, log: Logger, defaultClientId: string): Kafka {
   const config: KafkaConfig = {
@@ -30,7 +34,7 @@ export function createKafkaClient(options: KafkaClientOptions, log: Logger, defa
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const { message, ...rest } = entry.log;
-      const level = entry.namespace === 'Connection' ? 'debug' : (LEVELS[entry.level] ?? 'debug');
+      const level = QUIET_NAMESPACES.has(entry.namespace) ? 'debug' : (LEVELS[entry.level] ?? 'debug');
       log[level]({ kafkajs: entry.namespace, ...rest }, message);
     },
   };

@@ -45,6 +45,7 @@ export function buildPipelineConfig(document: PipelineDocument, facts: BuildFact
       initialBackoffMs: restart.initialBackoff,
       maxBackoffMs: restart.maxBackoff,
       jitter: restart.jitter,
+      startupDeadlineMs: restart.startupDeadline,
     },
     file: facts.file,
     baseDir: facts.baseDir,

@@ -67,4 +67,9 @@ export interface RestartConfig {
   readonly maxBackoffMs: number;
   /** 0 … 1: each backoff is multiplied by a random factor in [1 - jitter, 1 + jitter]. */
   readonly jitter: number;
+  /**
+   * Until the first checkpoint completed in this process: how long (ms) an unreachable service is retried by restarts.
+   * Unset (configs built in code): no deadline, only `maxAttempts`. The loader always sets it (default 30 s).
+   */
+  readonly startupDeadlineMs?: number;
 }

@@ -96,6 +96,10 @@ export interface PipelineDocument {
     readonly initialBackoff: number;
     readonly maxBackoff: number;
     /**
+     * Until the pipeline completed its first checkpoint in this process, a service that cannot be reached is retried (restarts with backoff) for at most this long; then the pipeline fails, naming the address. A host name that does not resolve fails at once.
+     */
+    readonly startupDeadline: number;
+    /**
      * Each backoff is multiplied by a random factor in [1 - jitter, 1 + jitter].
      */
     readonly jitter: number;

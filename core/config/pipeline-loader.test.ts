@@ -52,7 +52,7 @@ describe('loading a pipeline', () => {
       transforms: [],
       sinks: [{ id: 'out', type: 'test', parallelism: 1, table: 't', mode: 'insert', batchSize: 100 }],
       errors: { policy: 'fail' },
-      restart: { maxAttempts: 10, initialBackoffMs: 1_000, maxBackoffMs: 60_000, jitter: 0.2 },
+      restart: { maxAttempts: 10, initialBackoffMs: 1_000, maxBackoffMs: 60_000, jitter: 0.2, startupDeadlineMs: 30_000 },
       file: VALID_PIPELINE_FILE,
       baseDir: '/srv/pipelines',
       secretPaths: [],

@@ -7,7 +7,7 @@ import { delayOrUntil } from '../sdk/delay';
 import type { ExecutionOutcome } from './checkpoint-driver';
 import { PipelineExecution } from './pipeline-execution';
 import type { PipelineMetrics } from './pipeline-metrics';
-import { restartDelayMs } from './restart-strategy';
+import { restartDelayMs, startupFailure, unreachableRestartLine } from './restart-strategy';
 
 export interface RunPipelineOptions {
   /** Creates fresh plugin instances; called once per attempt. */
@@ -59,6 +59,7 @@ async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcom
   // latest checkpoint until then is an older run's, possibly later than the savepoint: restoring it would skip what the
   // savepoint was chosen to process again.
   let fromSavepoint = options.fromSavepoint;
+  const startedAt = Date.now();
   for (;;) {
     const components = await options.components();
     const restored = fromSavepoint !== undefined ? await store.loadSavepoint(fromSavepoint) : await store.latest();
@@ -96,8 +97,19 @@ async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcom
       }
       if (stopping) return stoppedWithoutSavepoint(error, metrics.lastCheckpointId ?? restored?.checkpointId);
       const delay = restartDelayMs(restart, attempt);
+      // Not one checkpoint completed in this process yet: a service that cannot be reached is retried until the deadline.
+      const startup = metrics.checkpointsCompleted === 0 ? startupFailure(error, restart, Date.now() - startedAt, delay) : undefined;
+      if (startup !== undefined) {
+        throw new LockstepError(`pipeline ${components.config.name} FAILED: ${startup}`, {
+          code: 'LS_PIPELINE_FAILED',
+          cause: error,
+          context: { pipeline: components.config.name },
+        });
+      }
       metrics.restarts += 1;
-      log.warn({ err: error, attempt, delayMs: delay }, 'pipeline failed; restarting from the last completed checkpoint');
+      const line = unreachableRestartLine(error, attempt, restart, delay);
+      if (line !== undefined) log.warn({ attempt, delayMs: delay }, line);
+      else log.warn({ err: error, attempt, delayMs: delay }, 'pipeline failed; restarting from the last completed checkpoint');
       await delayOrUntil(delay, options.stopRequested);
       if (stopping) return stoppedWithoutSavepoint(error, metrics.lastCheckpointId ?? restored?.checkpointId);
     }

@@ -12,3 +12,5 @@ export { delayOrUntil } from './delay';
 export { RateLimiter } from './rate-limiter';
 export { backoffDelayMs, pollUntil, retry, retryDefaults, RETRY_DEFAULTS, TEST_RETRY_DEFAULTS } from './retry';
 export type { BackoffPolicy, RetryClock, RetryContext, RetryOptions } from './retry';
+export { unreachableIn } from './unreachable';
+export type { Unreachable } from './unreachable';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { retry } from '../../../core/sdk';
+import { retry, unreachableIn } from '../../../core/sdk';
 import type { KafkaCluster } from '../internals';
 import { fetchFailureAction, mapKafkaSourceError } from '../kafka-errors';
 
@@ -16,7 +16,9 @@ export const DEFAULT_KAFKA_RETRY: KafkaRetryOptions = { attempts: 8, initialBack
 /**
  * Runs `call`; when it fails with an error after which metadata may be stale (NOT_LEADER, an unknown partition just
  * created, a lost connection), backs off (core/sdk retry: exponential, ±20 % jitter), refreshes the cluster's
- * metadata and tries again. OFFSET_OUT_OF_RANGE is thrown as it is (the caller names the position); other errors,
+ * metadata and tries again. A broker that cannot be reached (connection refused, timed out, a host that does not resolve)
+ * is not retried here: kafkajs' connect retries did that already, and the engine's restart strategy owns what follows
+ * (docs/design.md §3). OFFSET_OUT_OF_RANGE is thrown as it is (the caller names the position); other errors,
  * and the last retried one, are mapped to a `LockstepError`. `cancelled` settles when the caller closes, which stops
  * the retries (the last error is thrown) before anything reconnects.
  */
@@ -41,7 +43,8 @@ export async function withKafkaRetry<T>(
         maxDelayMs: policy.maxBackoffMs,
         jitter: 0.2,
         until: options.cancelled,
-        retryIf: (error) => fetchFailureAction(error) === 'refresh-and-retry',
+        // a broker that cannot be reached at all was retried by kafkajs' own connect retries already: no second layer
+        retryIf: (error) => fetchFailureAction(error) === 'refresh-and-retry' && unreachableIn(error) === undefined,
         onRetry: (error, attempt) => log.debug({ err: error, attempt, action }, 'kafka call failed; refreshing metadata and retrying'),
       },
     );
