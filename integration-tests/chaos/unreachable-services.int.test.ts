@@ -1,0 +1,98 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLockstep } from '../support/lockstep-process';
+
+/**
+ * Issue 11, reproduction 6, with the real `lockstep run` process: a service that cannot be reached fails the pipeline
+ * within `restart.startupDeadline` (5 s here) with one line naming the address (a Kafka broker on a closed port ran
+ * 1,984 s and printed 1,276 kafkajs lines; Postgres 282 s), and a host that does not resolve fails at once. The exit
+ * times are printed; the bound asserted is generous (a loaded CI machine, tsx start-up included).
+ */
+const DEADLINE = '5s';
+const BOUND_MS = 45_000;
+
+/** A TCP port nobody listens on: bound by the OS, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('unreachable services fail fast', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lockstep-unreachable-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  /** Runs the pipeline to its exit: the code, the time taken and the output. */
+  async function run(name: string, source: string, sink: string): Promise<{ code: number | string; ms: number; text: string }> {
+    const file = join(dir, 'pipeline.yaml');
+    const log = join(dir, 'run.log');
+    await writeFile(
+      file,
+      [
+        `name: ${name}`,
+        `checkpoint: { interval: 500ms, storage: "${join(dir, 'checkpoints')}" }`,
+        `restart: { startupDeadline: ${DEADLINE} }`,
+        `sources: [${source}]`,
+        `sinks: [${sink}]`,
+        '',
+      ].join('\n'),
+    );
+    const startedAt = Date.now();
+    const code = await startLockstep(['run', file], log).exited;
+    const ms = Date.now() - startedAt;
+    console.log(`${name}: exit ${code} after ${ms} ms`);
+    return { code, ms, text: await readFile(log, 'utf8') };
+  }
+
+  /** Lines logged by kafkajs itself (its namespace is in the JSON line). */
+  const kafkajsLines = (text: string): number => text.split('\n').filter((line) => line.includes('"kafkajs"')).length;
+
+  it('a Kafka source on a closed port: exit 1 within the deadline, one line naming the broker', async () => {
+    const port = await closedPort();
+    const { code, ms, text } = await run(
+      'kafka-closed',
+      `{ id: orders, type: kafka, brokers: ["localhost:${port}"], topics: [orders] }`,
+      `{ id: out, type: file, path: "${join(dir, 'out')}" }`,
+    );
+    expect(code).toBe(1);
+    expect(text).toContain(`pipeline kafka-closed FAILED: cannot reach localhost:${port} within 5 s: kafka source`);
+    expect(kafkajsLines(text)).toBe(0);
+    expect(text).not.toContain('Failed to connect to seed broker');
+    expect(ms).toBeLessThan(BOUND_MS);
+  }, 90_000);
+
+  it('a Postgres sink on a closed port: exit 1 within the deadline, one line per restart naming the address', async () => {
+    const port = await closedPort();
+    const { code, ms, text } = await run(
+      'postgres-closed',
+      '{ id: gen, type: generator, count: 100 }',
+      `{ id: db, type: postgres, url: "postgres://postgres@127.0.0.1:${port}/postgres", table: t }`,
+    );
+    expect(code).toBe(1);
+    expect(text).toContain(`pipeline postgres-closed FAILED: cannot reach 127.0.0.1:${port} within 5 s`);
+    const restarts = text.split('\n').filter((line) => line.includes(`cannot reach 127.0.0.1:${port}; restart `));
+    console.log(`postgres-closed: ${restarts.length} restart lines`);
+    expect(restarts.length).toBeLessThanOrEqual(5);
+    expect(ms).toBeLessThan(BOUND_MS);
+  }, 90_000);
+
+  it('an unknown host: exit 1 at once (no restart), naming the host', async () => {
+    const { code, ms, text } = await run(
+      'unknown-host',
+      '{ id: orders, type: kafka, brokers: ["no-such-host.invalid:9092"], topics: [orders] }',
+      `{ id: out, type: file, path: "${join(dir, 'out')}" }`,
+    );
+    expect(code).toBe(1);
+    expect(text).toMatch(/pipeline unknown-host FAILED: host no-such-host\.invalid(:9092)? does not resolve/);
+    expect(text).not.toMatch(/; restart \d+\//);
+    expect(kafkajsLines(text)).toBe(0);
+    expect(ms).toBeLessThan(BOUND_MS);
+  }, 90_000);
+});
