@@ -48,7 +48,7 @@ export const ERROR_CODES = {
   LS_COMMITS_PENDING: yes('commits of the checkpoint that ends a run stayed pending; the next start commits them from the checkpoint'),
   LS_CONFORMANCE_FAILED: no('a check of the conformance kit (core/testing) failed, or the kit was used wrongly; tests only'),
   LS_INTERNAL: fatal('lockstep broke one of its own invariants: a bug, please report it with the message'),
-  LS_PIPELINE_FAILED: no('the pipeline stopped for good: a non-retriable or fatal failure, or restart.maxAttempts spent; the cause says which'),
+  LS_PIPELINE_FAILED: no('the pipeline stopped for good: a non-retriable or fatal failure, restart.maxAttempts spent, or a service unreachable past restart.startupDeadline; the cause says which'),
   LS_RECORD_FAILED: no('a record was refused and errors.policy is fail; the cause names the record and why'),
   LS_RECORD_INVALID: no('a record a plugin refused, for plugins without a code of their own'),
   LS_RUNTIME_ALIGNMENT: fatal('barrier alignment broke: a barrier of another checkpoint, or every input blocked; a bug of the runtime'),
