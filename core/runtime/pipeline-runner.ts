@@ -34,6 +34,8 @@ export interface RunPipelineOptions {
  * non-retriable failure such as a bad record under the `fail` policy, or at once on a fatal code anywhere in the cause
  * chain, such as `LS_KAFKA_INTERNALS`) it throws `LS_PIPELINE_FAILED` with the cause. Whether a failure is retriable
  * follows the error catalogue (core/errors/error-codes.ts): an error without a lockstep code is `LS_UNKNOWN`, retriable.
+ * Until this process completed a checkpoint, a service that cannot be reached is restarted only until
+ * `restart.startupDeadlineMs`, and a host that does not resolve fails at once ({@link startupFailure}).
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<ExecutionOutcome> {
   const { store, log } = options;
