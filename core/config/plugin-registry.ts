@@ -34,6 +34,8 @@ export class PluginRegistry {
    *   already registered.
    */
   register(plugin: Plugin, options: RegisterOptions = {}): this {
+    // plugins from a module are untyped at run time: a null entry is a malformed plugin, not a TypeError
+    if (plugin === null || typeof plugin !== 'object') throw pluginError(`a plugin must be an object, not ${String(plugin)}`);
     const byType = this.plugins.get(plugin.kind);
     if (byType === undefined) throw pluginError(`plugin kind must be one of ${KINDS.join(', ')}`);
     if (typeof plugin.type !== 'string' || !TYPE_NAME.test(plugin.type)) {
