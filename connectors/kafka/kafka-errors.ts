@@ -101,13 +101,13 @@ const CLIENT_STATE = new Set([
 ]);
 
 /** The kafkajs protocol error type (`PRODUCER_FENCED`, `INVALID_TXN_STATE`, …) of an error, if it is one. */
-export function kafkaErrorType(error: unknown): string | undefined {
+function kafkaErrorType(error: unknown): string | undefined {
   const type = (error as { type?: unknown } | null)?.type;
   return typeof type === 'string' ? type : undefined;
 }
 
 /** The Kafka error code of a kafkajs protocol error, if it carries one. */
-export function kafkaErrorCode(error: unknown): number | undefined {
+function kafkaErrorCode(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
 }

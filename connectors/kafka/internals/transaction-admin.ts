@@ -26,7 +26,7 @@ const COORDINATOR_BACKOFF = { initialDelayMs: 50, maxDelayMs: 1_000, jitter: 0 }
  * Retries `operation` while the coordinator answers with a transient error, for up to `timeoutMs`; a new coordinator
  * is looked up on every try, so a moved coordinator is followed.
  */
-export async function withCoordinatorRetries<T>(operation: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+async function withCoordinatorRetries<T>(operation: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
   return retry(operation, { ...COORDINATOR_BACKOFF, deadlineMs: timeoutMs, retryIf: isTransientCoordinatorError });
 }
 

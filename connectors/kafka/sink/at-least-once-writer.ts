@@ -1,6 +1,6 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { LockstepRecord, SinkWriter } from '../../../core/sdk';
-import { PendingBatch } from './pending-batch';
+import { bufferRecords, PendingBatch } from './pending-batch';
 import type { RecordEncoder } from './record-encoding';
 
 /**
@@ -28,11 +28,7 @@ export class AtLeastOnceKafkaWriter implements SinkWriter {
 
   async write(records: readonly LockstepRecord[]): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
-    for (const record of records) {
-      const encoded = this.encoder.encode(record);
-      if (this.pending.isFullFor(encoded)) await this.dispatch();
-      this.pending.add(encoded);
-    }
+    await bufferRecords(this.pending, this.encoder, records, () => this.dispatch());
   }
 
   async flush(): Promise<void> {

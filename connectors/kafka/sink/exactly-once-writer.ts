@@ -18,7 +18,7 @@ import {
 import { classifyKafkaError } from '../kafka-errors';
 import { parseTransactionalId, transactionalId } from './kafka-sink-config';
 import type { KafkaWriterState } from './kafka-sink-serializers';
-import { PendingBatch } from './pending-batch';
+import { bufferRecords, PendingBatch } from './pending-batch';
 import type { RecordEncoder } from './record-encoding';
 
 export interface ExactlyOnceWriterOptions {
@@ -77,11 +77,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
 
   async write(records: readonly LockstepRecord[]): Promise<void> {
     this.throwIfFailed();
-    for (const record of records) {
-      const encoded = this.options.encoder.encode(record);
-      if (this.pending.isFullFor(encoded)) await this.dispatch();
-      this.pending.add(encoded);
-    }
+    await bufferRecords(this.pending, this.options.encoder, records, () => this.dispatch());
   }
 
   async flush(): Promise<void> {

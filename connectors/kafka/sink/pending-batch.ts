@@ -1,5 +1,6 @@
 import type { Message } from 'kafkajs';
-import type { EncodedRecord } from './record-encoding';
+import type { LockstepRecord } from '../../../core/sdk';
+import type { EncodedRecord, RecordEncoder } from './record-encoding';
 
 /**
  * Bytes one produce call may carry. kafkajs puts a call's records for one partition into one record batch, and the
@@ -44,5 +45,19 @@ export class PendingBatch {
     this.records = 0;
     this.bytes = 0;
     return taken;
+  }
+}
+
+/** Encodes `records` into `pending`; calls `send` first whenever the next one does not fit (both writers' `write`). */
+export async function bufferRecords(
+  pending: PendingBatch,
+  encoder: RecordEncoder,
+  records: readonly LockstepRecord[],
+  send: () => Promise<void>,
+): Promise<void> {
+  for (const record of records) {
+    const encoded = encoder.encode(record);
+    if (pending.isFullFor(encoded)) await send();
+    pending.add(encoded);
   }
 }
