@@ -19,7 +19,7 @@ export async function fsyncDirectory(dir: string): Promise<void> {
  */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempPathFor(path);
   try {
     const handle = await open(temp, 'w');
     try {
@@ -34,6 +34,11 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     throw error;
   }
   await fsyncDirectory(dir);
+}
+
+/** A fresh temp file name beside `path` (`.<name>.<hex>.tmp`), the form {@link removeTempFiles} recognises. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /** Removes the temp files `writeFileAtomic` left in `dir` (a crash mid-write) for targets whose name `owns` accepts. */

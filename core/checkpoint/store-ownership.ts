@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { link, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LockstepError } from '../errors';
-import { fsyncDirectory, writeFileAtomic } from './atomic-file';
+import { fsyncDirectory, tempPathFor, writeFileAtomic } from './atomic-file';
 import { corrupt, sealJson, unsealJson } from './checkpoint-validation';
 
 const OWNER_PATTERN = /^owner-(\d{12})\.json$/;
@@ -147,7 +146,7 @@ function optional(start: string | undefined): { processStart?: string } {
 /** Creates `path` with `content` only if it does not exist; false if it does. */
 async function createExclusive(path: string, content: string): Promise<boolean> {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempPathFor(path);
   try {
     await writeFile(temp, content, { flush: true });
     await link(temp, path);

@@ -2,11 +2,10 @@ import type { Logger } from 'pino';
 import type { CheckpointCoordinator, CheckpointResult } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointKind } from '../checkpoint/checkpoint-record';
 import type { PendingCommits } from '../checkpoint/pending-commits';
-import type { RestartConfig } from '../config/pipeline-config';
 import { LockstepError } from '../errors/lockstep-error';
 import { delayOrUntil } from '../sdk/delay';
+import { backoffDelayMs, type BackoffPolicy } from '../sdk/retry';
 import type { PipelineMetrics } from './pipeline-metrics';
-import { restartDelayMs } from './restart-strategy';
 
 /** How an execution ended. */
 export type ExecutionOutcome =
@@ -103,7 +102,7 @@ export class CheckpointDriver {
         );
       }
       this.options.log.warn({ checkpointId, pending: pending.size, attempt }, 'commits still pending at the end of the run; retrying');
-      await delayOrUntil(restartDelayMs(SETTLE_BACKOFF, attempt));
+      await delayOrUntil(backoffDelayMs(SETTLE_BACKOFF, attempt));
       await pending.commitAll();
     }
   }
@@ -114,4 +113,4 @@ const HALTED: ExecutionOutcome = { status: 'stopped', checkpointId: undefined, s
 
 /** Retries of commits left pending by the checkpoint that ends a run, 250 ms apart and doubling (at most 5 s). */
 const SETTLE_ATTEMPTS = 8;
-const SETTLE_BACKOFF: RestartConfig = { maxAttempts: SETTLE_ATTEMPTS, initialBackoffMs: 250, maxBackoffMs: 5_000, jitter: 0 };
+const SETTLE_BACKOFF: BackoffPolicy = { initialDelayMs: 250, maxDelayMs: 5_000, jitter: 0 };

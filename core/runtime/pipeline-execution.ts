@@ -4,6 +4,7 @@ import { CheckpointCoordinator, type CheckpointResult } from '../checkpoint/chec
 import type { CheckpointRecord } from '../checkpoint/checkpoint-record';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
 import { SinkRecovery } from '../checkpoint/sink-recovery';
+import { delayOrUntil } from '../sdk/delay';
 import type { PipelineComponents } from './create-components';
 import { CheckpointDriver, type ExecutionOutcome } from './checkpoint-driver';
 import { EnumeratorHost } from './enumerator-host';
@@ -164,12 +165,11 @@ export class PipelineExecution {
       ...(this.enumerators?.close() ?? []),
       ...(this.recovery?.committers ?? []).map((handle) => handle.committer.close()),
     ].map((closed) => closed.catch((error: unknown) => log.warn({ err: error }, 'error while closing')));
-    const all = Promise.all(closing).then(() => 'closed' as const);
-    if (this.failure === undefined) return void (await all);
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), FAILED_CLOSE_WAIT_MS)));
-    const result = await Promise.race([all, waited]).finally(() => clearTimeout(timer));
-    if (result === 'late') log.warn({ waitMs: FAILED_CLOSE_WAIT_MS }, 'failed execution: closing still in progress after the wait; going on');
+    let closed = false;
+    const all = Promise.all(closing).then(() => void (closed = true));
+    if (this.failure === undefined) return await all;
+    await delayOrUntil(FAILED_CLOSE_WAIT_MS, all);
+    if (!closed) log.warn({ waitMs: FAILED_CLOSE_WAIT_MS }, 'failed execution: closing still in progress after the wait; going on');
   }
 }
 

@@ -92,21 +92,14 @@ async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcom
       const { restart } = components.config;
       if (!retriable || attempt > restart.maxAttempts) {
         const why = fatal !== undefined ? ` (fatal: ${fatal.code})` : retriable ? ` after ${attempt - 1} restarts` : '';
-        throw new LockstepError(
-          `pipeline ${components.config.name} FAILED${why}: ${(error as Error).message}`,
-          { code: 'LS_PIPELINE_FAILED', cause: error, context: { pipeline: components.config.name } },
-        );
+        throw pipelineFailed(components.config.name, `${why}: ${(error as Error).message}`, error);
       }
       if (stopping) return stoppedWithoutSavepoint(error, metrics.lastCheckpointId ?? restored?.checkpointId);
       const delay = restartDelayMs(restart, attempt);
       // Not one checkpoint completed in this process yet: a service that cannot be reached is retried until the deadline.
       const startup = metrics.checkpointsCompleted === 0 ? startupFailure(error, restart, Date.now() - startedAt, delay) : undefined;
       if (startup !== undefined) {
-        throw new LockstepError(`pipeline ${components.config.name} FAILED: ${startup}`, {
-          code: 'LS_PIPELINE_FAILED',
-          cause: error,
-          context: { pipeline: components.config.name },
-        });
+        throw pipelineFailed(components.config.name, `: ${startup}`, error);
       }
       metrics.restarts += 1;
       const line = unreachableRestartLine(error, attempt, restart, delay);
@@ -116,6 +109,11 @@ async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcom
       if (stopping) return stoppedWithoutSavepoint(error, metrics.lastCheckpointId ?? restored?.checkpointId);
     }
   }
+}
+
+/** The error that ends the runner: `pipeline <name> FAILED<detail>`, caused by the execution's failure. */
+function pipelineFailed(pipeline: string, detail: string, cause: unknown): LockstepError {
+  return new LockstepError(`pipeline ${pipeline} FAILED${detail}`, { code: 'LS_PIPELINE_FAILED', cause, context: { pipeline } });
 }
 
 /**

@@ -1,3 +1,5 @@
+import { delayOrUntil } from '../sdk/delay';
+
 /**
  * Tracks the start of a plugin instance (a writer's `init`, a reader's `start`), so that teardown never calls `close`
  * while the start is still running — the SDK allows no two calls at once — and never waits for a start that does not
@@ -22,20 +24,14 @@ export class StartGate {
    * Closes through `close` once no start is running. `onLate` is called when the start was still running after
    * `waitMs`; a close that fails after that is handed to `onLateError`.
    */
-  close(close: () => Promise<void>, waitMs: number, onLate: () => void, onLateError: (error: unknown) => void): Promise<void> {
+  async close(close: () => Promise<void>, waitMs: number, onLate: () => void, onLateError: (error: unknown) => void): Promise<void> {
     const starting = this.starting;
     if (starting === undefined) return close();
     const closed = starting.then(close, close);
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), waitMs);
-    });
-    return Promise.race([closed.then(() => 'closed' as const), waited])
-      .finally(() => clearTimeout(timer))
-      .then((result) => {
-        if (result !== 'late') return;
-        onLate();
-        closed.catch(onLateError);
-      });
+    let settled = false;
+    await delayOrUntil(waitMs, closed.finally(() => (settled = true)));
+    if (settled) return;
+    onLate();
+    closed.catch(onLateError);
   }
 }
