@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import { installCompressionCodecs } from './internals';
 import type { KafkaSinkConfig } from './sink/kafka-sink-config.generated';
 
 /**
@@ -24,8 +25,10 @@ const QUIET_NAMESPACES: ReadonlySet<string> = new Set(['Connection', 'BrokerPool
  * error responses its `Connection` logs for every request (CONCURRENT_TRANSACTIONS, NOT_COORDINATOR while a
  * coordinator loads…): the caller retries or throws them; and so do its BrokerPool's "Failed to connect to seed broker"
  * per connect try (the failure reaches the engine, which logs one line per restart). Other warnings and errors stay what they are.
+ * Installs lockstep's batch codecs (gzip, snappy, lz4, zstd) in kafkajs first.
  */
 export function createKafkaClient(options: KafkaClientOptions, log: Logger, defaultClientId: string): Kafka {
+  installCompressionCodecs();
   const config: KafkaConfig = {
     brokers: [...options.brokers],
     clientId: options.clientId ?? defaultClientId,

@@ -108,6 +108,7 @@ export const ERROR_CODES = {
 
   // Kafka
   LS_KAFKA_AUTH: no('authentication or authorization failed'),
+  LS_KAFKA_COMPRESSION: no('a Kafka record batch cannot be decompressed (a codec id Kafka does not define, zstd on Node < 22.15, damaged bytes), or the sink\'s compression cannot be used here'),
   LS_KAFKA_CONNECTION: yes('a broker was lost, timed out or is not known yet, or a leader moved'),
   LS_KAFKA_ERROR: byCause('another Kafka error; retriable when kafkajs marks it so'),
   LS_KAFKA_FENCED: { retriable: 'no', fenced: true, description: 'a newer producer took the transactional id over (another pipeline uses the same transactionalIdPrefix)' },

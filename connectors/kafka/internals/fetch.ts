@@ -20,6 +20,7 @@
 import { LockstepError } from '../../../core/sdk';
 import { fetchPartitionError } from '../kafka-errors';
 import { COORDINATOR_TYPE, type KafkaBroker, type KafkaCluster, type KafkaFetchPartition } from './cluster';
+import { compressionErrorIn, installCompressionCodecs, isBatchCompressionError } from './compression-codecs';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 
@@ -98,9 +99,11 @@ export interface FetchRequest {
  * One `Fetch` to `broker` (the leader of every partition asked for), decoded per partition.
  * @throws the kafkajs error of the first failing partition (kafkajs' Fetch response parser throws it): a
  * `KafkaJSOffsetOutOfRange` with `topic` and `partition`, or a protocol error whose `type` says what happened. A
- * partition error the parser let through is thrown the same way (`type`, `topic`, `partition`).
+ * partition error the parser let through is thrown the same way (`type`, `topic`, `partition`). A record batch that
+ * cannot be decompressed throws `LS_KAFKA_COMPRESSION` naming its partition, offsets and codec.
  */
 export async function fetchPartitions(broker: KafkaBroker, request: FetchRequest): Promise<FetchedPartition[]> {
+  installCompressionCodecs();
   const byTopic = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
   const asked = new Map<string, PartitionFetch>();
   for (const entry of request.partitions) {
@@ -109,13 +112,18 @@ export async function fetchPartitions(broker: KafkaBroker, request: FetchRequest
     byTopic.set(entry.topic, list);
     asked.set(`${entry.partition}:${entry.topic}`, entry);
   }
-  const response = await broker.fetch({
-    isolationLevel: request.isolationLevel,
-    maxWaitTime: request.maxWaitTime,
-    minBytes: request.minBytes,
-    maxBytes: request.maxBytes,
-    topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-  });
+  let response;
+  try {
+    response = await broker.fetch({
+      isolationLevel: request.isolationLevel,
+      maxWaitTime: request.maxWaitTime,
+      minBytes: request.minBytes,
+      maxBytes: request.maxBytes,
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    });
+  } catch (error) {
+    throw isBatchCompressionError(error) ? await locateCompressionError(broker, request, error) : error;
+  }
   const result: FetchedPartition[] = [];
   for (const { topicName, partitions } of response.responses) {
     for (const data of partitions) {
@@ -126,6 +134,29 @@ export async function fetchPartitions(broker: KafkaBroker, request: FetchRequest
     }
   }
   return result;
+}
+
+/**
+ * kafkajs decodes the whole response before lockstep sees it, so a batch it could not decompress comes without its
+ * partition: with several partitions asked for, each is fetched again alone (the pipeline stops anyway) to name it.
+ */
+async function locateCompressionError(broker: KafkaBroker, request: FetchRequest, error: LockstepError): Promise<LockstepError> {
+  if (request.partitions.length > 1) {
+    for (const entry of request.partitions) {
+      const { topic, partition, fetchOffset, maxBytes } = entry;
+      const again = await broker
+        .fetch({
+          isolationLevel: request.isolationLevel,
+          maxWaitTime: 0,
+          minBytes: request.minBytes,
+          maxBytes: request.maxBytes,
+          topics: [{ topic, partitions: [{ partition, fetchOffset: String(fetchOffset), maxBytes }] }],
+        })
+        .then(() => undefined, (failure: unknown) => failure);
+      if (isBatchCompressionError(again)) return compressionErrorIn(again, [entry]);
+    }
+  }
+  return compressionErrorIn(error, request.partitions);
 }
 
 /** Decodes one partition of a Fetch response that was asked for at `entry.fetchOffset`. */

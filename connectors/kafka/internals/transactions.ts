@@ -11,9 +11,10 @@
  *   sequence numbers, retries), bound to that eosManager.
  * - `kafkajs/src/retry`: kafkajs' retrier, which the send path expects.
  */
-import { Partitioners, type Kafka, type Message } from 'kafkajs';
+import { type CompressionTypes, Partitioners, type Kafka, type Message } from 'kafkajs';
 import { LockstepError } from '../../../core/sdk';
 import type { KafkaCluster } from './cluster';
+import { installCompressionCodecs } from './compression-codecs';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 type KafkaLogger = ReturnType<Kafka['logger']>;
@@ -35,7 +36,12 @@ type CreateEosManager = (options: {
   transactionalId: string;
 }) => EosManager;
 
-type SendBatch = (request: { acks: number; timeout?: number; topicMessages: { topic: string; messages: Message[] }[] }) => Promise<unknown>;
+type SendBatch = (request: {
+  acks: number;
+  timeout?: number;
+  compression?: CompressionTypes;
+  topicMessages: { topic: string; messages: Message[] }[];
+}) => Promise<unknown>;
 
 type CreateMessageProducer = (options: {
   logger: KafkaLogger;
@@ -65,6 +71,8 @@ export interface TransactionOptions {
   readonly transactionTimeoutMs: number;
   /** Retries of one produce request before the send fails (and with it the transaction). */
   readonly sendRetries?: number;
+  /** Codec of every record batch sent (kafkajs `CompressionTypes`, from `compressionType`); none by default. */
+  readonly compression?: CompressionTypes;
 }
 
 /**
@@ -79,9 +87,11 @@ export class KafkaTransaction {
     private readonly eos: EosManager,
     private readonly sendBatch: SendBatch,
     readonly handle: TransactionHandle,
+    private readonly compression: CompressionTypes | undefined,
   ) {}
 
   static async begin(client: Kafka, cluster: KafkaCluster, options: TransactionOptions): Promise<KafkaTransaction> {
+    installCompressionCodecs();
     const logger = client.logger().namespace('LockstepTransaction');
     const eos = createEosManager({
       logger,
@@ -106,14 +116,14 @@ export class KafkaTransaction {
       producerId: String(eos.getProducerId()),
       producerEpoch: eos.getProducerEpoch(),
     };
-    return new KafkaTransaction(eos, sendBatch, handle);
+    return new KafkaTransaction(eos, sendBatch, handle, options.compression);
   }
 
   /** Sends within the transaction; resolves once every record is acknowledged by all in-sync replicas. */
   async send(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
     if (!this.open) throw new LockstepError(`transaction ${this.handle.transactionalId} is no longer open`, { code: 'LS_INTERNAL' });
     this.sent = true;
-    await this.sendBatch({ acks: -1, topicMessages });
+    await this.sendBatch({ acks: -1, topicMessages, compression: this.compression });
   }
 
   /** Whether anything was sent in it (an unused transaction is left out of checkpoints). */

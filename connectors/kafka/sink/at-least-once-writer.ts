@@ -1,5 +1,7 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { LockstepRecord, SinkWriter } from '../../../core/sdk';
+import type { KafkaCompression } from '../compression';
+import { compressionType } from '../internals';
 import { bufferRecords, PendingBatch } from './pending-batch';
 import type { RecordEncoder } from './record-encoding';
 
@@ -17,6 +19,7 @@ export class AtLeastOnceKafkaWriter implements SinkWriter {
     private readonly client: Kafka,
     private readonly encoder: RecordEncoder,
     batchSize: number,
+    private readonly compression: KafkaCompression = 'none',
   ) {
     this.pending = new PendingBatch(batchSize);
   }
@@ -48,7 +51,7 @@ export class AtLeastOnceKafkaWriter implements SinkWriter {
     const topicMessages = this.pending.take();
     await this.sending;
     const producer = this.producer as Producer;
-    this.sending = producer.sendBatch({ acks: -1, topicMessages }).then(
+    this.sending = producer.sendBatch({ acks: -1, topicMessages, compression: compressionType(this.compression) }).then(
       () => undefined,
       (error: unknown) => {
         this.failure ??= error instanceof Error ? error : new Error(String(error));

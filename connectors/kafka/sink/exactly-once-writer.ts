@@ -6,7 +6,9 @@ import {
   type SinkWriterInitContext,
   type SupportsWriterState,
 } from '../../../core/sdk';
+import type { KafkaCompression } from '../compression';
 import {
+  compressionType,
   createCluster,
   describeTransaction,
   initTransactionalId,
@@ -28,6 +30,8 @@ export interface ExactlyOnceWriterOptions {
   /** Resolves the transaction timeout (reads the broker's maximum when not configured). */
   readonly transactionTimeout: () => Promise<number>;
   readonly batchSize: number;
+  /** Codec of every record batch produced. */
+  readonly compression: KafkaCompression;
 }
 
 /** Produce calls in flight at once; kafkajs serializes them per broker, keeping sequence numbers in order. */
@@ -127,6 +131,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     const ready = KafkaTransaction.begin(this.options.client, this.cluster as KafkaCluster, {
       transactionalId: transactionalId(this.options.prefix, this.context.subtask, n),
       transactionTimeoutMs: this.timeoutMs,
+      compression: compressionType(this.options.compression),
     });
     ready.catch(() => undefined);
     this.open = { n, ready };

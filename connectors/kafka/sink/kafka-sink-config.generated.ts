@@ -108,6 +108,10 @@ export interface KafkaSinkConfig {
    */
   readonly transactionTimeout?: number;
   /**
+   * Codec of the record batches the sink produces (one batch per topic-partition in each produce call, as Kafka producers do): none, gzip, snappy (xerial-framed, as the Java client writes it), lz4 (LZ4 frame) or zstd (needs Node 22.15 or later). Consumers decompress by themselves; a topic whose compression.type is not producer makes the broker recompress. none, as Kafka's producers default to: no CPU spent unless asked.
+   */
+  readonly compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  /**
    * Records per produce call.
    */
   readonly batchSize: number;

@@ -13,6 +13,7 @@ import type {
 } from '../../../core/sdk';
 import { LockstepError } from '../../../core/sdk';
 import { createKafkaClient } from '../client-options';
+import { compressionUnavailable } from '../compression';
 import type { TransactionHandle } from '../internals';
 import { AtLeastOnceKafkaWriter } from './at-least-once-writer';
 import { ExactlyOnceKafkaWriter } from './exactly-once-writer';
@@ -41,6 +42,8 @@ abstract class KafkaSinkBase {
     if (config.topic === undefined && config.topicField === undefined) {
       throw new LockstepError('set topic, or topicField naming the field that holds each record\'s topic', { code: 'LS_CONFIG_INVALID' });
     }
+    const unavailable = compressionUnavailable(config.compression);
+    if (unavailable !== undefined) throw new LockstepError(`kafka sink compression ${config.compression}: ${unavailable}`, { code: 'LS_KAFKA_COMPRESSION' });
     this.encoder = new RecordEncoder(config);
     this.batchSize = config.batchSize;
   }
@@ -75,7 +78,8 @@ export class KafkaSink extends KafkaSinkBase implements CommittingSink<Transacti
     restoredState: KafkaWriterState | undefined,
   ): CommittingSinkWriter<TransactionHandle> & SupportsWriterState<KafkaWriterState> {
     const client = this.client(init, String(init.subtask));
-    const options = { client, encoder: this.encoder, prefix: this.transactionalIdPrefix, batchSize: this.batchSize };
+    const { compression } = this.config;
+    const options = { client, encoder: this.encoder, prefix: this.transactionalIdPrefix, batchSize: this.batchSize, compression };
     const transactionTimeout = (): Promise<number> => {
       this.transactionTimeout ??= resolveTransactionTimeout(client, this.config.transactionTimeout, this.context.checkpoint, init.log);
       this.transactionTimeout.catch(() => (this.transactionTimeout = undefined));
@@ -94,6 +98,6 @@ export class AtLeastOnceKafkaSink extends KafkaSinkBase implements DirectSink<ne
   readonly guarantee = 'at-least-once' as const;
 
   createWriter(init: SinkWriterInitContext): SinkWriter {
-    return new AtLeastOnceKafkaWriter(this.client(init, String(init.subtask)), this.encoder, this.batchSize);
+    return new AtLeastOnceKafkaWriter(this.client(init, String(init.subtask)), this.encoder, this.batchSize, this.config.compression);
   }
 }
