@@ -1,4 +1,5 @@
-# Sourced by .ci/run: makes sure Node >= 22, Java >= 17, Maven and the PostgreSQL server binaries are present,
+# Sourced by .ci/run: makes sure Node >= 22, Java >= 17, Maven, the PostgreSQL server binaries and kcat (librdkafka's
+# CLI, an independent Kafka producer/consumer for the compression tests) are present,
 # installing what is missing from the registries this CI reaches (npm registry, Debian packages).
 tools_dir="${LOCKSTEP_CACHE_DIR:-$HOME/.cache/lockstep}/tools"
 node_version_wanted=24.21.0
@@ -24,3 +25,4 @@ if ! command -v java >/dev/null || [ "$(java_major)" -lt 17 ]; then apt_install 
 command -v javac >/dev/null || apt_install openjdk-17-jdk-headless
 command -v mvn >/dev/null || apt_install maven
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
+command -v kcat >/dev/null || apt_install kcat
