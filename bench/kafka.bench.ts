@@ -9,6 +9,7 @@
  *   BENCH_RECORDS (default 200,000)   BENCH_ROUNDS (default 3)
  *   BENCH_LATENCY_RATE (records/s, default 2,000)   BENCH_LATENCY_SECONDS (default 15)
  *   BENCH_LOG_LEVEL (pipeline log to stderr, default silent)
+ *   BENCH_COMPRESSION (none | gzip | snappy | lz4 | zstd, default none: the codec of every batch, input, raw and sink)
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +18,8 @@ import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
 import pino from 'pino';
 import { builtinRegistry } from '../cli/builtin-registry';
+import { KAFKA_COMPRESSIONS, type KafkaCompression } from '../connectors/kafka/compression';
+import { compressionType, installCompressionCodecs } from '../connectors/kafka/internals';
 import { LocalCheckpointStore } from '../core/checkpoint/local-checkpoint-store';
 import { loadPipelineText } from '../core/config/pipeline-loader';
 import { createComponents } from '../core/runtime/create-components';
@@ -29,6 +32,7 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 2_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
+const COMPRESSION = (process.env.BENCH_COMPRESSION ?? 'none') as KafkaCompression;
 const RECORD_BYTES = 1024;
 const PARTITIONS = 3;
 /** How long the latency run waits, after its producer stops, for the last records to become visible. */
@@ -95,7 +99,7 @@ async function produceInput(bench: Bench, topic: string, records: number): Promi
     const inFlight = new Set<Promise<unknown>>();
     for (let from = 0; from < records; from += chunk) {
       const messages = Array.from({ length: Math.min(chunk, records - from) }, (_, i) => benchMessage(from + i, Date.now()));
-      const sent = producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
+      const sent = producer.sendBatch({ acks: -1, compression: compressionType(COMPRESSION), topicMessages: [{ topic, messages }] });
       inFlight.add(sent);
       void sent.finally(() => inFlight.delete(sent)).catch(() => undefined);
       if (inFlight.size >= 4) await Promise.race(inFlight);
@@ -132,7 +136,7 @@ function startRawCopy(bench: Bench, input: string, output: string, until?: numbe
       eachBatch: async ({ batch }) => {
         if (batch.messages.length === 0) return;
         const messages = batch.messages.map((message) => ({ key: message.key, value: message.value }));
-        await producer.send({ topic: output, acks: -1, messages });
+        await producer.send({ topic: output, acks: -1, compression: compressionType(COMPRESSION), messages });
         copied += messages.length;
         if (until !== undefined && copied >= until) reachedEnd();
       },
@@ -159,7 +163,7 @@ parallelism: ${PARTITIONS}
 sources:
   - { id: in, type: kafka, brokers: ${brokers}, topics: [${input}], ${bounded ? 'bounded: latest, ' : ''}valueFormat: bytes }
 sinks:
-  - { id: out, type: kafka, brokers: ${brokers}, topic: ${output}, valueFormat: bytes }
+  - { id: out, type: kafka, brokers: ${brokers}, topic: ${output}, valueFormat: bytes, compression: ${COMPRESSION} }
 `;
 }
 
@@ -314,7 +318,7 @@ function report(bench: Bench, measured: Measured): void {
   const { rows, rates, durations, visibility } = measured;
   const out = process.stdout;
   out.write(`\nKafka → Kafka, ${RECORDS.toLocaleString('en')} records of ${RECORD_BYTES} B, ${PARTITIONS} partitions, parallelism ${PARTITIONS}`);
-  out.write(`, brokers ${bench.brokers.join(',')}; input produced at ${Math.round(measured.inputRate)} records/s\n\n`);
+  out.write(`, compression ${COMPRESSION}, brokers ${bench.brokers.join(',')}; input produced at ${Math.round(measured.inputRate)} records/s\n\n`);
   out.write('| run | variant | records/s | MiB/s | checkpoints completed |\n|---|---|---|---|---|\n');
   for (const row of rows) out.write(`| ${row.join(' | ')} |\n`);
   out.write('\n| measure | value |\n|---|---|\n');
@@ -359,6 +363,8 @@ async function measureAll(bench: Bench): Promise<Measured> {
 }
 
 async function main(): Promise<void> {
+  if (!KAFKA_COMPRESSIONS.includes(COMPRESSION)) throw new Error(`BENCH_COMPRESSION must be one of ${KAFKA_COMPRESSIONS.join(', ')}`);
+  installCompressionCodecs();
   const broker = await kafkaBrokers();
   const kafka = new Kafka({ brokers: broker.brokers, clientId: 'lockstep-bench', logLevel: logLevel.NOTHING });
   const bench: Bench = { brokers: broker.brokers, kafka, admin: kafka.admin(), topics: [] };
