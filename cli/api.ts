@@ -87,7 +87,12 @@ export interface RunOptions extends PipelineOptions {
   readonly signal?: AbortSignal;
   /** Restore from this savepoint (name or path) instead of the latest checkpoint. */
   readonly fromSavepoint?: string;
-  /** Delete the stored checkpoints first and start fresh (savepoints are kept; checkpoint ids keep increasing). */
+  /** Restore from this checkpoint file (a retained or copied `chk-*.json`) instead of the latest checkpoint. */
+  readonly fromCheckpoint?: string;
+  /**
+   * Delete the stored checkpoints first, let the sinks clean what they hold uncommitted (prepared transactions, commit
+   * markers, pending files) and start fresh (savepoints and committed output are kept; checkpoint ids keep increasing).
+   */
   readonly reset?: boolean;
   /** Name of the savepoint a stop writes (default `stop-<timestamp>`). */
   readonly savepointName?: string;
@@ -104,7 +109,9 @@ export interface RunResult {
 /**
  * Runs a pipeline (a file, validated first, or a {@link ValidatedPipeline}) until its bounded input ends or
  * `signal` aborts, restoring from its last completed checkpoint in `checkpoint.storage` and restarting after
- * failures as its `restart` section says.
+ * failures as its `restart` section says. A start whose checkpoint storage lost checkpoints while the sinks hold
+ * traces of them is refused (`LS_CHECKPOINT_SINK_TRACES`, `LS_CHECKPOINT_MISSING`) unless started deliberately
+ * (`fromCheckpoint`, `fromSavepoint`, `reset`).
  * @throws ConfigError as {@link validatePipeline}; the pipeline's last error when it fails for good.
  */
 export async function runPipeline(pipeline: string | ValidatedPipeline, options: RunOptions = {}): Promise<RunResult> {
@@ -118,6 +125,7 @@ export async function runPipeline(pipeline: string | ValidatedPipeline, options:
     metrics,
     stopRequested: aborted(options.signal),
     ...(options.fromSavepoint === undefined ? {} : { fromSavepoint: options.fromSavepoint }),
+    ...(options.fromCheckpoint === undefined ? {} : { fromCheckpoint: options.fromCheckpoint }),
     ...(options.savepointName === undefined ? {} : { savepointName: options.savepointName }),
     ...(options.reset === true ? { reset: true } : {}),
     ...(options.onCheckpoint === undefined ? {} : { onCheckpoint: options.onCheckpoint }),

@@ -6,18 +6,20 @@ export interface CommandArguments {
   /** `--plugin <module>`, repeatable: plugin modules loaded before the file. */
   readonly plugins: readonly string[];
   readonly fromSavepoint?: string;
+  /** `--from-checkpoint <path>`: a retained or copied checkpoint file (`chk-*.json`) to start from. */
+  readonly fromCheckpoint?: string;
   readonly savepointName?: string;
-  /** `--reset`: delete the checkpoints and start fresh. */
+  /** `--reset`: delete the checkpoints, clean the sinks' traces and start fresh. */
   readonly reset?: boolean;
 }
 
 export const USAGE = {
-  run: 'lockstep run <file> [--plugin <module>]... [--from-savepoint <name|path>] [--savepoint-name <name>] [--reset]',
+  run: 'lockstep run <file> [--plugin <module>]... [--from-savepoint <name|path> | --from-checkpoint <path> | --reset] [--savepoint-name <name>]',
   validate: 'lockstep validate <file> [--plugin <module>]...',
 } as const;
 
 const OPTIONS = {
-  run: ['--plugin', '--from-savepoint', '--savepoint-name', '--reset'],
+  run: ['--plugin', '--from-savepoint', '--from-checkpoint', '--savepoint-name', '--reset'],
   validate: ['--plugin'],
 } as const;
 
@@ -49,11 +51,15 @@ export function parseArguments(command: keyof typeof USAGE, argv: readonly strin
   }
   if (file === undefined) throw usage(command, 'missing the pipeline file');
   const fromSavepoint = values.get('--from-savepoint');
+  const fromCheckpoint = values.get('--from-checkpoint');
   const savepointName = values.get('--savepoint-name');
+  const starts = [fromSavepoint === undefined ? [] : ['--from-savepoint'], fromCheckpoint === undefined ? [] : ['--from-checkpoint'], reset ? ['--reset'] : []].flat();
+  if (starts.length > 1) throw usage(command, `${starts.join(' and ')} exclude each other: choose one way to start`);
   return {
     file,
     plugins,
     ...(fromSavepoint === undefined ? {} : { fromSavepoint }),
+    ...(fromCheckpoint === undefined ? {} : { fromCheckpoint }),
     ...(savepointName === undefined ? {} : { savepointName }),
     ...(reset ? { reset } : {}),
   };

@@ -40,7 +40,7 @@ describe('LocalCheckpointStore integrity', () => {
     await expect(latest).rejects.toMatchObject({ code: 'LS_CHECKPOINT_CORRUPT', retriable: false });
     await expect(latest).rejects.toThrow(path);
     await expect(latest).rejects.toThrow(why);
-    await expect(latest).rejects.toThrow(/delete it deliberately.*--from-savepoint/);
+    await expect(latest).rejects.toThrow(/start deliberately .*--from-checkpoint <path>, --from-savepoint <name\|path>/);
   });
 
   it('detects a changed value by its checksum', async () => {
@@ -71,15 +71,51 @@ describe('LocalCheckpointStore integrity', () => {
     await expect(new LocalCheckpointStore(dir, 1).open()).rejects.toThrow(/owner-000000000009.json is damaged: not an owner record/);
   });
 
-  it('refuses to start fresh when the checkpoints are gone but the counter says some completed', async () => {
+  it('knows the newest completed checkpoint after its records are gone, as soon as the record was saved', async () => {
+    // No reservation after the last save: the counter is written by the save itself, before anything is committed.
     const store = await storeWith([1, 2]);
-    await store.reserveCheckpointId();
     await store.close();
-    for (const name of await readdir(dir)) if (name.startsWith('chk-')) await rm(join(dir, name));
+    for (const name of await readdir(dir)) if (name === checkpointFileName(2)) await rm(join(dir, name));
     const reopened = new LocalCheckpointStore(dir, 10);
     await reopened.open();
-    await expect(reopened.latest()).rejects.toMatchObject({ code: 'LS_CHECKPOINT_MISSING' });
-    await expect(reopened.latest()).rejects.toThrow(/counter says checkpoint 2 completed.*--reset/);
+    expect((await reopened.latest())?.checkpointId).toBe(1);
+    expect(reopened.history()).toEqual({ empty: false, lastCompleted: 2, resetThrough: 0 });
+    await rm(join(dir, checkpointFileName(1)));
+    expect(await reopened.latest()).toBeUndefined();
+    expect(reopened.history().lastCompleted).toBe(2);
+  });
+
+  it('is empty only without counter and records, until something is recorded', async () => {
+    const store = new LocalCheckpointStore(dir, 10);
+    await store.open();
+    expect(store.history()).toEqual({ empty: true, lastCompleted: 0, resetThrough: 0 });
+    await store.close();
+    // A refused start records nothing: the next one still sees an empty store.
+    const again = new LocalCheckpointStore(dir, 10);
+    await again.open();
+    expect(again.history().empty).toBe(true);
+    await again.advanceCheckpointIds(0);
+    expect(again.history().empty).toBe(false);
+    expect(await again.reserveCheckpointId()).toBe(1);
+    await again.close();
+    const reopened = new LocalCheckpointStore(dir, 10);
+    await reopened.open();
+    expect(reopened.history().empty).toBe(false);
+  });
+
+  it('advances ids past what the sinks hold; reset abandons ids up to them', async () => {
+    const store = await storeWith([1]);
+    await store.advanceCheckpointIds(40);
+    expect(store.peekNextCheckpointId()).toBe(41);
+    await store.advanceCheckpointIds(7);
+    expect(store.peekNextCheckpointId()).toBe(41);
+    expect(await store.reset(55)).toBe(1);
+    expect(store.history()).toEqual({ empty: false, lastCompleted: 0, resetThrough: 55 });
+    expect(await store.reserveCheckpointId()).toBe(56);
+    await store.close();
+    const reopened = new LocalCheckpointStore(dir, 10);
+    await reopened.open();
+    expect(reopened.history()).toEqual({ empty: false, lastCompleted: 0, resetThrough: 55 });
   });
 
   it('starts fresh when no checkpoint ever completed (a crash before the first one)', async () => {
@@ -96,6 +132,7 @@ describe('LocalCheckpointStore integrity', () => {
     await store.saveSavepoint('keep', record(2));
     expect(await store.reset()).toBe(2);
     expect(await store.latest()).toBeUndefined();
+    expect(store.history()).toEqual({ empty: false, lastCompleted: 0, resetThrough: 2 });
     expect(await store.reserveCheckpointId()).toBe(3);
     expect((await store.loadSavepoint('keep')).checkpointId).toBe(2);
   });

@@ -102,11 +102,15 @@ export interface CounterState {
   readonly next: number;
   /** Undefined in a counter written by format version 1 (which did not record it). */
   readonly lastCompleted: number | undefined;
+  /** Checkpoint ids up to this one were abandoned by a reset; undefined when the store was never reset. */
+  readonly resetThrough: number | undefined;
 }
 
 export function checkCounter(path: string, text: string): CounterState {
   const { body } = unsealJson(path, text);
   if (!isCount(body.next) || (body.next as number) < 1) throw corrupt(path, "field 'next' is missing or malformed");
-  if (body.lastCompleted !== undefined && !isCount(body.lastCompleted)) throw corrupt(path, "field 'lastCompleted' is malformed");
-  return { next: body.next as number, lastCompleted: body.lastCompleted as number | undefined };
+  for (const field of ['lastCompleted', 'resetThrough']) {
+    if (body[field] !== undefined && !isCount(body[field])) throw corrupt(path, `field '${field}' is malformed`);
+  }
+  return { next: body.next as number, lastCompleted: body.lastCompleted as number | undefined, resetThrough: body.resetThrough as number | undefined };
 }

@@ -3,7 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import { LockstepError } from '../errors';
 import { removeTempFiles, writeFileAtomic } from './atomic-file';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointRecord } from './checkpoint-record';
-import type { CheckpointStore } from './checkpoint-store';
+import type { CheckpointStore, StoreHistory } from './checkpoint-store';
 import { checkCounter, checkRecord, sealJson, type CounterState } from './checkpoint-validation';
 import { StoreOwnership } from './store-ownership';
 
@@ -20,7 +20,8 @@ export function checkpointFileName(id: number): string {
 
 /**
  * Checkpoint store in a local folder: one `chk-<id>.json` per completed checkpoint (temp file + fsync + rename +
- * folder fsync), the last `retain` kept; `checkpoint-id.json` holds the next id and the newest completed one;
+ * folder fsync), the last `retain` kept; `checkpoint-id.json` holds the next id, the newest completed one (rewritten
+ * after each record, before its commits) and the ids a reset abandoned;
  * `savepoints/<name>.json` are kept until deleted by hand; `owner-<epoch>.json` says who owns the store (see
  * {@link StoreOwnership}). Every file carries a checksum and is validated when read (see checkpoint-validation.ts).
  */
@@ -28,6 +29,10 @@ export class LocalCheckpointStore implements CheckpointStore {
   private nextId = 1;
   /** Newest checkpoint id known completed in this store (0: none), as the counter file says or this process saved. */
   private lastCompleted = 0;
+  /** Ids up to this one were abandoned by a reset (0: none). */
+  private resetThrough = 0;
+  /** No counter and no record at open: nothing of an earlier run (until this process records something). */
+  private empty = false;
   private ownership: StoreOwnership | undefined;
 
   constructor(
@@ -51,7 +56,8 @@ export class LocalCheckpointStore implements CheckpointStore {
     try {
       await removeTempFiles(this.dir, (target) => STORE_FILE.test(target));
       await removeTempFiles(join(this.dir, 'savepoints'), (target) => target.endsWith('.json'));
-      await this.refresh();
+      const { counterFound, newest } = await this.refresh();
+      this.empty = !counterFound && newest === 0;
     } catch (error) {
       // An open that failed (a damaged counter) does not keep the store: the next start must see the same error.
       await this.ownership.release();
@@ -61,6 +67,10 @@ export class LocalCheckpointStore implements CheckpointStore {
 
   async close(): Promise<void> {
     await this.ownership?.release();
+  }
+
+  history(): StoreHistory {
+    return { empty: this.empty, lastCompleted: this.lastCompleted, resetThrough: this.resetThrough };
   }
 
   peekNextCheckpointId(): number {
@@ -87,6 +97,9 @@ export class LocalCheckpointStore implements CheckpointStore {
       throw error;
     });
     this.lastCompleted = Math.max(this.lastCompleted, record.checkpointId);
+    // Before anything of the checkpoint is committed, the counter knows it completed: a record removed later (by hand)
+    // is then seen as missing, not silently skipped.
+    await this.writeCounter(Math.max(this.nextId, record.checkpointId + 1));
     // Retention counts only records up to the one just written (this owner's newest): a record with a higher id
     // is none of this owner's and is left alone, and the record this owner now depends on is never pruned.
     const prunable = (await this.recordIds()).filter((id) => id <= record.checkpointId).slice(this.retain);
@@ -97,16 +110,7 @@ export class LocalCheckpointStore implements CheckpointStore {
 
   async latest(): Promise<CheckpointRecord | undefined> {
     await this.refresh();
-    const ids = await this.recordIds();
-    if (ids.length === 0 && this.lastCompleted > 0) {
-      throw new LockstepError(
-        `checkpoint store ${this.dir} holds no checkpoint, but its counter says checkpoint ${this.lastCompleted} completed: ` +
-          'the checkpoint files were removed. Starting fresh would write again what was committed. Start deliberately ' +
-          'from a savepoint (--from-savepoint <name|path>) or from scratch (--reset: the sinks may then hold duplicates).',
-        { code: 'LS_CHECKPOINT_MISSING', context: { store: this.dir, lastCompleted: this.lastCompleted } },
-      );
-    }
-    for (const id of ids) {
+    for (const id of await this.recordIds()) {
       const path = join(this.dir, checkpointFileName(id));
       const record = await this.readRecord(path, id);
       if (record !== undefined) return record;
@@ -136,15 +140,22 @@ export class LocalCheckpointStore implements CheckpointStore {
     return checkRecord(path, text);
   }
 
-  async reset(): Promise<number> {
+  async reset(abandonThrough = 0): Promise<number> {
     await this.verifyOwner();
     await this.refresh();
     const ids = await this.recordIds();
     await Promise.all(ids.map((id) => rm(join(this.dir, checkpointFileName(id)), { force: true })));
     this.lastCompleted = 0;
-    // Ids go on from where they were: sinks may key their commit markers by checkpoint id.
-    await this.writeCounter(this.nextId);
+    // Ids go on past every id handed out and every id the sinks hold: sinks name their markers and files by it.
+    this.resetThrough = Math.max(this.resetThrough, this.nextId - 1, abandonThrough);
+    await this.writeCounter(this.resetThrough + 1);
     return ids.length;
+  }
+
+  async advanceCheckpointIds(past: number): Promise<void> {
+    await this.verifyOwner();
+    await this.refresh();
+    await this.writeCounter(Math.max(this.nextId, past + 1));
   }
 
   private async verifyOwner(): Promise<void> {
@@ -156,17 +167,23 @@ export class LocalCheckpointStore implements CheckpointStore {
     return sealJson({ ...record, formatVersion: CHECKPOINT_FORMAT_VERSION, ownerEpoch: this.ownership?.epoch });
   }
 
+  /** Writes the counter with `next` (never below the in-memory next id) and what the store knows of its past. */
   private async writeCounter(next: number): Promise<void> {
-    const body = { next, lastCompleted: this.lastCompleted, ownerEpoch: this.ownership?.epoch };
+    this.nextId = Math.max(this.nextId, next);
+    const reset = this.resetThrough > 0 ? { resetThrough: this.resetThrough } : {};
+    const body = { next: this.nextId, lastCompleted: this.lastCompleted, ...reset, ownerEpoch: this.ownership?.epoch };
     await writeFileAtomic(join(this.dir, COUNTER_FILE), sealJson(body));
+    this.empty = false;
   }
 
   /** Re-reads the counter and the newest record id: ids never go back, whatever this process saw before. */
-  private async refresh(): Promise<void> {
+  private async refresh(): Promise<{ counterFound: boolean; newest: number }> {
     const counter = await this.readCounter();
     const [newest = 0] = await this.recordIds();
     this.nextId = Math.max(this.nextId, counter?.next ?? 1, newest + 1);
     this.lastCompleted = Math.max(this.lastCompleted, counter?.lastCompleted ?? 0, newest);
+    this.resetThrough = Math.max(this.resetThrough, counter?.resetThrough ?? 0);
+    return { counterFound: counter !== undefined, newest };
   }
 
   private async readCounter(): Promise<CounterState | undefined> {
@@ -203,8 +220,9 @@ export class LocalCheckpointStore implements CheckpointStore {
       if (!LockstepError.is(error) || error.code !== 'LS_CHECKPOINT_CORRUPT') throw error;
       throw new LockstepError(
         `${error.message}. It is the newest checkpoint: lockstep does not fall back past it on its own, as the sinks may ` +
-          'hold what it committed. To go on, delete it deliberately (recovery then starts from the previous checkpoint) ' +
-          'or start from a savepoint or an older checkpoint file (--from-savepoint <name|path>).',
+          'hold what it committed. To go on, start deliberately from an older checkpoint file or a savepoint ' +
+          '(--from-checkpoint <path>, --from-savepoint <name|path>), or remove the file: the next start then falls back ' +
+          'to the previous checkpoint only if the sinks prove that nothing of this one was committed.',
         { code: 'LS_CHECKPOINT_CORRUPT', cause: error, context: { file: path } },
       );
     }

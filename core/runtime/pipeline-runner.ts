@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CheckpointResult } from '../checkpoint/checkpoint-coordinator';
+import type { CheckpointRecord } from '../checkpoint/checkpoint-record';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
 import { fatalErrorIn, isRetriable, LockstepError } from '../errors';
 import type { PipelineComponents } from './create-components';
@@ -8,6 +9,7 @@ import type { ExecutionOutcome } from './checkpoint-driver';
 import { PipelineExecution } from './pipeline-execution';
 import type { PipelineMetrics } from './pipeline-metrics';
 import { restartDelayMs, startupFailure, unreachableRestartLine } from './restart-strategy';
+import { startingPoint, type StartMode } from './start-check';
 
 export interface RunPipelineOptions {
   /** Creates fresh plugin instances; called once per attempt. */
@@ -19,9 +21,11 @@ export interface RunPipelineOptions {
   readonly stopRequested: Promise<void>;
   /** Restore from this savepoint (name or path) instead of the latest checkpoint, on the first attempt. */
   readonly fromSavepoint?: string;
+  /** Restore from this checkpoint file (a retained or copied `chk-*.json`) instead of the latest checkpoint. */
+  readonly fromCheckpoint?: string;
   /** Name of the savepoint a stop writes (default `stop-<timestamp>`). */
   readonly savepointName?: string;
-  /** Delete the store's checkpoints after opening it and start fresh (`lockstep run --reset`). */
+  /** Delete the store's checkpoints and clean the sinks' traces, then start fresh (`lockstep run --reset`). */
   readonly reset?: boolean;
   readonly batchSize?: number;
   readonly channelCapacity?: number;
@@ -29,7 +33,9 @@ export interface RunPipelineOptions {
 }
 
 /**
- * Runs a pipeline to its end: recovers from the last completed checkpoint (or a savepoint), executes, and on a
+ * Runs a pipeline to its end: recovers from the last completed checkpoint (or a savepoint or checkpoint file) — at the
+ * first start only after the sinks' traces showed that this cannot write committed data again ({@link startingPoint}:
+ * no silent fresh start, no silent fallback past a missing checkpoint) — executes, and on a
  * retriable failure restarts with exponential backoff and jitter until `restart.maxAttempts` is spent; then (or on a
  * non-retriable failure such as a bad record under the `fail` policy, or at once on a fatal code anywhere in the cause
  * chain, such as `LS_KAFKA_INTERNALS`) it throws `LS_PIPELINE_FAILED` with the cause. Whether a failure is retriable
@@ -41,10 +47,6 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Executio
   const { store, log } = options;
   await store.open();
   try {
-    if (options.reset === true) {
-      const removed = await store.reset();
-      log.warn({ store: store.location, removed }, 'RESET: deleted every checkpoint of this pipeline; starting fresh (sinks may receive records again)');
-    }
     return await runAttempts(options);
   } finally {
     await store.close().catch((error: unknown) => log.warn({ err: error, store: store.location }, 'could not release the checkpoint store'));
@@ -60,14 +62,19 @@ async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcom
   // Started from a savepoint: restarts go back to it until this run completed a checkpoint of its own. The store's
   // latest checkpoint until then is an older run's, possibly later than the savepoint: restoring it would skip what the
   // savepoint was chosen to process again.
-  let fromSavepoint = options.fromSavepoint;
+  let fromSavepoint = options.fromSavepoint ?? options.fromCheckpoint;
   const startedAt = Date.now();
+  // Until the first start got past the sinks' traces: a failure to ask them (a service down) is restarted as any other.
+  let checked = false;
   for (;;) {
     const components = await options.components();
-    const restored = fromSavepoint !== undefined ? await store.loadSavepoint(fromSavepoint) : await store.latest();
     const completedBefore = metrics.checkpointsCompleted;
-    log.info({ attempt, restoredCheckpoint: restored?.checkpointId, store: store.location }, restored ? 'starting from checkpoint' : 'starting fresh');
+    let restored: CheckpointRecord | undefined;
     try {
+      if (checked) restored = fromSavepoint !== undefined ? await store.loadSavepoint(fromSavepoint) : await store.latest();
+      else restored = await startingPoint({ pipeline: components.config.name, store, sinks: components.sinks, mode: startMode(options), log });
+      checked = true;
+      log.info({ attempt, restoredCheckpoint: restored?.checkpointId, store: store.location }, restored ? 'starting from checkpoint' : 'starting fresh');
       return await new PipelineExecution({
         components,
         store,
@@ -109,6 +116,14 @@ async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcom
       if (stopping) return stoppedWithoutSavepoint(error, metrics.lastCheckpointId ?? restored?.checkpointId);
     }
   }
+}
+
+/** How the first start was asked for. */
+function startMode(options: RunPipelineOptions): StartMode {
+  if (options.reset === true) return { kind: 'reset' };
+  if (options.fromSavepoint !== undefined) return { kind: 'restore', what: 'savepoint', from: options.fromSavepoint };
+  if (options.fromCheckpoint !== undefined) return { kind: 'restore', what: 'checkpoint', from: options.fromCheckpoint };
+  return { kind: 'latest' };
 }
 
 /** The error that ends the runner: `pipeline <name> FAILED<detail>`, caused by the execution's failure. */

@@ -4,6 +4,7 @@ import type { SinkWriterInitContext } from '../../api/init-context';
 import type { LockstepRecord } from '../../api/record';
 import type { VersionedSerializer } from '../../api/serializer';
 import type { CommittingSink } from '../../api/sink';
+import type { SinkTrace, SupportsTraceInspection } from '../../api/sink-traces';
 import type { CommittingSinkWriter } from '../../api/sink-writer';
 
 /** A transaction of a {@link MemorySink}: `<subtask>-<checkpointId>`. */
@@ -31,11 +32,15 @@ export class MemorySinkStore {
 
 const identity = <T>(): VersionedSerializer<T> => ({ version: 1, serialize: (v) => v, deserialize: (_v, d) => d as T });
 
-/** An in-memory two-phase-commit sink for engine tests. */
-export class MemorySink implements CommittingSink<MemoryCommittable, never> {
+/**
+ * An in-memory two-phase-commit sink for engine tests. Its traces: committed transactions (named by checkpoint id) and
+ * prepared ones; `clearTraces` drops the prepared ones and keeps what was committed.
+ */
+export class MemorySink implements CommittingSink<MemoryCommittable, never>, SupportsTraceInspection {
   readonly guarantee = 'exactly-once' as const;
   readonly mechanism = 'two-phase-commit' as const;
   readonly committableSerializer = identity<MemoryCommittable>();
+  readonly tracesNameCheckpoints = true;
 
   constructor(readonly store: MemorySinkStore) {}
 
@@ -68,6 +73,23 @@ export class MemorySink implements CommittingSink<MemoryCommittable, never> {
         buffer = [];
       },
     };
+  }
+
+  async findTraces(): Promise<SinkTrace[]> {
+    const { committed, prepared } = this.store;
+    const traces: SinkTrace[] = [];
+    if (committed.length > 0) {
+      const checkpointId = Math.max(...committed.map((entry) => entry.checkpointId));
+      traces.push({ state: 'committed', checkpointId, description: `${committed.length} committed transactions (newest of checkpoint ${checkpointId})` });
+    }
+    if (prepared.size > 0) traces.push({ state: 'uncommitted', description: `prepared transactions ${[...prepared.keys()].join(', ')}` });
+    return traces;
+  }
+
+  async clearTraces(): Promise<string[]> {
+    const dropped = this.store.prepared.size;
+    this.store.prepared.clear();
+    return [`dropped ${dropped} prepared transactions`, `kept ${this.store.committed.length} committed transactions`];
   }
 
   createCommitter(): Committer<MemoryCommittable> {
