@@ -10,6 +10,20 @@ describe('command arguments', () => {
     expect(parseArguments('validate', ['p.yaml'])).toEqual({ file: 'p.yaml', plugins: [] });
     expect(parseArguments('run', ['--reset', 'p.yaml'])).toEqual({ file: 'p.yaml', plugins: [], reset: true });
     expect(() => parseArguments('validate', ['p.yaml', '--reset'])).toThrow('unknown option --reset');
+    expect(parseArguments('run', ['p.yaml', '--from-checkpoint', 'chk/chk-000000000012.json'])).toEqual({
+      file: 'p.yaml',
+      plugins: [],
+      fromCheckpoint: 'chk/chk-000000000012.json',
+    });
+  });
+
+  it('takes one way to start: from a savepoint, from a checkpoint file or reset', () => {
+    expect(() => parseArguments('run', ['p.yaml', '--reset', '--from-checkpoint', 'c.json'])).toThrow(
+      '--from-checkpoint and --reset exclude each other: choose one way to start',
+    );
+    expect(() => parseArguments('run', ['p.yaml', '--from-savepoint', 's', '--from-checkpoint', 'c.json'])).toThrow(
+      '--from-savepoint and --from-checkpoint exclude each other',
+    );
   });
 
   it('names what is wrong and shows the usage', () => {

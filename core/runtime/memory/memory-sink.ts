@@ -40,7 +40,7 @@ export class MemorySink implements CommittingSink<MemoryCommittable, never>, Sup
   readonly guarantee = 'exactly-once' as const;
   readonly mechanism = 'two-phase-commit' as const;
   readonly committableSerializer = identity<MemoryCommittable>();
-  readonly tracesNameCheckpoints = true;
+  readonly tracesNameCheckpoints: boolean = true;
 
   constructor(readonly store: MemorySinkStore) {}
 
