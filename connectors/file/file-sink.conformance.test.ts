@@ -25,6 +25,7 @@ async function listPending(dir: string): Promise<string[]> {
 
 describeSinkConformance('file', {
   mechanism: 'two-phase-commit',
+  traceInspection: true,
   setup: async () => {
     const root = await makeTempDir('file-sink-conformance');
     const dir = join(root, 'out');

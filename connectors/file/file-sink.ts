@@ -1,20 +1,31 @@
 import { resolve } from 'node:path';
-import type { Committer, CommittingSink, CommittingSinkWriter, InitContext, SinkWriterInitContext } from '../../core/sdk';
+import type {
+  Committer,
+  CommittingSink,
+  CommittingSinkWriter,
+  InitContext,
+  SinkTrace,
+  SinkWriterInitContext,
+  SupportsTraceInspection,
+} from '../../core/sdk';
 import type { FileCommittable } from './file-committable';
 import { FileCommitter } from './file-committer';
 import type { FileSinkConfig } from './file-sink-config.generated';
+import { clearFileSinkTraces, findFileSinkTraces } from './file-sink-traces';
 import { FileSinkWriter } from './file-sink-writer';
 import { FileCommittableSerializer } from './serializers/file-committable-serializer';
 
 /**
  * The `file` sink: JSON lines into part files, exactly-once by two-phase commit — a writer pre-commits one file per
  * subtask and checkpoint into `<path>/.pending/`, the committer renames it into `<path>` once the checkpoint is
- * complete. Construction does no I/O.
+ * complete. Construction does no I/O. Its traces (`SupportsTraceInspection`): committed part files, named by checkpoint
+ * id, and what `.pending` holds; `--reset` removes the latter and keeps the output.
  */
-export class FileSink implements CommittingSink<FileCommittable> {
+export class FileSink implements CommittingSink<FileCommittable>, SupportsTraceInspection {
   readonly guarantee = 'exactly-once' as const;
   readonly mechanism = 'two-phase-commit' as const;
   readonly committableSerializer = new FileCommittableSerializer();
+  readonly tracesNameCheckpoints = true;
   /** The configured output folder, resolved against the pipeline file's folder. */
   readonly path: string;
 
@@ -31,5 +42,13 @@ export class FileSink implements CommittingSink<FileCommittable> {
 
   createCommitter(init: InitContext): Committer<FileCommittable> {
     return new FileCommitter(init.log.child({ sinkDir: this.path }));
+  }
+
+  findTraces(_context: InitContext): Promise<SinkTrace[]> {
+    return findFileSinkTraces(this.path);
+  }
+
+  clearTraces(_context: InitContext): Promise<string[]> {
+    return clearFileSinkTraces(this.path);
   }
 }

@@ -2,6 +2,7 @@
 import { EXACTLY_ONCE } from './delivery-report';
 import type { SinkConformanceHarness } from './sink-harness';
 import { releaseSinkRuns, runRandomSinkScenario } from './sink-scenarios';
+import { describeTraceInspectionRules } from './sink-trace-rules';
 import { describeTwoPhaseCommitRules } from './sink-two-phase-commit-rules';
 import { createWorld, type SinkWorld } from './sink-world';
 
@@ -14,7 +15,8 @@ const TEST_TIMEOUT_MS = 30_000;
  * `already-committed` without duplicating; an aborted checkpoint committed with the next one; orphans of the crashed
  * run (pre-committed after the restored checkpoint, or still open) gone after a new writer's `init()`, other subtasks'
  * left alone; `close()` aborting what is open; the committable serializer. Every sink is checked for duplicates and
- * loss through random checkpoints, aborts and crashes.
+ * loss through random checkpoints, aborts and crashes. A sink declared with `traceInspection` gets the rules of the
+ * `SupportsTraceInspection` ability (traces found and cleared).
  *
  * Call it at the top level of a `*.conformance.test.ts` file beside the connector.
  */
@@ -41,6 +43,7 @@ export function describeSinkConformance(name: string, harness: SinkConformanceHa
     });
 
     if (harness.mechanism === 'two-phase-commit') describeTwoPhaseCommitRules(setup);
+    if (harness.traceInspection === true) describeTraceInspectionRules(setup);
 
     it.each(harness.seeds ?? DEFAULT_SEEDS)(
       'keeps every record exactly once through random checkpoints, aborts and crashes (seed %i)',

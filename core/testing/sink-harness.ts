@@ -34,6 +34,8 @@ export interface SinkConformanceHarness {
   setup(): Promise<SinkFixture>;
   /** Seeds of the randomized crash tests; `[1, 2, 3, 4, 5]` by default. */
   readonly seeds?: readonly number[];
+  /** The sink has the `SupportsTraceInspection` ability: it must, and it gets the trace tests. */
+  readonly traceInspection?: boolean;
 }
 
 /** The record the suite writes for `id` unless the fixture says otherwise. */
