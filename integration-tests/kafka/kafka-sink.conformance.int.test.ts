@@ -17,6 +17,7 @@ async function openTransactions(prefix: string): Promise<string[]> {
 
 describeSinkConformance('kafka', {
   mechanism: 'two-phase-commit',
+  traceInspection: true,
   seeds: [1, 2, 3],
   setup: async () => {
     const run = randomUUID().slice(0, 8);

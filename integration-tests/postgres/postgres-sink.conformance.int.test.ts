@@ -12,6 +12,7 @@ const { url } = testServices().postgres;
 
 describeSinkConformance('postgres', {
   mechanism: 'two-phase-commit',
+  traceInspection: true,
   seeds: [1, 2, 3],
   setup: async () => {
     const admin = await adminClient();

@@ -7,8 +7,10 @@ import type {
   InitContext,
   PluginContext,
   Sink,
+  SinkTrace,
   SinkWriter,
   SinkWriterInitContext,
+  SupportsTraceInspection,
   SupportsWriterState,
 } from '../../../core/sdk';
 import { LockstepError } from '../../../core/sdk';
@@ -18,6 +20,7 @@ import type { TransactionHandle } from '../internals';
 import { AtLeastOnceKafkaWriter } from './at-least-once-writer';
 import { ExactlyOnceKafkaWriter } from './exactly-once-writer';
 import { KafkaCommitter } from './kafka-committer';
+import { KafkaSinkTraces } from './kafka-sink-traces';
 import type { KafkaSinkConfig } from './kafka-sink-config';
 import { KafkaCommittableSerializer, KafkaWriterStateSerializer, type KafkaWriterState } from './kafka-sink-serializers';
 import { RecordEncoder } from './record-encoding';
@@ -55,22 +58,27 @@ abstract class KafkaSinkBase {
 
 /**
  * Exactly-once kafka sink: one Kafka transaction per checkpoint and subtask, committed by the committer by producer id
- * and epoch once the checkpoint completed (two-phase commit, as Flink's KafkaSink).
+ * and epoch once the checkpoint completed (two-phase commit, as Flink's KafkaSink). Its traces
+ * (`SupportsTraceInspection`, {@link KafkaSinkTraces}): the transactional ids of its prefix the brokers know; they
+ * carry no checkpoint id.
  */
-export class KafkaSink extends KafkaSinkBase implements CommittingSink<TransactionHandle, KafkaWriterState> {
+export class KafkaSink extends KafkaSinkBase implements CommittingSink<TransactionHandle, KafkaWriterState>, SupportsTraceInspection {
   readonly guarantee = 'exactly-once' as const;
   readonly mechanism = 'two-phase-commit' as const;
   readonly committableSerializer = new KafkaCommittableSerializer();
   readonly writerStateSerializer = new KafkaWriterStateSerializer();
+  readonly tracesNameCheckpoints = false;
   /** `<prefix>-<subtask>-<n>` names every transaction of this sink. */
   readonly transactionalIdPrefix: string;
   private transactionTimeout: Promise<number> | undefined;
+  private readonly traces: KafkaSinkTraces;
 
   constructor(config: KafkaSinkConfig, context: SinkContext) {
     super(config, context);
     if (config.semantic !== 'exactly-once') throw new LockstepError('this kafka sink is for semantic exactly-once', { code: 'LS_CONFIG_INVALID' });
     this.transactionalIdPrefix = config.transactionalIdPrefix ?? `${context.pipeline}-${context.componentId}`;
     if (config.transactionTimeout !== undefined) checkTransactionTimeout(config.transactionTimeout, context.checkpoint);
+    this.traces = new KafkaSinkTraces(this.transactionalIdPrefix, (init) => this.client(init, 'traces'));
   }
 
   createWriter(
@@ -90,6 +98,14 @@ export class KafkaSink extends KafkaSinkBase implements CommittingSink<Transacti
 
   createCommitter(init: InitContext): Committer<TransactionHandle> {
     return new KafkaCommitter(this.client(init, 'committer'), init);
+  }
+
+  findTraces(context: InitContext): Promise<SinkTrace[]> {
+    return this.traces.find(context);
+  }
+
+  clearTraces(context: InitContext): Promise<string[]> {
+    return this.traces.clear(context);
   }
 }
 

@@ -27,8 +27,7 @@ export class CommitMarkers {
   /** Creates the table and its index when absent (autocommit; needs CREATE on the schema only the first time). */
   async ensure(client: Client): Promise<void> {
     try {
-      const exists = await client.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [this.table]);
-      if (exists.rows[0]?.found != null) return;
+      if (await this.exists(client)) return;
       await client.query('BEGIN');
       try {
         await client.query('SELECT pg_advisory_xact_lock($1)', [CREATE_LOCK]);
@@ -75,6 +74,30 @@ export class CommitMarkers {
       checkpointId,
     ]);
     return result.rowCount ?? 0;
+  }
+
+  /** This sink's markers (all subtasks): how many, oldest and newest checkpoint; undefined when there are none. */
+  async summary(client: Client): Promise<{ count: number; oldest: number; newest: number } | undefined> {
+    if (!(await this.exists(client))) return undefined;
+    const result = await client.query<{ count: number; oldest: string | null; newest: string | null }>(
+      `SELECT count(*)::int AS count, min(checkpoint_id)::text AS oldest, max(checkpoint_id)::text AS newest FROM ${this.table} WHERE pipeline = $1 AND sink = $2`,
+      [this.pipeline, this.sink],
+    );
+    const row = result.rows[0];
+    if (row === undefined || row.count === 0) return undefined;
+    return { count: row.count, oldest: Number(row.oldest), newest: Number(row.newest) };
+  }
+
+  /** Deletes every marker of this sink (all subtasks), for a reset; 0 when the table does not exist. */
+  async deleteAll(client: Client): Promise<number> {
+    if (!(await this.exists(client))) return 0;
+    const result = await client.query(`DELETE FROM ${this.table} WHERE pipeline = $1 AND sink = $2`, [this.pipeline, this.sink]);
+    return result.rowCount ?? 0;
+  }
+
+  private async exists(client: Client): Promise<boolean> {
+    const found = await client.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [this.table]);
+    return found.rows[0]?.found != null;
   }
 
   /**

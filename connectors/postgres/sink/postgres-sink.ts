@@ -6,8 +6,10 @@ import type {
   InitContext,
   PluginContext,
   Sink,
+  SinkTrace,
   SinkWriter,
   SinkWriterInitContext,
+  SupportsTraceInspection,
 } from '../../../core/sdk';
 import { LockstepError } from '../../../core/sdk';
 import { resolvePostgresConnection } from '../connection-options';
@@ -16,6 +18,7 @@ import { CommitMarkers } from './commit-markers';
 import { ExactlyOncePostgresWriter } from './exactly-once-writer';
 import { PostgresCommitter } from './postgres-committer';
 import { PostgresGids } from './postgres-gids';
+import { PostgresSinkTraces } from './postgres-sink-traces';
 import { resolveSinkConfig, type PostgresSinkConfig, type ResolvedSinkConfig } from './postgres-sink-config';
 import { PostgresCommittableSerializer, type PostgresCommittable } from './postgres-sink-serializers';
 
@@ -42,15 +45,19 @@ function resolveFor(exactlyOnce: boolean, config: PostgresSinkConfig, context: S
 /**
  * Exactly-once postgres sink: one transaction per checkpoint and subtask, prepared at the barrier
  * (`PREPARE TRANSACTION`) and committed by the committer (`COMMIT PREPARED`) once the checkpoint completed, with a
- * marker row per transaction telling committed from rolled back. Construction does no I/O.
+ * marker row per transaction telling committed from rolled back. Construction does no I/O. Its traces
+ * (`SupportsTraceInspection`, {@link PostgresSinkTraces}): the marker rows and the prepared transactions of this
+ * pipeline and sink; `--reset` rolls the latter back and deletes the former.
  */
-export class PostgresSink implements CommittingSink<PostgresCommittable, never> {
+export class PostgresSink implements CommittingSink<PostgresCommittable, never>, SupportsTraceInspection {
   readonly guarantee = 'exactly-once' as const;
   readonly mechanism = 'two-phase-commit' as const;
   readonly committableSerializer = new PostgresCommittableSerializer();
+  readonly tracesNameCheckpoints = true;
   readonly gids: PostgresGids;
   private readonly resolved: ResolvedSinkConfig;
   private readonly markers: CommitMarkers;
+  private readonly traces: PostgresSinkTraces;
 
   constructor(
     private readonly config: PostgresSinkConfig,
@@ -59,6 +66,7 @@ export class PostgresSink implements CommittingSink<PostgresCommittable, never> 
     this.resolved = resolveFor(true, config, context);
     this.gids = new PostgresGids(context.pipeline, context.componentId);
     this.markers = new CommitMarkers(this.resolved.markerSchema, context.pipeline, context.componentId);
+    this.traces = new PostgresSinkTraces(config, this.gids, this.markers);
   }
 
   createWriter(init: SinkWriterInitContext<PostgresCommittable>): CommittingSinkWriter<PostgresCommittable> {
@@ -67,6 +75,14 @@ export class PostgresSink implements CommittingSink<PostgresCommittable, never> 
 
   createCommitter(init: InitContext): Committer<PostgresCommittable> {
     return new PostgresCommitter(this.config, this.gids, this.markers, init);
+  }
+
+  findTraces(context: InitContext): Promise<SinkTrace[]> {
+    return this.traces.find(context);
+  }
+
+  clearTraces(context: InitContext): Promise<string[]> {
+    return this.traces.clear(context);
   }
 }
 
