@@ -49,6 +49,26 @@ describe('decodePartition (kafkajs Batch)', () => {
     expect(fetched.nextOffset).toBe(5);
   });
 
+  it('skips records of aborted transactions whatever order the broker lists them in', () => {
+    // Two transactions aborted together (Kafka 4.3 answered [39@5, 38@4]).
+    const first = { first: 4, lastDelta: 0, producerId: '38', tx: true };
+    const second = { first: 5, lastDelta: 0, producerId: '39', tx: true };
+    const fetched = decodePartition(
+      entry(4),
+      partition(
+        [
+          record(4, 'a2', first),
+          record(5, 'b3', second),
+          record(6, 'abort', { ...second, first: 6, control: true }),
+          record(7, 'abort', { ...first, first: 7, control: true }),
+        ],
+        [{ producerId: '39', firstOffset: '5' }, { producerId: '38', firstOffset: '4' }],
+      ),
+    );
+    expect(fetched.messages).toEqual([]);
+    expect(fetched.nextOffset).toBe(8);
+  });
+
   it('moves to the end of a batch whose last records were compacted away', () => {
     const fetched = decodePartition(entry(0), partition([record(0, 'a', { first: 0, lastDelta: 9 })]));
     expect(fetched.nextOffset).toBe(10);

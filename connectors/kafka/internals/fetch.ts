@@ -162,7 +162,7 @@ async function locateCompressionError(broker: KafkaBroker, request: FetchRequest
 /** Decodes one partition of a Fetch response that was asked for at `entry.fetchOffset`. */
 export function decodePartition(entry: PartitionFetch, data: KafkaFetchPartition): FetchedPartition {
   const Batch = loadBatch();
-  const batch = new Batch(entry.topic, String(entry.fetchOffset), data);
+  const batch = new Batch(entry.topic, String(entry.fetchOffset), { ...data, abortedTransactions: byFirstOffset(data.abortedTransactions) });
   return {
     topic: entry.topic,
     partition: entry.partition,
@@ -172,6 +172,17 @@ export function decodePartition(entry: PartitionFetch, data: KafkaFetchPartition
     highWatermark: Number(data.highWatermark),
     lastStableOffset: Number(data.lastStableOffset),
   };
+}
+
+/**
+ * The aborted transactions of a Fetch response in the order of their first offset. kafkajs' filter walks them in list
+ * order, one step per record, but a broker lists them in no particular order (seen on Kafka 4.3: two transactions
+ * aborted together listed second-started first): unsorted, records of an aborted transaction came through as
+ * committed.
+ */
+function byFirstOffset(aborted: readonly unknown[]): unknown[] {
+  const first = (entry: unknown): bigint => BigInt(String((entry as { firstOffset?: unknown }).firstOffset ?? 0));
+  return [...aborted].sort((a, b) => (first(a) < first(b) ? -1 : first(a) > first(b) ? 1 : 0));
 }
 
 /**
