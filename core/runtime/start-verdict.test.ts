@@ -39,7 +39,7 @@ describe('judgeStart: no silent fresh start', () => {
     const missing = refusal(judgeStart(facts({ lastCompleted: 17 }, 16, [{ sinkId: 'pg', traces: [markers(17)] }])));
     expect(missing.code).toBe('LS_CHECKPOINT_MISSING');
     expect(missing.message).toContain('recorded checkpoint 17 as completed but holds checkpoint 16 as its newest: checkpoint files were removed');
-    expect(missing.message).toContain("sink 'pg' holds commits of later checkpoints: 2 commit markers of checkpoints 16–17");
+    expect(missing.message).toContain("sink 'pg' holds commits of checkpoints after 16: 2 commit markers of checkpoints 16–17");
     expect(missing.message).toContain('Restoring checkpoint 16 would write that again');
     const allGone = refusal(judgeStart(facts({ lastCompleted: 17 }, undefined, [{ sinkId: 'pg', traces: [markers(17)] }])));
     expect(allGone.message).toContain('holds no checkpoint: checkpoint files were removed');

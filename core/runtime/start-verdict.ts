@@ -57,7 +57,8 @@ export function judgeStart(facts: StartFacts): StartVerdict {
     .filter((entry) => entry.traces.length > 0);
   if (newer.length > 0) {
     const code = missing ? 'LS_CHECKPOINT_MISSING' : 'LS_CHECKPOINT_SINK_TRACES';
-    return refuse(facts, code, `${storeText(facts, baseline)}, but ${listTraces(newer, 'commits of later checkpoints')}. ${startText(restoredId)} would write that again`);
+    const what = baseline > 0 ? `commits of checkpoints after ${baseline}` : 'commits of checkpoints';
+    return refuse(facts, code, `${storeText(facts, baseline)}, but ${listTraces(newer, what)}. ${startText(restoredId)} would write that again`);
   }
   if (missing && facts.unprovable.length > 0) {
     const sinks = facts.unprovable.map((id) => `'${id}'`).join(', ');
