@@ -71,8 +71,7 @@ async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcom
     const completedBefore = metrics.checkpointsCompleted;
     let restored: CheckpointRecord | undefined;
     try {
-      if (checked) restored = fromSavepoint !== undefined ? await store.loadSavepoint(fromSavepoint) : await store.latest();
-      else restored = await startingPoint({ pipeline: components.config.name, store, sinks: components.sinks, mode: startMode(options), log });
+      restored = checked ? await restoreAgain(store, fromSavepoint) : await firstStart(options, components);
       checked = true;
       log.info({ attempt, restoredCheckpoint: restored?.checkpointId, store: store.location }, restored ? 'starting from checkpoint' : 'starting fresh');
       return await new PipelineExecution({
@@ -118,12 +117,22 @@ async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcom
   }
 }
 
-/** How the first start was asked for. */
-function startMode(options: RunPipelineOptions): StartMode {
-  if (options.reset === true) return { kind: 'reset' };
-  if (options.fromSavepoint !== undefined) return { kind: 'restore', what: 'savepoint', from: options.fromSavepoint };
-  if (options.fromCheckpoint !== undefined) return { kind: 'restore', what: 'checkpoint', from: options.fromCheckpoint };
-  return { kind: 'latest' };
+/** Where a restart of this process restores from: the savepoint or file it started from until it completed a checkpoint. */
+function restoreAgain(store: CheckpointStore, from: string | undefined): Promise<CheckpointRecord | undefined> {
+  return from !== undefined ? store.loadSavepoint(from) : store.latest();
+}
+
+/** The first start of this process: as it was asked for, checked with the sinks' traces ({@link startingPoint}). */
+function firstStart(options: RunPipelineOptions, components: PipelineComponents): Promise<CheckpointRecord | undefined> {
+  const mode: StartMode =
+    options.reset === true
+      ? { kind: 'reset' }
+      : options.fromSavepoint !== undefined
+        ? { kind: 'restore', what: 'savepoint', from: options.fromSavepoint }
+        : options.fromCheckpoint !== undefined
+          ? { kind: 'restore', what: 'checkpoint', from: options.fromCheckpoint }
+          : { kind: 'latest' };
+  return startingPoint({ pipeline: components.config.name, store: options.store, sinks: components.sinks, mode, log: options.log });
 }
 
 /** The error that ends the runner: `pipeline <name> FAILED<detail>`, caused by the execution's failure. */
