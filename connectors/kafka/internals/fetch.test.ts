@@ -25,7 +25,7 @@ function partition(messages: unknown[], abortedTransactions: unknown[] = []): Ka
 
 const entry = (fetchOffset: number) => ({ topic: 't', partition: 0, fetchOffset, maxBytes: 1024 });
 
-describe('decodePartition (kafkajs Batch)', () => {
+describe('decodePartition', () => {
   it('returns records from the fetched offset on and the offset after the last one', () => {
     const batch = { first: 0, lastDelta: 2 };
     const fetched = decodePartition(entry(1), partition([record(0, 'a', batch), record(1, 'b', batch), record(2, 'c', batch)]));
@@ -67,6 +67,52 @@ describe('decodePartition (kafkajs Batch)', () => {
     );
     expect(fetched.messages).toEqual([]);
     expect(fetched.nextOffset).toBe(8);
+  });
+
+  it('skips records of two producers when the fetch starts inside both of their aborted transactions', () => {
+    // kafkajs 2.2.4's filter took one listed transaction per record, so at offset 20 only producer 11's (listed
+    // first): producer 12's first record came through as committed
+    const p11 = (first: number) => ({ first, lastDelta: 0, producerId: '11', tx: true });
+    const p12 = (first: number) => ({ first, lastDelta: 0, producerId: '12', tx: true });
+    const plain = { first: 24, lastDelta: 0 };
+    const fetched = decodePartition(
+      entry(20),
+      partition(
+        [
+          record(20, 'x12', p12(20)),
+          record(21, 'x11', p11(21)),
+          record(22, 'abort', { ...p11(22), control: true }),
+          record(23, 'x12', p12(23)),
+          record(24, 'plain', plain),
+          record(25, 'abort', { ...p12(25), control: true }),
+          record(26, 'ok11', p11(26)),
+          record(27, 'commit', { ...p11(27), control: true }),
+        ],
+        [{ producerId: '11', firstOffset: '10' }, { producerId: '12', firstOffset: '15' }],
+      ),
+    );
+    expect(fetched.messages.map((message) => message.value?.toString())).toEqual(['plain', 'ok11']);
+    expect(fetched.nextOffset).toBe(28);
+  });
+
+  it('under read_uncommitted delivers records of aborted transactions, never control records', () => {
+    const aborted = { first: 0, lastDelta: 0, producerId: '7', tx: true };
+    const data = partition([record(0, 'x', aborted), record(1, 'abort', { ...aborted, first: 1, control: true })], [{ producerId: '7', firstOffset: '0' }]);
+    expect(decodePartition(entry(0), data, 0).messages.map((message) => message.value?.toString())).toEqual(['x']);
+    expect(decodePartition(entry(0), data, 1).messages).toEqual([]);
+  });
+
+  it('reads records of the legacy message format (no batch header) one by one', () => {
+    const legacy = (offset: number, value: string) => ({ offset: String(offset), key: null, value: Buffer.from(value), headers: {}, timestamp: '0' });
+    const fetched = decodePartition(entry(3), partition([legacy(2, 'a'), legacy(3, 'b'), legacy(4, 'c')]));
+    expect(fetched.messages.map((message) => message.value?.toString())).toEqual(['b', 'c']);
+    expect(fetched.nextOffset).toBe(5);
+  });
+
+  it('fails naming the partition when kafkajs lists an aborted transaction without its fields', () => {
+    expect(() => decodePartition(entry(0), partition([], [{ producer: '1' }]))).toThrow(
+      expect.objectContaining({ code: 'LS_KAFKA_INTERNALS', message: expect.stringContaining('t/0@0') }),
+    );
   });
 
   it('moves to the end of a batch whose last records were compacted away', () => {

@@ -2,16 +2,14 @@
  * Fetching assigned partitions without a consumer group, and committing offsets for lag monitoring, on kafkajs
  * internals. kafkajs' public consumer only reads
  * through group membership and keeps positions in the group; lockstep's source keeps them in its checkpoints, so it
- * sends `Fetch` to partition leaders itself (the internal `Broker.fetch`, typed in cluster.ts) and decodes each
- * partition with kafkajs' internal `Batch`, which drops records of aborted transactions and control records the way
- * kafkajs' consumer does.
+ * sends `Fetch` to partition leaders itself (the internal `Broker.fetch`, typed in cluster.ts), takes the record
+ * batches of each partition out of kafkajs' decoded response, and decides under read_committed which ones a
+ * committed reader sees with lockstep's own filter (aborted-transactions.ts), the way Kafka's Java consumer does.
  *
  * What is used, and why (docs/kafkajs-internals.md has the full list):
- * - `kafkajs/src/consumer/batch` (`new Batch(topic, fetchedOffset, partitionData)`, its `messages` and
- *   `rawMessages`): filtering of aborted transactions (by the response's `abortedTransactions`) and control
- *   records, and of records before the fetched offset (a compressed batch starts earlier).
  * - The decoded record shape of `kafkajs/src/protocol/recordBatch/record/v0/decoder` (`offset`, `key`, `value`,
- *   `headers`, `timestamp`, `isControlRecord`, `batchContext.firstOffset` / `lastOffsetDelta`).
+ *   `headers`, `timestamp`, `isControlRecord`) and the batch header each record carries (`batchContext`: `firstOffset`,
+ *   `lastOffsetDelta`, `producerId`, `inTransaction`, `isControlBatch`, from `recordBatch/v0/decoder`).
  * - `Broker.offsetCommit` of the internal Broker (`src/broker/index.js`), sent to the group coordinator with
  *   generation -1 and no member id: the standalone commit Kafka accepts for a group without members. kafkajs' public
  *   `admin.setOffsets` instead joins the group with a throw-away consumer (seconds per call, and it stops that
@@ -19,12 +17,11 @@
  */
 import { LockstepError } from '../../../core/sdk';
 import { fetchPartitionError } from '../kafka-errors';
-import { COORDINATOR_TYPE, type KafkaBroker, type KafkaCluster, type KafkaFetchPartition } from './cluster';
+import { AbortedTransactionFilter, controlMarker, type AbortedTransaction, type BatchHeader } from './aborted-transactions';
+import { COORDINATOR_TYPE, ISOLATION_LEVEL, type KafkaBroker, type KafkaCluster, type KafkaFetchPartition } from './cluster';
 import { compressionErrorIn, installCompressionCodecs, isBatchCompressionError } from './compression-codecs';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-
-/** One record as kafkajs decodes it (control records and aborted ones are already dropped). */
+/** One record as kafkajs decodes it (control records and records of aborted transactions are not delivered). */
 export interface FetchedMessage {
   /** Offset as a decimal string (int64). */
   readonly offset: string;
@@ -36,30 +33,16 @@ export interface FetchedMessage {
   readonly timestamp: string;
 }
 
+/** A decoded record with its batch's header, as kafkajs' record decoder returns it (int64 fields as strings). */
 interface RawMessage extends FetchedMessage {
   readonly isControlRecord?: boolean;
-  readonly batchContext?: { readonly firstOffset?: string; readonly lastOffsetDelta?: number };
-}
-
-interface KafkajsBatch {
-  readonly messages: readonly RawMessage[];
-  /** Every decoded record, control records and those before the fetched offset included. */
-  readonly rawMessages: readonly RawMessage[];
-}
-
-type BatchConstructor = new (topic: string, fetchedOffset: string, partitionData: KafkaFetchPartition) => KafkajsBatch;
-
-let batchClass: BatchConstructor | undefined;
-
-function loadBatch(): BatchConstructor {
-  if (batchClass === undefined) {
-    const loaded = require('kafkajs/src/consumer/batch') as unknown;
-    if (typeof loaded !== 'function') {
-      throw new LockstepError('kafkajs internals changed: kafkajs/src/consumer/batch is not a class (lockstep needs kafkajs 2.2.x)', { code: 'LS_KAFKA_INTERNALS' });
-    }
-    batchClass = loaded as BatchConstructor;
-  }
-  return batchClass;
+  readonly batchContext?: {
+    readonly firstOffset?: string;
+    readonly lastOffsetDelta?: number;
+    readonly producerId?: string;
+    readonly inTransaction?: boolean;
+    readonly isControlBatch?: boolean;
+  };
 }
 
 /** A partition to fetch from `fetchOffset`, returning at most `maxBytes` of it (at least one batch if larger). */
@@ -130,7 +113,7 @@ export async function fetchPartitions(broker: KafkaBroker, request: FetchRequest
       const entry = asked.get(`${data.partition}:${topicName}`);
       if (entry === undefined) continue;
       if (data.errorCode !== 0) throw partitionError(entry, data.errorCode);
-      result.push(decodePartition(entry, data));
+      result.push(decodePartition(entry, data, request.isolationLevel));
     }
   }
   return result;
@@ -159,46 +142,90 @@ async function locateCompressionError(broker: KafkaBroker, request: FetchRequest
   return compressionErrorIn(error, request.partitions);
 }
 
-/** Decodes one partition of a Fetch response that was asked for at `entry.fetchOffset`. */
-export function decodePartition(entry: PartitionFetch, data: KafkaFetchPartition): FetchedPartition {
-  const Batch = loadBatch();
-  const batch = new Batch(entry.topic, String(entry.fetchOffset), { ...data, abortedTransactions: byFirstOffset(data.abortedTransactions) });
+/**
+ * Decodes one partition of a Fetch response that was asked for at `entry.fetchOffset`. Under read_committed, what is
+ * delivered is decided per record batch by lockstep's `AbortedTransactionFilter` (aborted-transactions.ts), never by
+ * kafkajs' consumer filter (kafkajs 2.2.4 `filterAbortedMessages` assumes the broker lists aborted transactions in
+ * order and follows one per record: records of a second producer aborted at the same time came through).
+ */
+export function decodePartition(entry: PartitionFetch, data: KafkaFetchPartition, isolationLevel: number = ISOLATION_LEVEL.READ_COMMITTED): FetchedPartition {
+  const batches = recordBatches(data.messages as readonly RawMessage[]);
+  const filter = new AbortedTransactionFilter(isolationLevel === ISOLATION_LEVEL.READ_COMMITTED ? abortedTransactions(entry, data) : []);
+  const fetchOffset = BigInt(entry.fetchOffset);
+  const messages: FetchedMessage[] = [];
+  for (const batch of batches) {
+    if (filter.verdict(batch) !== 'deliver') continue;
+    // only a batch that starts before the fetch offset (a compressed one is returned whole) holds records to drop
+    if (batch.firstOffset >= fetchOffset) messages.push(...batch.records);
+    else messages.push(...batch.records.filter((message) => BigInt(message.offset) >= fetchOffset));
+  }
+  const last = batches.at(-1);
   return {
     topic: entry.topic,
     partition: entry.partition,
     fetchOffset: entry.fetchOffset,
-    messages: batch.messages,
-    nextOffset: nextOffsetAfter(entry.fetchOffset, batch.rawMessages),
+    messages,
+    nextOffset: last === undefined ? entry.fetchOffset : Math.max(entry.fetchOffset, Number(last.lastOffset) + 1),
     highWatermark: Number(data.highWatermark),
     lastStableOffset: Number(data.lastStableOffset),
   };
 }
 
-/**
- * The aborted transactions of a Fetch response in the order of their first offset. kafkajs' filter walks them in list
- * order, one step per record, but a broker lists them in no particular order (seen on Kafka 4.3: two transactions
- * aborted together listed second-started first): unsorted, records of an aborted transaction came through as
- * committed.
- */
-function byFirstOffset(aborted: readonly unknown[]): unknown[] {
-  const first = (entry: unknown): bigint => BigInt(String((entry as { firstOffset?: unknown }).firstOffset ?? 0));
-  return [...aborted].sort((a, b) => (first(a) < first(b) ? -1 : first(a) > first(b) ? 1 : 0));
+/** A record batch of a Fetch response, rebuilt from kafkajs' flat list of decoded records. */
+interface DecodedBatch extends BatchHeader {
+  readonly records: readonly RawMessage[];
 }
 
 /**
- * The offset after the last record of `raw` (control and aborted records included), or after the end of its record
- * batch when compaction removed the batch's last records: decoded batches are always whole (kafkajs drops a batch cut
- * off by `maxBytes`), so the batch's `firstOffset + lastOffsetDelta` is safe to pass.
+ * kafkajs' decoder flattens a partition's record batches into records that each carry their batch's header
+ * (`batchContext`): consecutive records with the same batch first offset are one batch again. A batch's last offset
+ * is `firstOffset + lastOffsetDelta` (past records removed by compaction: decoded batches are always whole, kafkajs
+ * drops a batch cut off by `maxBytes`). A record without a header (the legacy message format, which has no
+ * transactions) is a batch of its own without a producer.
  */
-function nextOffsetAfter(fetchOffset: number, raw: readonly RawMessage[]): number {
-  const last = raw.at(-1);
-  if (last === undefined) return fetchOffset;
-  let next = Number(last.offset) + 1;
-  const context = last.batchContext;
-  if (context?.firstOffset !== undefined && typeof context.lastOffsetDelta === 'number') {
-    next = Math.max(next, Number(context.firstOffset) + context.lastOffsetDelta + 1);
+function recordBatches(raw: readonly RawMessage[]): DecodedBatch[] {
+  const batches: { header: BatchHeader; records: RawMessage[] }[] = [];
+  for (const message of raw) {
+    const current = batches.at(-1);
+    const context = message.batchContext;
+    const first = context?.firstOffset;
+    if (current !== undefined && first !== undefined && current.records[0]?.batchContext?.firstOffset === first) current.records.push(message);
+    else batches.push({ header: batchHeader(message), records: [message] });
   }
-  return Math.max(fetchOffset, next);
+  return batches.map(({ header, records }) => {
+    const lastRecord = BigInt((records.at(-1) as RawMessage).offset);
+    return { ...header, lastOffset: header.lastOffset > lastRecord ? header.lastOffset : lastRecord, records };
+  });
+}
+
+/** The header of the batch holding `message`, from its `batchContext` (record batch v2 attributes and producer id). */
+function batchHeader(message: RawMessage): BatchHeader {
+  const context = message.batchContext;
+  const firstOffset = BigInt(context?.firstOffset ?? message.offset);
+  const isControl = context?.isControlBatch === true || message.isControlRecord === true;
+  return {
+    firstOffset,
+    lastOffset: firstOffset + BigInt(context?.lastOffsetDelta ?? 0),
+    producerId: BigInt(context?.producerId ?? -1),
+    isTransactional: context?.inTransaction === true,
+    ...(isControl ? { control: controlMarker(message.key) } : {}),
+  };
+}
+
+/** The partition's aborted transactions as kafkajs decodes them (`producerId`, `firstOffset`: int64 strings). */
+function abortedTransactions(entry: PartitionFetch, data: KafkaFetchPartition): AbortedTransaction[] {
+  return (data.abortedTransactions as readonly { producerId?: unknown; firstOffset?: unknown }[]).map(({ producerId, firstOffset }) => {
+    if (!isInt64(producerId) || !isInt64(firstOffset)) {
+      throw new LockstepError(`kafka fetch of ${entry.topic}/${entry.partition}@${entry.fetchOffset}: an aborted transaction without producerId or firstOffset (kafkajs internals changed?)`, {
+        code: 'LS_KAFKA_INTERNALS',
+      });
+    }
+    return { producerId: BigInt(producerId), firstOffset: BigInt(firstOffset) };
+  });
+}
+
+function isInt64(value: unknown): value is string | number {
+  return (typeof value === 'string' && /^-?\d+$/.test(value)) || Number.isSafeInteger(value);
 }
 
 /** The internal Broker's OffsetCommit call (not declared in cluster.ts's `KafkaBroker`). */
