@@ -116,6 +116,20 @@ export class KafkaCliClients {
       .map((message) => ({ key: message.key ?? '', value: message.payload ?? '' }));
   }
 
+  /**
+   * What a read_committed consumer sees in `partition` of `topic` from `offset` to the partition's end (its last
+   * stable offset), read by kcat (librdkafka), with offsets.
+   */
+  async kcatReadCommitted(brokers: readonly string[], topic: string, partition: number, offset = 0): Promise<(TextRecord & { offset: number })[]> {
+    const { stdout } = await run('kcat', ['-C', '-b', brokers.join(','), '-t', topic, '-p', String(partition), '-o', String(offset), '-e', '-q', '-J',
+      '-X', 'isolation.level=read_committed']);
+    return stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { offset: number; key: string | null; payload: string | null })
+      .map((message) => ({ offset: message.offset, key: message.key ?? '', value: message.payload ?? '' }));
+  }
+
   /** Bytes on disk per partition of `topics` (DescribeLogDirs, through Kafka's `kafka-log-dirs.sh`), and where. */
   async logDirs(brokers: readonly string[], topics: readonly string[]): Promise<{ partition: string; size: number; logDir: string }[]> {
     const { stdout } = await this.java('org.apache.kafka.tools.LogDirsCommand', ['--bootstrap-server', brokers.join(','), '--describe', '--topic-list', topics.join(',')]);
