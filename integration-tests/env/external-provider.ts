@@ -57,6 +57,6 @@ export const externalProvider: ServiceProvider = {
     externalServices(names, process.env);
   },
   async start(names) {
-    return { services: externalServices(names, process.env), pids: () => [], stop: async () => {} };
+    return { services: externalServices(names, process.env), pids: () => [], faults: () => undefined, stop: async () => {} };
   },
 };

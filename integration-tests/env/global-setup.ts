@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { SERVICES_ENV_VAR } from './index';
-import { SUPERVISOR_LINES } from './supervisor-protocol';
+import { SERVICES_CONTROL_ENV_VAR, SUPERVISOR_LINES, type SupervisorReady } from './supervisor-protocol';
 
 /** Environment variable holding the supervisor's pid, for the global teardown. */
 export const SUPERVISOR_PID_VAR = 'LOCKSTEP_SUPERVISOR_PID';
@@ -11,8 +11,9 @@ const START_TIMEOUT_MS = Number(process.env.LOCKSTEP_SERVICES_START_TIMEOUT_MS ?
 
 /**
  * Jest global setup of the integration project: starts the services once per run through the supervisor process
- * and hands their facts to the test files in `LOCKSTEP_TEST_SERVICES_JSON`. When that variable is already set, the
- * services were provisioned by the caller and nothing is started.
+ * and hands their facts to the test files in `LOCKSTEP_TEST_SERVICES_JSON` (and its control socket, for tests that
+ * kill and restart a service, in `LOCKSTEP_SERVICES_CONTROL`). When the first variable is already set, the services
+ * were provisioned by the caller and nothing is started.
  */
 export default async function globalSetup(): Promise<void> {
   if (process.env[SERVICES_ENV_VAR]) return;
@@ -24,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
   if (child.pid === undefined) throw new Error('could not spawn the service supervisor');
   process.env[SUPERVISOR_PID_VAR] = String(child.pid);
   const lines = createInterface({ input: child.stdout });
-  const outcome = await new Promise<{ services: unknown; runDir: string }>((resolve, reject) => {
+  const outcome = await new Promise<SupervisorReady>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`services not ready after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
     const settle = (action: () => void): void => {
       clearTimeout(timer);
@@ -57,4 +58,5 @@ export default async function globalSetup(): Promise<void> {
   child.unref();
   process.stderr.write(`[services] ready: ${JSON.stringify(outcome.services)}\n`);
   process.env[SERVICES_ENV_VAR] = JSON.stringify(outcome.services);
+  process.env[SERVICES_CONTROL_ENV_VAR] = outcome.control;
 }

@@ -16,6 +16,8 @@ export type {
   TestServices,
 } from './test-services';
 
+export { killService, restartService, startService, type ServiceRestart } from './service-control';
+
 /** Environment variable through which jest's global setup hands the started services to the test files. */
 export const SERVICES_ENV_VAR = 'LOCKSTEP_TEST_SERVICES_JSON';
 

@@ -8,11 +8,22 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 /** What a provider hands back: the facts of every service it started (only those asked for). */
 export type ProvisionedServices = Partial<Omit<TestServices, 'provider'>> & { readonly provider: ProviderName };
 
+/**
+ * Crashing a running service and starting it again, for fault tests: `kill` ends it as a crash would (SIGKILL, no
+ * clean shutdown), `start` brings it back on the same address with the same data and resolves once it answers.
+ */
+export interface ServiceFaults {
+  kill(): Promise<void>;
+  start(): Promise<void>;
+}
+
 /** A running set of services; `stop` is idempotent and stops every process or container the provider started. */
 export interface RunningServices {
   readonly services: ProvisionedServices;
   /** OS processes owned by the run (empty for containers and external services). */
   readonly pids: () => number[];
+  /** Kill and start for one service; undefined when the provider cannot do it (containers, external services). */
+  readonly faults: (name: ServiceName) => ServiceFaults | undefined;
   stop(): Promise<void>;
 }
 

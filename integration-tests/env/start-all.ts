@@ -1,10 +1,12 @@
-import type { ProvisionedServices, RunningServices, ServiceName } from './service-provider';
+import type { ProvisionedServices, RunningServices, ServiceFaults, ServiceName } from './service-provider';
 import type { ProviderName } from './test-services';
 
 /** One started service as a provider holds it. */
 export interface StartedService {
   readonly info: unknown;
   readonly pids: () => number[];
+  /** Present when the service can be killed and started again (local processes). */
+  readonly faults?: ServiceFaults;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startAll(
   return {
     services: services as unknown as ProvisionedServices,
     pids: () => started.flatMap(([, service]) => service.pids()),
+    faults: (name) => started.find(([startedName]) => startedName === name)?.[1].faults,
     stop: stopAll,
   };
 }

@@ -8,7 +8,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaService } from '../test-services';
 import { freePort } from './free-port';
 import type { LocalServiceContext, StartedLocalService } from './local-service';
-import { spawnService, waitUntilReady } from './service-process';
+import { restartableProcess } from './restartable-process';
+import { spawnService, waitUntilReady, type ServiceProcess } from './service-process';
 
 const execFileAsync = promisify(execFile);
 
@@ -344,12 +345,15 @@ export async function startKafka(ctx: LocalServiceContext): Promise<StartedLocal
     throw new Error(`kafka storage format failed: ${(error as Error).message}\n${stdout ?? ''}${stderr ?? ''}`.trim());
   }
   const jvmStarted = Date.now();
-  const service = spawnService({
-    command: javaCommand(),
-    args: [...BROKER_HEAP, '-XX:+ExitOnOutOfMemoryError', ...jvmArgs, 'kafka.Kafka', propertiesFile],
-    logFile: join(ctx.runDir, 'kafka.out'),
-    cwd: ctx.runDir,
-  });
+  // A relaunch after a kill reuses the formatted data dir and the ports in server.properties.
+  const launchBroker = (): ServiceProcess =>
+    spawnService({
+      command: javaCommand(),
+      args: [...BROKER_HEAP, '-XX:+ExitOnOutOfMemoryError', ...jvmArgs, 'kafka.Kafka', propertiesFile],
+      logFile: join(ctx.runDir, 'kafka.out'),
+      cwd: ctx.runDir,
+    });
+  const service = launchBroker();
   try {
     await waitUntilReady(`kafka ${KAFKA_VERSION}`, service, () => kafkaAnswers(broker), START_TIMEOUT_MS);
   } catch (error) {
@@ -366,13 +370,17 @@ export async function startKafka(ctx: LocalServiceContext): Promise<StartedLocal
     },
     'kafka ready',
   );
-  let stopping: Promise<void> | undefined;
+  const brokerProcess = restartableProcess(service, {
+    name: `kafka ${KAFKA_VERSION}`,
+    relaunch: launchBroker,
+    ready: () => kafkaAnswers(broker),
+    readyTimeoutMs: START_TIMEOUT_MS,
+    stopProcess: (proc) => proc.stop(STOP_GRACE_MS),
+  });
   return {
     info: { brokers: [broker], version: KAFKA_VERSION },
-    pids: () => (service.isRunning() ? [service.pid] : []),
-    stop: () => {
-      stopping ??= service.stop(STOP_GRACE_MS);
-      return stopping;
-    },
+    pids: brokerProcess.pids,
+    faults: { kill: brokerProcess.kill, start: brokerProcess.start },
+    stop: brokerProcess.stop,
   };
 }

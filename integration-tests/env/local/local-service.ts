@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ServiceFaults } from '../service-provider';
 
 /** What every local launcher gets: where to cache downloads and data, and a logger. */
 export interface LocalServiceContext {
@@ -14,5 +15,7 @@ export interface StartedLocalService<TInfo> {
   readonly info: TInfo;
   /** PIDs of the OS processes this service owns (used by the supervisor to kill leftovers). */
   readonly pids: () => number[];
+  /** Present when the service can be crashed and started again on the same port and data (see restartable-process). */
+  readonly faults?: ServiceFaults;
   stop(): Promise<void>;
 }

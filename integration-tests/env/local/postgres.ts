@@ -10,6 +10,7 @@ import type { PostgresService } from '../test-services';
 import { freePort } from './free-port';
 import type { LocalServiceContext, StartedLocalService } from './local-service';
 import { canReach, makeOwnedDir, runAsFor, runCommandAs, spawnIdentity, type RunAs } from './run-as';
+import { restartableProcess, type RestartableProcess } from './restartable-process';
 import { spawnService, waitUntilReady, type ServiceProcess } from './service-process';
 
 const execFileAsync = promisify(execFile);
@@ -255,20 +256,12 @@ export async function startPostgres(ctx: LocalServiceContext): Promise<StartedLo
     throw error;
   }
 
+  await mkdir(ctx.runDir, { recursive: true });
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
-    const useSocket = join(socketDir, `.s.PGSQL.${port}`).length <= MAX_SOCKET_PATH;
-    const settings = Object.entries(SERVER_SETTINGS).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
     const logFile = join(ctx.runDir, `postgres-${attempt}.log`);
-    await mkdir(ctx.runDir, { recursive: true });
-    const proc = spawnService({
-      command: bin.postgres,
-      args: ['-D', dataDir, '-p', String(port), '-k', useSocket ? socketDir : '', ...settings],
-      logFile,
-      cwd: root,
-      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
-      ...spawnIdentity(runAs),
-    });
+    const launch = postgresLauncher(template, root, port);
+    const proc = launch(logFile);
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     let version: string | undefined;
     try {
@@ -292,8 +285,34 @@ export async function startPostgres(ctx: LocalServiceContext): Promise<StartedLo
       throw error;
     }
     ctx.log.info({ url, pid: proc.pid, dataDir, ms: Date.now() - started, asUser: runAs.user }, 'postgres started');
-    return startedService(proc, { url, version: version ?? bin.version }, fallback ? root : undefined);
+    const restartable = restartableProcess(proc, {
+      name: 'postgres',
+      relaunch: (launchNumber) => launch(join(ctx.runDir, `postgres-${attempt}-restart-${launchNumber}.log`)),
+      ready: async () => (await probe(url)) !== undefined,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+      stopProcess: (stopped) => shutdown(stopped),
+    });
+    return startedService(restartable, { url, version: version ?? bin.version }, fallback ? root : undefined);
   }
+}
+
+/**
+ * Spawns `postgres` for the cluster under `root` (data dir `root/data`, socket in `root/socket`) on `port`, its output
+ * in the given log file. A relaunch after a kill uses the same port and data dir: crash recovery replays the WAL.
+ */
+function postgresLauncher(template: Template, root: string, port: number): (logFile: string) => ServiceProcess {
+  const socketDir = join(root, 'socket');
+  const useSocket = join(socketDir, `.s.PGSQL.${port}`).length <= MAX_SOCKET_PATH;
+  const settings = Object.entries(SERVER_SETTINGS).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+  return (logFile) =>
+    spawnService({
+      command: template.bin.postgres,
+      args: ['-D', join(root, 'data'), '-p', String(port), '-k', useSocket ? socketDir : '', ...settings],
+      logFile,
+      cwd: root,
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      ...spawnIdentity(template.runAs),
+    });
 }
 
 /** Fast shutdown (SIGINT: abort sessions, checkpoint, exit), then SIGTERM and SIGKILL for the whole process group. */
@@ -310,19 +329,18 @@ async function shutdown(proc: ServiceProcess, graceMs = 10_000): Promise<void> {
 }
 
 function startedService(
-  proc: ServiceProcess,
+  proc: RestartableProcess,
   info: PostgresService,
   removeOnStop: string | undefined,
 ): StartedLocalService<PostgresService> {
   let stopping: Promise<void> | undefined;
-  let stopped = false;
   return {
     info,
-    pids: () => (stopped ? [] : [proc.pid]),
+    pids: proc.pids,
+    faults: { kill: proc.kill, start: proc.start },
     stop: () => {
       stopping ??= (async () => {
-        await shutdown(proc);
-        stopped = true;
+        await proc.stop();
         if (removeOnStop !== undefined) await rm(removeOnStop, { recursive: true, force: true });
       })();
       return stopping;
