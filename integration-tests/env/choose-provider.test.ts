@@ -19,8 +19,8 @@ describe('chooseProvider', () => {
 });
 
 describe('requestedServices', () => {
-  it('defaults to all four and narrows on request', () => {
-    expect(requestedServices({})).toEqual(['kafka', 'postgres', 'elasticsearch', 'kinesis']);
+  it('defaults to all five and narrows on request', () => {
+    expect(requestedServices({})).toEqual(['kafka', 'kafka3', 'postgres', 'elasticsearch', 'kinesis']);
     expect(requestedServices({ LOCKSTEP_TEST_SERVICES_ONLY: 'postgres, kafka' })).toEqual(['postgres', 'kafka']);
   });
 

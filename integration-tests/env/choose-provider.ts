@@ -17,7 +17,7 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.LOCKSTEP_CACHE_DIR ?? join(homedir(), '.cache', 'lockstep');
 }
 
-/** The services to start: `LOCKSTEP_TEST_SERVICES_ONLY=kafka,postgres` narrows the default of all four. */
+/** The services to start: `LOCKSTEP_TEST_SERVICES_ONLY=kafka,postgres` narrows the default of all of them. */
 export function requestedServices(env: NodeJS.ProcessEnv = process.env): ServiceName[] {
   const only = env.LOCKSTEP_TEST_SERVICES_ONLY;
   if (only === undefined || only.trim() === '') return [...SERVICE_NAMES];

@@ -28,6 +28,7 @@ async function prepare(): Promise<void> {
 function exportLines(services: ProvisionedServices): string[] {
   const lines: string[] = [];
   if (services.kafka) lines.push(`${EXTERNAL_VARIABLES.kafka}=${services.kafka.brokers.join(',')}`);
+  if (services.kafka3) lines.push(`${EXTERNAL_VARIABLES.kafka3}=${services.kafka3.brokers.join(',')}`);
   if (services.postgres) lines.push(`${EXTERNAL_VARIABLES.postgres}=${services.postgres.url}`);
   if (services.elasticsearch) lines.push(`${EXTERNAL_VARIABLES.elasticsearch}=${services.elasticsearch.url}`);
   if (services.kinesis) {

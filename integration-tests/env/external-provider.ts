@@ -3,6 +3,7 @@ import type { ProvisionedServices, ServiceName, ServiceProvider } from './servic
 /** Environment variables the external provider reads, per service. */
 export const EXTERNAL_VARIABLES: Record<ServiceName, string> = {
   kafka: 'LOCKSTEP_KAFKA_BROKERS',
+  kafka3: 'LOCKSTEP_KAFKA3_BROKERS',
   postgres: 'LOCKSTEP_POSTGRES_URL',
   elasticsearch: 'LOCKSTEP_ELASTICSEARCH_URL',
   kinesis: 'LOCKSTEP_KINESIS_ENDPOINT',
@@ -27,7 +28,8 @@ export function externalServices(names: readonly ServiceName[], env: NodeJS.Proc
     const value = required(name, env);
     switch (name) {
       case 'kafka':
-        services.kafka = { brokers: value.split(',').map((broker) => broker.trim()), version: 'external' };
+      case 'kafka3':
+        services[name] = { brokers: value.split(',').map((broker) => broker.trim()), version: 'external' };
         break;
       case 'postgres':
         services.postgres = { url: value, version: 'external' };

@@ -21,6 +21,20 @@ export { killService, restartService, startService, type ServiceRestart } from '
 /** Environment variable through which jest's global setup hands the started services to the test files. */
 export const SERVICES_ENV_VAR = 'LOCKSTEP_TEST_SERVICES_JSON';
 
+/**
+ * Environment variable naming the service `testServices().kafka` returns: `kafka` (default, the 4.x broker) or
+ * `kafka3` (the 3.9 broker). The jest project `integration-kafka3` sets it for every file it runs.
+ */
+export const KAFKA_SERVICE_ENV_VAR = 'LOCKSTEP_TEST_KAFKA_SERVICE';
+
+/** The service behind `testServices().kafka` in this test file ({@link KAFKA_SERVICE_ENV_VAR}). */
+export function kafkaServiceUnderTest(env: NodeJS.ProcessEnv = process.env): 'kafka' | 'kafka3' {
+  const wanted = env[KAFKA_SERVICE_ENV_VAR]?.trim();
+  if (wanted === undefined || wanted === '' || wanted === 'kafka') return 'kafka';
+  if (wanted === 'kafka3') return 'kafka3';
+  throw new Error(`${KAFKA_SERVICE_ENV_VAR}='${wanted}' is not a Kafka service (expected kafka or kafka3)`);
+}
+
 type PartialServices = Partial<Omit<TestServices, 'provider'>> & { provider: ProviderName };
 
 /**
@@ -42,10 +56,14 @@ export function testServices(): TestServices {
     }
     return value;
   };
+  const kafkaUnderTest = kafkaServiceUnderTest();
   return {
     provider: parsed.provider,
     get kafka(): KafkaService {
-      return need('kafka', parsed.kafka);
+      return need(kafkaUnderTest, parsed[kafkaUnderTest]);
+    },
+    get kafka3(): KafkaService {
+      return need('kafka3', parsed.kafka3);
     },
     get postgres(): PostgresService {
       return need('postgres', parsed.postgres);

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { prepareElasticsearch, startElasticsearch } from './local/elasticsearch';
-import { prepareKafka, startKafka } from './local/kafka';
+import { KAFKA_3_VERSION, KAFKA_VERSION, prepareKafka, startKafka } from './local/kafka';
 import { prepareKinesis, startKinesis } from './local/kinesis';
 import type { LocalServiceContext, StartedLocalService } from './local/local-service';
 import { preparePostgres, startPostgres } from './local/postgres';
@@ -14,7 +14,8 @@ interface LocalLauncher {
 }
 
 const LAUNCHERS: Record<ServiceName, LocalLauncher> = {
-  kafka: { prepare: prepareKafka, start: startKafka },
+  kafka: { prepare: (ctx) => prepareKafka(ctx, KAFKA_VERSION), start: (ctx) => startKafka(ctx, KAFKA_VERSION) },
+  kafka3: { prepare: (ctx) => prepareKafka(ctx, KAFKA_3_VERSION), start: (ctx) => startKafka(ctx, KAFKA_3_VERSION) },
   postgres: { prepare: preparePostgres, start: startPostgres },
   elasticsearch: { prepare: prepareElasticsearch, start: startElasticsearch },
   kinesis: { prepare: prepareKinesis, start: startKinesis },
@@ -35,7 +36,7 @@ async function timed<T>(name: ServiceName, verb: string, context: ProviderContex
 }
 
 /**
- * Real services as local processes, no Docker: a KRaft Kafka broker and an Elasticsearch node from Maven Central
+ * Real services as local processes, no Docker: KRaft Kafka brokers (4.x and 3.9) and an Elasticsearch node from Maven Central
  * jars run with `java`, a private PostgreSQL cluster, and kinesis-mock from npm. All start in parallel.
  */
 export const localProvider: ServiceProvider = {

@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
 import type { ProviderName, TestServices } from './test-services';
 
-/** The four services a test run can ask for. */
-export const SERVICE_NAMES = ['kafka', 'postgres', 'elasticsearch', 'kinesis'] as const;
+/**
+ * The services a test run can ask for. `kafka3` is a second, older Kafka broker (3.9): the Kafka suites run once
+ * against each (the jest project `integration-kafka3`, see jest.config.js).
+ */
+export const SERVICE_NAMES = ['kafka', 'kafka3', 'postgres', 'elasticsearch', 'kinesis'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** What a provider hands back: the facts of every service it started (only those asked for). */

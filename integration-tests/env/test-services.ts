@@ -29,7 +29,13 @@ export type ProviderName = 'testcontainers' | 'local' | 'external';
 
 export interface TestServices {
   readonly provider: ProviderName;
+  /**
+   * The Kafka broker under test: the `kafka` service (4.x), or the `kafka3` service (3.9) in a file of the
+   * `integration-kafka3` jest project (which sets `LOCKSTEP_TEST_KAFKA_SERVICE=kafka3`).
+   */
   readonly kafka: KafkaService;
+  /** The older Kafka broker (3.9), whatever the project. */
+  readonly kafka3: KafkaService;
   readonly postgres: PostgresService;
   readonly elasticsearch: ElasticsearchService;
   readonly kinesis: KinesisService;

@@ -16,9 +16,9 @@ interface StartedContainer {
  * Kafka advertises the address clients must use, so the host port is chosen before the container starts and mapped
  * 1:1 (the testcontainers Kafka module only drives Confluent images; we run Apache's own, as the local provider does).
  */
-async function startKafkaContainer(): Promise<StartedContainer> {
+async function startKafkaContainer(image: string): Promise<StartedContainer> {
   const port = await freePort();
-  const container = await new GenericContainer(CONTAINER_IMAGES.kafka)
+  const container = await new GenericContainer(image)
     .withExposedPorts({ container: 9092, host: port })
     .withEnvironment({
       KAFKA_NODE_ID: '1',
@@ -37,14 +37,15 @@ async function startKafkaContainer(): Promise<StartedContainer> {
     .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
     .withStartupTimeout(180_000)
     .start();
-  return { container, info: { brokers: [`localhost:${port}`], version: tagOf(CONTAINER_IMAGES.kafka) } };
+  return { container, info: { brokers: [`localhost:${port}`], version: tagOf(image) } };
 }
 
 /** Starts one pinned container configured as lockstep's suites need it. */
 async function startContainer(name: ServiceName): Promise<StartedContainer> {
   switch (name) {
     case 'kafka':
-      return startKafkaContainer();
+    case 'kafka3':
+      return startKafkaContainer(CONTAINER_IMAGES[name]);
     case 'postgres': {
       const container = await new PostgreSqlContainer(CONTAINER_IMAGES.postgres)
         .withCommand([

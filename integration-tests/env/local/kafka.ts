@@ -10,34 +10,22 @@ import { freePort } from './free-port';
 import type { LocalServiceContext, StartedLocalService } from './local-service';
 import { restartableProcess } from './restartable-process';
 import { spawnService, waitUntilReady, type ServiceProcess } from './service-process';
+import {
+  KAFKA_VERSION,
+  kafkaToolClass,
+  log4jConfig,
+  serverProperties,
+} from './kafka-config';
+
+export {
+  KAFKA_3_VERSION,
+  KAFKA_TOOLS,
+  KAFKA_TRANSACTION_MAX_TIMEOUT_MS,
+  KAFKA_VERSION,
+  kafkaToolClass,
+} from './kafka-config';
 
 const execFileAsync = promisify(execFile);
-
-/**
- * Kafka release the local provider runs (broker and CLI tools from the same jars). 4.3.1 is the newest release whose
- * `kafka-tools` artifact is on Maven Central (4.4.0 and 4.2.2 publish the broker only). kafkajs 2.2.4 was verified
- * against it (and against a 4.4.0 broker): admin, transactions, read_committed, sendOffsets, classic group rebalance.
- */
-export const KAFKA_VERSION = '4.3.1';
-
-/**
- * Upper bound the broker accepts for a producer's `transactionTimeout`. Kafka's default is 900000 (15 min); it is set
- * explicitly because exactly-once sinks keep a transaction open across a whole checkpoint interval, and a test that
- * asks for more must fail loudly (INVALID_TRANSACTION_TIMEOUT) rather than depend on an unstated broker default.
- */
-export const KAFKA_TRANSACTION_MAX_TIMEOUT_MS = 900_000;
-
-/** Main classes of Kafka's own CLI tools, runnable through {@link kafkaToolCommand}. */
-export const KAFKA_TOOLS = {
-  /** `kafka-transactions.sh`: `list`, `describe`, `find-hanging`, `abort`. */
-  transactions: 'org.apache.kafka.tools.TransactionsCommand',
-  /** `kafka-console-consumer.sh` (pass `--isolation-level read_committed` to see committed data only). */
-  consoleConsumer: 'org.apache.kafka.tools.consumer.ConsoleConsumer',
-  consoleProducer: 'org.apache.kafka.tools.ConsoleProducer',
-  topics: 'org.apache.kafka.tools.TopicCommand',
-  consumerGroups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
-  getOffsetShell: 'org.apache.kafka.tools.GetOffsetShell',
-} as const;
 
 const POM_PATH = join(__dirname, 'kafka', 'pom.xml');
 const BROKER_HEAP = ['-Xms256m', '-Xmx768m'];
@@ -46,21 +34,23 @@ const TOOL_JVM_OPTS = ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'
 const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 10_000;
 
-/** Folder holding this version's jars and shared config. */
-function kafkaHome(ctx: Pick<LocalServiceContext, 'cacheDir'>): string {
-  return join(ctx.cacheDir, `kafka-${KAFKA_VERSION}`);
+type CacheContext = Pick<LocalServiceContext, 'cacheDir'>;
+
+/** Folder holding one release's jars and shared config. */
+function kafkaHome(ctx: CacheContext, version: string): string {
+  return join(ctx.cacheDir, `kafka-${version}`);
 }
 
-function libDir(ctx: Pick<LocalServiceContext, 'cacheDir'>): string {
-  return join(kafkaHome(ctx), 'lib');
+function libDir(ctx: CacheContext, version: string): string {
+  return join(kafkaHome(ctx, version), 'lib');
 }
 
-function markerFile(ctx: Pick<LocalServiceContext, 'cacheDir'>): string {
-  return join(kafkaHome(ctx), 'prepared.json');
+function markerFile(ctx: CacheContext, version: string): string {
+  return join(kafkaHome(ctx, version), 'prepared.json');
 }
 
-function toolsLog4jFile(ctx: Pick<LocalServiceContext, 'cacheDir'>): string {
-  return join(kafkaHome(ctx), 'tools-log4j2.properties');
+function toolsLog4jFile(ctx: CacheContext, version: string): string {
+  return join(kafkaHome(ctx, version), 'tools-log4j2.properties');
 }
 
 /** The `java` to run: `$JAVA_HOME/bin/java` when JAVA_HOME is set, else `java` from PATH. */
@@ -74,7 +64,7 @@ function isMissingCommand(error: unknown): boolean {
 }
 
 /** Throws a precise error unless a Java 17+ runtime is runnable. */
-async function checkJava(): Promise<void> {
+async function checkJava(version: string): Promise<void> {
   const java = javaCommand();
   let versionText: string;
   try {
@@ -94,7 +84,7 @@ async function checkJava(): Promise<void> {
   const major = first === 1 ? Number(match?.[2] ?? 0) : first;
   if (major < 17) {
     throw new Error(
-      `${java} is Java ${major || 'unknown'} ("${versionText.split('\n')[0] ?? ''}"): Kafka ${KAFKA_VERSION} needs ` +
+      `${java} is Java ${major || 'unknown'} ("${versionText.split('\n')[0] ?? ''}"): Kafka ${version} needs ` +
         'Java 17+; set JAVA_HOME to a newer JDK, or set LOCKSTEP_TEST_SERVICES=testcontainers',
     );
   }
@@ -109,18 +99,18 @@ interface PreparedMarker {
   readonly pomSha256: string;
 }
 
-async function isPrepared(ctx: LocalServiceContext, digest: string): Promise<boolean> {
+async function isPrepared(ctx: LocalServiceContext, version: string, digest: string): Promise<boolean> {
   try {
-    const marker = JSON.parse(await readFile(markerFile(ctx), 'utf8')) as PreparedMarker;
-    return marker.version === KAFKA_VERSION && marker.pomSha256 === digest && existsSync(libDir(ctx));
+    const marker = JSON.parse(await readFile(markerFile(ctx, version), 'utf8')) as PreparedMarker;
+    return marker.version === version && marker.pomSha256 === digest && existsSync(libDir(ctx, version));
   } catch {
     return false;
   }
 }
 
 /** Resolves the broker and tool jars with Maven into a temporary folder, then moves it into place. */
-async function resolveJars(ctx: LocalServiceContext): Promise<void> {
-  const home = kafkaHome(ctx);
+async function resolveJars(ctx: LocalServiceContext, version: string): Promise<void> {
+  const home = kafkaHome(ctx, version);
   const staging = join(home, `lib.partial-${process.pid}`);
   await mkdir(home, { recursive: true });
   await rm(staging, { recursive: true, force: true });
@@ -130,12 +120,12 @@ async function resolveJars(ctx: LocalServiceContext): Promise<void> {
     '-f',
     POM_PATH,
     'dependency:copy-dependencies',
-    `-Dkafka.version=${KAFKA_VERSION}`,
+    `-Dkafka.version=${version}`,
     '-DincludeScope=runtime',
     `-DoutputDirectory=${staging}`,
   ];
   const started = Date.now();
-  ctx.log.info({ version: KAFKA_VERSION, dir: home }, 'resolving Kafka jars from Maven Central');
+  ctx.log.info({ version, dir: home }, 'resolving Kafka jars from Maven Central');
   try {
     await execFileAsync('mvn', args, { timeout: 15 * 60_000, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
@@ -148,122 +138,54 @@ async function resolveJars(ctx: LocalServiceContext): Promise<void> {
     }
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(
-      `mvn could not resolve org.apache.kafka:kafka_2.13:${KAFKA_VERSION} (pom ${POM_PATH}): ` +
+      `mvn could not resolve org.apache.kafka:kafka_2.13:${version} (pom ${POM_PATH}): ` +
         `${(error as Error).message}\n${stdout ?? ''}${stderr ?? ''}`.trim(),
     );
   }
-  await rm(libDir(ctx), { recursive: true, force: true });
-  await rename(staging, libDir(ctx));
-  ctx.log.info({ version: KAFKA_VERSION, ms: Date.now() - started }, 'Kafka jars resolved');
+  await rm(libDir(ctx, version), { recursive: true, force: true });
+  await rename(staging, libDir(ctx, version));
+  ctx.log.info({ version, ms: Date.now() - started }, 'Kafka jars resolved');
 }
 
 /**
- * Makes the Kafka jars available under `${cacheDir}/kafka-<version>/lib`, resolving them with Maven the first time.
- * Idempotent: a marker (version + pom digest) skips the work on later calls. Checks for Java 17+ every time.
+ * Makes the jars of Kafka `version` available under `${cacheDir}/kafka-<version>/lib`, resolving them with Maven the
+ * first time. Idempotent: a marker (version + pom digest) skips the work on later calls. Checks for Java 17+ every time.
  */
-export async function prepareKafka(ctx: LocalServiceContext): Promise<void> {
-  await checkJava();
+export async function prepareKafka(ctx: LocalServiceContext, version: string = KAFKA_VERSION): Promise<void> {
+  await checkJava(version);
   const digest = await pomDigest();
-  if (!(await isPrepared(ctx, digest))) {
-    await resolveJars(ctx);
-    const marker: PreparedMarker = { version: KAFKA_VERSION, pomSha256: digest };
-    await writeFile(markerFile(ctx), `${JSON.stringify(marker, null, 2)}\n`);
+  if (!(await isPrepared(ctx, version, digest))) {
+    await resolveJars(ctx, version);
+    const marker: PreparedMarker = { version, pomSha256: digest };
+    await writeFile(markerFile(ctx, version), `${JSON.stringify(marker, null, 2)}\n`);
   }
-  await writeFile(toolsLog4jFile(ctx), log4jConfig({ file: undefined, consoleLevel: 'warn' }));
+  await writeFile(toolsLog4jFile(ctx, version), log4jConfig({ file: undefined, consoleLevel: 'warn' }));
 }
 
 /**
- * The command that runs one of Kafka's CLI tools (e.g. {@link KAFKA_TOOLS}.transactions) from the same jars as the
- * broker, its own logging at WARN on stderr. Call after {@link prepareKafka}.
+ * The command that runs one of Kafka's CLI tools (e.g. {@link KAFKA_TOOLS}.transactions) of Kafka `version` from the
+ * same jars as that broker, its own logging at WARN on stderr. A tool 3.x ships under another class name is mapped
+ * ({@link kafkaToolClass}). Call after {@link prepareKafka} of that version.
  * @example
  * kafkaToolCommand(ctx, KAFKA_TOOLS.transactions, ['--bootstrap-server', broker, 'find-hanging', '--broker-id', '1'])
  */
 export function kafkaToolCommand(
-  ctx: Pick<LocalServiceContext, 'cacheDir'>,
+  ctx: CacheContext,
   mainClass: string,
   args: readonly string[],
+  version: string = KAFKA_VERSION,
 ): { command: string; args: string[] } {
   return {
     command: javaCommand(),
     args: [
       ...TOOL_JVM_OPTS,
-      `-Dlog4j2.configurationFile=${toolsLog4jFile(ctx)}`,
+      `-Dlog4j2.configurationFile=${toolsLog4jFile(ctx, version)}`,
       '-cp',
-      join(libDir(ctx), '*'),
-      mainClass,
+      join(libDir(ctx, version), '*'),
+      kafkaToolClass(mainClass, version),
       ...args,
     ],
   };
-}
-
-/**
- * log4j2 configuration: everything at INFO to `file` (if given), only `consoleLevel` and above to the console —
- * stderr, so a tool's log lines never mix with the records or tables it prints on stdout.
- */
-function log4jConfig(options: { file: string | undefined; consoleLevel: string }): string {
-  const lines = [
-    'status = error',
-    'appender.console.type = Console',
-    'appender.console.name = CONSOLE',
-    'appender.console.target = SYSTEM_ERR',
-    'appender.console.layout.type = PatternLayout',
-    'appender.console.layout.pattern = [%d] %p %m (%c)%n',
-    'appender.console.filter.threshold.type = ThresholdFilter',
-    `appender.console.filter.threshold.level = ${options.consoleLevel}`,
-    'rootLogger.level = info',
-    'rootLogger.appenderRef.console.ref = CONSOLE',
-  ];
-  if (options.file !== undefined) {
-    lines.push(
-      'appender.file.type = File',
-      'appender.file.name = FILE',
-      `appender.file.fileName = ${options.file}`,
-      'appender.file.layout.type = PatternLayout',
-      'appender.file.layout.pattern = [%d] %p %m (%c)%n',
-      'rootLogger.appenderRef.file.ref = FILE',
-      // Per-request and state-change chatter is useless in a test run.
-      'logger.request.name = kafka.request.logger',
-      'logger.request.level = warn',
-      'logger.state.name = state.change.logger',
-      'logger.state.level = warn',
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** A combined broker+controller KRaft node for one test run: a single replica of everything. */
-function serverProperties(options: { brokerPort: number; controllerPort: number; dataDir: string }): string {
-  const { brokerPort, controllerPort, dataDir } = options;
-  const properties: Record<string, string | number> = {
-    'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${brokerPort}`,
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': dataDir,
-    'num.partitions': 1,
-    'default.replication.factor': 1,
-    'min.insync.replicas': 1,
-    // Internal topics: one replica, and few partitions so the first group/transaction does not wait for 50 of them.
-    'offsets.topic.replication.factor': 1,
-    'offsets.topic.num.partitions': 5,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
-    'transaction.state.log.num.partitions': 5,
-    'share.coordinator.state.topic.replication.factor': 1,
-    'share.coordinator.state.topic.min.isr': 1,
-    'transaction.max.timeout.ms': KAFKA_TRANSACTION_MAX_TIMEOUT_MS,
-    // Consumers join at once instead of waiting 3 s for more members.
-    'group.initial.rebalance.delay.ms': 0,
-    'auto.create.topics.enable': 'true',
-    'log.retention.check.interval.ms': 300_000,
-  };
-  return `${Object.entries(properties)
-    .map(([key, value]) => `${key}=${String(value)}`)
-    .join('\n')}\n`;
 }
 
 /** A random cluster id in Kafka's format (16 random bytes, URL-safe base64 without padding). */
@@ -298,87 +220,100 @@ async function twoFreePorts(): Promise<[number, number]> {
   }
 }
 
-/**
- * Starts a single-node KRaft Kafka (broker+controller in one JVM) on free ports under `ctx.runDir`: writes
- * `server.properties` and a log4j2 config (server log in `runDir/kafka-server.log`, console output in
- * `runDir/kafka.out`), formats the data dir, starts the JVM and waits until a kafkajs admin sees the broker.
- */
-export async function startKafka(ctx: LocalServiceContext): Promise<StartedLocalService<KafkaService>> {
-  await prepareKafka(ctx);
+/** One local node's files: its config, its log4j2 config, and the JVM arguments both the format and the node use. */
+interface KafkaNodeFiles {
+  readonly version: string;
+  readonly broker: string;
+  readonly propertiesFile: string;
+  readonly jvmArgs: readonly string[];
+}
+
+/** Writes `server.properties` and the log4j2 config under `ctx.runDir` for a node on the given ports. */
+async function writeNodeFiles(ctx: LocalServiceContext, version: string): Promise<KafkaNodeFiles> {
   const [brokerPort, controllerPort] = await twoFreePorts();
-  const broker = `127.0.0.1:${brokerPort}`;
   const dataDir = join(ctx.runDir, 'kafka-data');
   const propertiesFile = join(ctx.runDir, 'server.properties');
   const log4jFile = join(ctx.runDir, 'kafka-log4j2.properties');
   await mkdir(dataDir, { recursive: true });
-  await writeFile(propertiesFile, serverProperties({ brokerPort, controllerPort, dataDir }));
-  await writeFile(
-    log4jFile,
-    log4jConfig({ file: join(ctx.runDir, 'kafka-server.log'), consoleLevel: 'warn' }),
-  );
+  await writeFile(propertiesFile, serverProperties({ version, brokerPort, controllerPort, dataDir }));
+  await writeFile(log4jFile, log4jConfig({ file: join(ctx.runDir, 'kafka-server.log'), consoleLevel: 'warn' }));
   const jvmArgs = [
     `-Dlog4j2.configurationFile=${log4jFile}`,
     `-Dkafka.logs.dir=${ctx.runDir}`,
     '-Djava.awt.headless=true',
     '-cp',
-    join(libDir(ctx), '*'),
+    join(libDir(ctx, version), '*'),
   ];
-  const clusterId = newClusterId();
-  const formatStarted = Date.now();
+  return { version, broker: `127.0.0.1:${brokerPort}`, propertiesFile, jvmArgs };
+}
+
+/**
+ * Formats the node's log dir with a fresh cluster id. `format --cluster-id <id> --config <file>` is the same in 3.9
+ * and 4.x for a static quorum (`controller.quorum.voters`); 3.9's `--standalone` is for dynamic quorums only.
+ */
+async function formatStorage(node: KafkaNodeFiles): Promise<void> {
+  const args = ['kafka.tools.StorageTool', 'format', '--cluster-id', newClusterId(), '--config', node.propertiesFile];
   try {
-    await execFileAsync(
-      javaCommand(),
-      [
-        ...TOOL_JVM_OPTS,
-        ...jvmArgs,
-        'kafka.tools.StorageTool',
-        'format',
-        '--cluster-id',
-        clusterId,
-        '--config',
-        propertiesFile,
-      ],
-      { timeout: 60_000, maxBuffer: 4 * 1024 * 1024 },
-    );
+    await execFileAsync(javaCommand(), [...TOOL_JVM_OPTS, ...node.jvmArgs, ...args], {
+      timeout: 60_000,
+      maxBuffer: 4 * 1024 * 1024,
+    });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`kafka storage format failed: ${(error as Error).message}\n${stdout ?? ''}${stderr ?? ''}`.trim());
   }
+}
+
+/**
+ * Spawns the node's JVM (console output appended to `runDir/kafka.out`). A relaunch after a kill reuses the formatted
+ * data dir and the ports in server.properties.
+ */
+function spawnNode(ctx: LocalServiceContext, node: KafkaNodeFiles): ServiceProcess {
+  return spawnService({
+    command: javaCommand(),
+    args: [...BROKER_HEAP, '-XX:+ExitOnOutOfMemoryError', ...node.jvmArgs, 'kafka.Kafka', node.propertiesFile],
+    logFile: join(ctx.runDir, 'kafka.out'),
+    cwd: ctx.runDir,
+  });
+}
+
+/**
+ * Starts a single-node KRaft Kafka `version` (broker+controller in one JVM) on free ports under `ctx.runDir`: writes
+ * `server.properties` and a log4j2 config (server log in `runDir/kafka-server.log`, console output in
+ * `runDir/kafka.out`), formats the data dir, starts the JVM and waits until a kafkajs admin sees the broker. The
+ * broker can be killed and started again (`faults`, see restartable-process.ts).
+ */
+export async function startKafka(
+  ctx: LocalServiceContext,
+  version: string = KAFKA_VERSION,
+): Promise<StartedLocalService<KafkaService>> {
+  await prepareKafka(ctx, version);
+  const node = await writeNodeFiles(ctx, version);
+  const formatStarted = Date.now();
+  await formatStorage(node);
   const jvmStarted = Date.now();
-  // A relaunch after a kill reuses the formatted data dir and the ports in server.properties.
-  const launchBroker = (): ServiceProcess =>
-    spawnService({
-      command: javaCommand(),
-      args: [...BROKER_HEAP, '-XX:+ExitOnOutOfMemoryError', ...jvmArgs, 'kafka.Kafka', propertiesFile],
-      logFile: join(ctx.runDir, 'kafka.out'),
-      cwd: ctx.runDir,
-    });
-  const service = launchBroker();
+  const name = `kafka ${version}`;
+  const ready = (): Promise<boolean> => kafkaAnswers(node.broker);
+  const service = spawnNode(ctx, node);
   try {
-    await waitUntilReady(`kafka ${KAFKA_VERSION}`, service, () => kafkaAnswers(broker), START_TIMEOUT_MS);
+    await waitUntilReady(name, service, ready, START_TIMEOUT_MS);
   } catch (error) {
     await service.stop(2_000);
     throw error;
   }
   ctx.log.info(
-    {
-      broker,
-      version: KAFKA_VERSION,
-      pid: service.pid,
-      formatMs: jvmStarted - formatStarted,
-      startMs: Date.now() - jvmStarted,
-    },
+    { broker: node.broker, version, pid: service.pid, formatMs: jvmStarted - formatStarted, startMs: Date.now() - jvmStarted },
     'kafka ready',
   );
   const brokerProcess = restartableProcess(service, {
-    name: `kafka ${KAFKA_VERSION}`,
-    relaunch: launchBroker,
-    ready: () => kafkaAnswers(broker),
+    name,
+    relaunch: () => spawnNode(ctx, node),
+    ready,
     readyTimeoutMs: START_TIMEOUT_MS,
     stopProcess: (proc) => proc.stop(STOP_GRACE_MS),
   });
   return {
-    info: { brokers: [broker], version: KAFKA_VERSION },
+    info: { brokers: [node.broker], version },
     pids: brokerProcess.pids,
     faults: { kill: brokerProcess.kill, start: brokerProcess.start },
     stop: brokerProcess.stop,
