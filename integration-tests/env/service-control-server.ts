@@ -21,7 +21,7 @@ async function handle(running: RunningServices, request: IncomingMessage, respon
   const answer = (status: number, body: object): void => {
     response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
-  const match = /^\/services\/([a-z]+)\/([a-z]+)$/.exec(request.url ?? '');
+  const match = /^\/services\/([a-z0-9]+)\/([a-z]+)$/.exec(request.url ?? '');
   const name = match?.[1] as ServiceName | undefined;
   const action = match?.[2] as ServiceAction | undefined;
   request.resume();
