@@ -1,59 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { testKafka } from './test-kafka';
-import { createCluster, fetchPartitions, ISOLATION_LEVEL, type KafkaCluster } from '../../connectors/kafka/internals';
 
+/** One record as a `read_committed` consumer sees it. */
 export interface CommittedMessage {
   readonly partition: number;
   readonly offset: number;
+  /** The key as UTF-8 text (null: no key). */
   readonly key: string | null;
+  /** The value as UTF-8 text (null: a tombstone). */
   readonly value: string | null;
+  /** The key's bytes, as stored. */
+  readonly keyBytes: Buffer | null;
+  /** The value's bytes, as stored. */
+  readonly valueBytes: Buffer | null;
+  /** Headers as kafkajs' consumer returns them: a Buffer per value, an array for a repeated name. */
+  readonly headers: IHeaders;
+  /** The record's timestamp (ms since the epoch). */
+  readonly timestamp: number;
 }
+
+/** How long one read may take before it fails, naming the partitions that did not reach their end. */
+const READ_TIMEOUT_MS = 60_000;
 
 /**
- * Everything a `read_committed` consumer sees in `topic` now: reads every partition from its start up to its last
- * stable offset (what is committed or not transactional), skipping aborted records and transaction markers.
+ * Everything a `read_committed` consumer sees in `topic` now, read with kafkajs' **public** consumer (never lockstep's
+ * own fetch path, so a bug there cannot hide itself): `readUncommitted: false` makes kafkajs skip aborted
+ * transactions and control records on its own. Each partition is read from its earliest offset up to its last stable
+ * offset at the time of the call (kafkajs' admin lists offsets with isolation level read_committed); records
+ * committed later are left out. The consumer joins a fresh, unique group (no offsets committed) and is the only
+ * member, so it is assigned every partition; the read is over when kafkajs reports, for every partition, a batch
+ * ending at or past that offset — also a batch of only aborted records or commit markers, which kafkajs reports as
+ * well. Messages come back by partition, in offset order.
  */
 export async function readCommitted(brokers: readonly string[], topic: string): Promise<CommittedMessage[]> {
-  const client = testKafka(brokers, 'lockstep-test-reader');
-  const cluster = createCluster(client, { isolationLevel: ISOLATION_LEVEL.READ_COMMITTED });
-  await cluster.connect();
+  const kafka = testKafka(brokers, 'lockstep-test-reader');
+  const admin = kafka.admin();
+  await admin.connect();
+  const groupId = `lockstep-oracle-${randomUUID()}`;
   try {
-    await cluster.addMultipleTargetTopics([topic]);
-    const partitions = cluster.findTopicPartitionMetadata(topic).map((metadata) => ({ partition: metadata.partitionId }));
-    const [ends, starts] = await Promise.all([
-      cluster.fetchTopicsOffset([{ topic, partitions, fromBeginning: false }]),
-      cluster.fetchTopicsOffset([{ topic, partitions, fromBeginning: true }]),
-    ]);
-    const result: CommittedMessage[] = [];
-    for (const { partition } of partitions) {
-      const end = Number(ends[0]?.partitions.find((entry) => entry.partition === partition)?.offset ?? 0);
-      let offset = Number(starts[0]?.partitions.find((entry) => entry.partition === partition)?.offset ?? 0);
-      for (let stalled = 0; offset < end; ) {
-        const next = await fetchOnce(cluster, topic, partition, offset, result);
-        stalled = next === offset ? stalled + 1 : 0;
-        if (stalled > 50) throw new Error(`${topic}/${partition} makes no progress at offset ${offset} (last stable offset ${end})`);
-        offset = next;
-      }
-    }
-    return result;
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const ends = new Map(offsets.map((entry) => [entry.partition, Number(entry.high)]));
+    const pending = new Set(offsets.filter((entry) => Number(entry.high) > Number(entry.low)).map((entry) => entry.partition));
+    const messages = pending.size === 0 ? [] : await consume(kafka, groupId, topic, ends, pending);
+    return messages.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
   } finally {
-    await cluster.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
   }
 }
 
-async function fetchOnce(cluster: KafkaCluster, topic: string, partition: number, offset: number, into: CommittedMessage[]): Promise<number> {
-  const leader = Object.keys(cluster.findLeaderForPartitions(topic, [partition]))[0];
-  if (leader === undefined) throw new Error(`no leader for ${topic}/${partition}`);
-  const broker = await cluster.findBroker({ nodeId: leader });
-  const [fetched] = await fetchPartitions(broker, {
-    isolationLevel: ISOLATION_LEVEL.READ_COMMITTED,
-    maxWaitTime: 100,
-    minBytes: 1,
-    maxBytes: 16 * 1024 * 1024,
-    partitions: [{ topic, partition, fetchOffset: offset, maxBytes: 8 * 1024 * 1024 }],
+async function consume(
+  kafka: ReturnType<typeof testKafka>,
+  groupId: string,
+  topic: string,
+  ends: ReadonlyMap<number, number>,
+  pending: Set<number>,
+): Promise<CommittedMessage[]> {
+  const consumer = kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+    maxBytesPerPartition: 16 * 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },
   });
-  if (fetched === undefined) return offset;
-  for (const message of fetched.messages) {
-    into.push({ partition, offset: Number(message.offset), key: message.key?.toString() ?? null, value: message.value?.toString() ?? null });
+  const result: CommittedMessage[] = [];
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const end = ends.get(payload.partition) ?? 0;
+    if (payload.topic === topic && Number(payload.lastOffset) + 1 >= end) pending.delete(payload.partition);
+    if (pending.size === 0) finish();
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        if (Number(message.offset) < (ends.get(partition) ?? 0)) result.push(committedMessage(partition, message));
+      },
+    });
+    const timer = setTimeout(finish, READ_TIMEOUT_MS);
+    await done;
+    clearTimeout(timer);
+    if (pending.size > 0) throw new Error(`${topic}: partitions ${[...pending].join(', ')} not read to their end in ${READ_TIMEOUT_MS} ms`);
+    return result;
+  } finally {
+    await consumer.disconnect();
   }
-  return fetched.nextOffset;
+}
+
+function committedMessage(partition: number, message: KafkaMessage): CommittedMessage {
+  return {
+    partition,
+    offset: Number(message.offset),
+    key: message.key?.toString('utf8') ?? null,
+    value: message.value?.toString('utf8') ?? null,
+    keyBytes: message.key ?? null,
+    valueBytes: message.value ?? null,
+    headers: message.headers ?? {},
+    timestamp: Number(message.timestamp),
+  };
 }
