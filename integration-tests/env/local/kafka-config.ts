@@ -54,7 +54,7 @@ export function kafkaToolClass(mainClass: string, version: string): string {
 /**
  * log4j2 configuration: everything at INFO to `file` (if given), only `consoleLevel` and above to the console —
  * stderr, so a tool's log lines never mix with the records or tables it prints on stdout. Both releases log through
- * slf4j → log4j2 (the pom leaves out 3.x's reload4j binding).
+ * slf4j → log4j2 (kafka.ts drops 3.x's reload4j binding from the resolved jars).
  */
 export function log4jConfig(options: { file: string | undefined; consoleLevel: string }): string {
   const lines = [

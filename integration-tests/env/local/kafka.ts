@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -142,9 +142,20 @@ async function resolveJars(ctx: LocalServiceContext, version: string): Promise<v
         `${(error as Error).message}\n${stdout ?? ''}${stderr ?? ''}`.trim(),
     );
   }
+  await dropSecondLoggingBinding(staging);
   await rm(libDir(ctx, version), { recursive: true, force: true });
   await rename(staging, libDir(ctx, version));
   ctx.log.info({ version, ms: Date.now() - started }, 'Kafka jars resolved');
+}
+
+/**
+ * 3.x's kafka-tools bring slf4j's reload4j binding (and reload4j) besides the log4j2 binding the pom adds: with two
+ * bindings slf4j picks one at random. Dropping them makes both releases log through log4j2 (log4jConfig).
+ */
+async function dropSecondLoggingBinding(lib: string): Promise<void> {
+  for (const name of await readdir(lib)) {
+    if (/^(slf4j-reload4j|reload4j)-[\d.]+\.jar$/.test(name)) await rm(join(lib, name));
+  }
 }
 
 /**
@@ -190,7 +201,11 @@ export function kafkaToolCommand(
 
 /** A random cluster id in Kafka's format (16 random bytes, URL-safe base64 without padding). */
 function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  // Like Kafka's own Uuid.randomUuid, never one starting with '-': the storage tool would read it as an option.
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** True when a kafkajs admin can connect and the broker lists itself in the cluster metadata. */
