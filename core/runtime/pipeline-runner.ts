@@ -4,11 +4,11 @@ import type { CheckpointRecord } from '../checkpoint/checkpoint-record';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
 import { fatalErrorIn, isRetriable, LockstepError } from '../errors';
 import type { PipelineComponents } from './create-components';
-import { delayOrUntil } from '../sdk/delay';
 import type { ExecutionOutcome } from './checkpoint-driver';
 import { PipelineExecution } from './pipeline-execution';
 import type { PipelineMetrics } from './pipeline-metrics';
 import { restartDelayMs, startupFailure, unreachableRestartLine } from './restart-strategy';
+import { waitBeforeRestart } from './restart-wait';
 import { startingPoint, type StartMode } from './start-check';
 
 export interface RunPipelineOptions {
@@ -41,7 +41,8 @@ export interface RunPipelineOptions {
  * chain, such as `LS_KAFKA_INTERNALS`) it throws `LS_PIPELINE_FAILED` with the cause. Whether a failure is retriable
  * follows the error catalogue (core/errors/error-codes.ts): an error without a lockstep code is `LS_UNKNOWN`, retriable.
  * Until this process completed a checkpoint, a service that cannot be reached is restarted only until
- * `restart.startupDeadlineMs`, and a host that does not resolve fails at once ({@link startupFailure}).
+ * `restart.startupDeadlineMs`, and a host that does not resolve fails at once ({@link startupFailure}). A restart after
+ * a service could not be reached starts as soon as its address accepts connections again ({@link waitBeforeRestart}).
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<ExecutionOutcome> {
   const { store, log } = options;
@@ -111,7 +112,7 @@ async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcom
       const line = unreachableRestartLine(error, attempt, restart, delay);
       if (line !== undefined) log.warn({ attempt, delayMs: delay }, line);
       else log.warn({ err: error, attempt, delayMs: delay }, 'pipeline failed; restarting from the last completed checkpoint');
-      await delayOrUntil(delay, options.stopRequested);
+      await waitBeforeRestart(error, restart, delay, options.stopRequested);
       if (stopping) return stoppedWithoutSavepoint(error, metrics.lastCheckpointId ?? restored?.checkpointId);
     }
   }

@@ -48,8 +48,10 @@ describe('unreachableRestartLine', () => {
       cause: Object.assign(new Error('Connection error'), { code: 'ECONNREFUSED', broker: 'localhost:19092' }),
     });
     expect(unreachableRestartLine(refused, 3, { ...config, maxAttempts: 10 }, 8_000)).toBe(
-      'kafka source cannot discover partitions: cannot reach localhost:19092; restart 3/10 in 8 s',
+      'kafka source cannot discover partitions: cannot reach localhost:19092; restart 3/10 in 8 s, or as soon as it accepts connections',
     );
+    const noPort = Object.assign(new Error('cannot connect'), { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) });
+    expect(unreachableRestartLine(noPort, 1, config, 100)).toBe('cannot connect: cannot reach the service; restart 1/5 in 0.1 s');
     expect(unreachableRestartLine(new Error('boom'), 1, config, 100)).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import type { RestartConfig } from '../config/pipeline-config';
 import { backoffDelayMs, type BackoffPolicy } from '../sdk/retry';
 import { unreachableIn } from '../sdk/unreachable';
+import { probeTarget } from './restart-wait';
 
 /** The pipeline's `restart` settings as a backoff policy of the shared retry module (core/sdk/retry.ts). */
 export function restartBackoff(config: RestartConfig): BackoffPolicy {
@@ -27,11 +28,15 @@ export function startupFailure(error: unknown, config: RestartConfig, elapsedMs:
   return `cannot reach ${unreachable.address} within ${seconds(deadline)} s: ${unreachable.message}`;
 }
 
-/** One line for a restart after a failure to reach a service, or undefined for other failures. */
+/**
+ * One line for a restart after a failure to reach a service, or undefined for other failures. A `host:port` is
+ * probed while the restart waits (waitBeforeRestart, restart-wait.ts): the line says the restart comes sooner once it answers.
+ */
 export function unreachableRestartLine(error: unknown, attempt: number, config: RestartConfig, delayMs: number): string | undefined {
   const unreachable = unreachableIn(error);
   if (unreachable === undefined) return undefined;
-  return `${unreachable.message}: cannot reach ${unreachable.address}; restart ${attempt}/${config.maxAttempts} in ${seconds(delayMs)} s`;
+  const sooner = probeTarget(error) === undefined ? '' : ', or as soon as it accepts connections';
+  return `${unreachable.message}: cannot reach ${unreachable.address}; restart ${attempt}/${config.maxAttempts} in ${seconds(delayMs)} s${sooner}`;
 }
 
 function seconds(ms: number): string {
