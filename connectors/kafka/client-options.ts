@@ -17,6 +17,14 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * kafkajs' retries of connects, metadata and coordinator lookups (its `retry` option): 300 ms doubling, capped at 1 s,
+ * 10 retries — about 9 s in all, as long as kafkajs' default (5 retries up to 4.8 s apart), but never more than a
+ * second between two tries, so a broker that comes back (a restart, a coordinator done loading) is seen within a
+ * second instead of up to five. What follows a failure past them is the engine's restart (docs/design.md §3).
+ */
+export const KAFKA_CLIENT_RETRY = { initialRetryTime: 300, maxRetryTime: 1_000, retries: 10, multiplier: 2, factor: 0.2 } as const;
+
 /** kafkajs namespaces whose errors the caller sees as thrown errors anyway: logged at debug only. */
 const QUIET_NAMESPACES: ReadonlySet<string> = new Set(['Connection', 'BrokerPool']);
 
@@ -34,6 +42,7 @@ export function createKafkaClient(options: KafkaClientOptions, log: Logger, defa
     clientId: options.clientId ?? defaultClientId,
     connectionTimeout: options.connectionTimeout,
     requestTimeout: options.requestTimeout,
+    retry: { ...KAFKA_CLIENT_RETRY },
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const { message, ...rest } = entry.log;
