@@ -99,6 +99,21 @@ describe('kafka sink', () => {
     expect(await values(topic)).toEqual([{ id: 'newer-1' }]);
   });
 
+  it("a writer whose init outlived its attempt (a restart while the broker was down) does not fence the new writer's transaction", async () => {
+    const sink = sinkOf({ transactionTimeout: 60_000 });
+    // The failed attempt's writer: created, its init still waiting for the broker when the restart creates the next.
+    const late = sink.createWriter(testSinkWriterInitContext({ parallelism: 1 }), undefined);
+    writers.push(late);
+    const newer = await writerOf(sinkOf({ transactionTimeout: 60_000 }));
+    await newer.write([{ value: { id: 'newer-1' } }]);
+    await newer.flush(false);
+    // The broker is back: the late init goes on, but re-initializing transaction 0 would abort and fence the newer one.
+    const lateInit = await late.init().then(() => 'initialized', (error: unknown) => error);
+    expect(await commit(sink, await prepare(newer))).toEqual([{ kind: 'committed' }]);
+    expect(await values(topic)).toEqual([{ id: 'newer-1' }]);
+    expect(lateInit).toMatchObject({ code: 'LS_KAFKA_FENCED', message: expect.stringMatching(/superseded/) });
+  });
+
   it('reports a fenced pre-committed transaction as possible data loss, never as committed', async () => {
     const sink = sinkOf({ transactionTimeout: 60_000 });
     const first = await writerOf(sink);

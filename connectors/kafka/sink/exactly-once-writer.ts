@@ -37,6 +37,15 @@ export interface ExactlyOnceWriterOptions {
 /** Produce calls in flight at once; kafkajs serializes them per broker, keeping sequence numbers in order. */
 const MAX_IN_FLIGHT = 2;
 
+/**
+ * The newest writer of each `<prefix>/<subtask>` in this process. A restart creates new writers while the failed
+ * attempt's may still be in `init` (the engine closes those when their init ends, without waiting for it — say, while
+ * the broker is down). Such a writer must stop re-initializing transactional ids once a newer one exists: when the
+ * broker is back, its `InitProducerId` could otherwise fence the transaction the new writer has just opened under the
+ * same id, and the new writer would stop with LS_KAFKA_FENCED.
+ */
+const newestWriters = new Map<string, ExactlyOnceKafkaWriter>();
+
 interface OpenTransaction {
   readonly n: number;
   readonly ready: Promise<KafkaTransaction>;
@@ -69,6 +78,11 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
   ) {
     this.nextNumber = restored?.nextTransaction ?? 0;
     this.pending = new PendingBatch(options.batchSize);
+    newestWriters.set(this.scope, this);
+  }
+
+  private get scope(): string {
+    return `${this.options.prefix}/${this.context.subtask}`;
   }
 
   async init(): Promise<void> {
@@ -117,7 +131,17 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     } finally {
       await this.cluster?.disconnect();
       this.cluster = undefined;
+      if (newestWriters.get(this.scope) === this) newestWriters.delete(this.scope);
     }
+  }
+
+  /** Throws when a newer writer of this prefix and subtask exists in this process (see {@link newestWriters}). */
+  private throwIfSuperseded(): void {
+    if (newestWriters.get(this.scope) === this) return;
+    throw new LockstepError(
+      `kafka sink writer ${this.scope} was superseded by a newer one (the pipeline restarted): it stops before touching transactional ids`,
+      { code: 'LS_KAFKA_FENCED', retriable: false },
+    );
   }
 
   private throwIfFailed(): void {
@@ -180,6 +204,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     const { subtask, log } = this.context;
     let aborted = 0;
     for (let n = this.nextNumber; ; n += 1) {
+      this.throwIfSuperseded();
       const handle = await initTransactionalId(cluster, transactionalId(prefix, subtask, n), this.timeoutMs);
       if (handle.producerEpoch === 0) break;
       aborted += 1;
