@@ -16,7 +16,7 @@ import { createTestTopics, testKafka } from '../support/test-kafka';
  * and kcat, both read_committed, must see every record exactly once, bytes equal. The codec of every batch on disk, in
  * and out, is checked with Kafka's kafka-dump-log, and the bytes on disk with kafka-log-dirs.
  */
-const { brokers } = testServices().kafka;
+const { brokers, version } = testServices().kafka;
 const local = testServices().provider === 'local';
 const RECORDS_PER_PRODUCER = 400;
 
@@ -38,7 +38,7 @@ describe('kafka compression with non-kafkajs producers and consumers', () => {
   const topics: string[] = [];
 
   beforeAll(async () => {
-    clients = await KafkaCliClients.prepare();
+    clients = await KafkaCliClients.prepare(version);
     admin = testKafka(brokers).admin();
     await admin.connect();
   }, 300_000);

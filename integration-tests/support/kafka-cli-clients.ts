@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { cacheDir } from '../env/choose-provider';
-import { kafkaToolCommand, prepareKafka } from '../env/local/kafka';
+import { KAFKA_3_VERSION, KAFKA_TOOLS, KAFKA_VERSION, kafkaToolCommand, prepareKafka } from '../env/local/kafka';
 
 /**
  * Kafka clients that are not kafkajs, for tests that must not check lockstep with the library it is built on:
@@ -60,30 +60,38 @@ const lines = (records: readonly TextRecord[]): string => records.map((record) =
 
 /** The two tool sets, ready: the Kafka jars resolved (cached), kcat present. Fails (never skips) when either is missing. */
 export class KafkaCliClients {
-  private constructor(private readonly toolCacheDir: string) {}
+  private constructor(
+    private readonly toolCacheDir: string,
+    private readonly version: string,
+  ) {}
 
-  static async prepare(): Promise<KafkaCliClients> {
+  /**
+   * `brokerVersion` picks the Kafka release whose Java tools run: the broker's own when the test bed has its jars
+   * (4.3.1 or 3.9.1), else 4.3.1 (Kafka's Java clients talk to older and newer brokers alike).
+   */
+  static async prepare(brokerVersion?: string): Promise<KafkaCliClients> {
+    const version = brokerVersion === KAFKA_3_VERSION ? KAFKA_3_VERSION : KAFKA_VERSION;
     const scratch = await mkdtemp(join(tmpdir(), 'lockstep-kafka-cli-'));
     try {
       const dir = cacheDir();
-      await prepareKafka({ cacheDir: dir, runDir: scratch, log: pino({ level: 'warn' }) });
+      await prepareKafka({ cacheDir: dir, runDir: scratch, log: pino({ level: 'warn' }) }, version);
       await run('kcat', ['-V']);
-      return new KafkaCliClients(dir);
+      return new KafkaCliClients(dir, version);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
   }
 
-  /** Runs one of Kafka's Java CLI tools (main class `mainClass`) from the test bed's jars. */
+  /** Runs one of Kafka's Java CLI tools (a {@link KAFKA_TOOLS} main class) from the test bed's jars. */
   java(mainClass: string, args: readonly string[], input = ''): Promise<Finished> {
-    const { command, args: full } = kafkaToolCommand({ cacheDir: this.toolCacheDir }, mainClass, args);
+    const { command, args: full } = kafkaToolCommand({ cacheDir: this.toolCacheDir }, mainClass, args, this.version);
     return run(command, full, input, 120_000);
   }
 
   /** Writes `records` with Kafka's Java console producer (`kafka-console-producer.sh --compression-codec`). */
   async javaProduce(brokers: readonly string[], topic: string, records: readonly TextRecord[], codec: Codec): Promise<void> {
     await this.java(
-      'org.apache.kafka.tools.ConsoleProducer',
+      KAFKA_TOOLS.consoleProducer,
       ['--bootstrap-server', brokers.join(','), '--topic', topic, '--compression-codec', codec, '--request-required-acks', 'all',
         '--property', 'parse.key=true', '--property', 'key.separator=\t'],
       lines(records),
@@ -92,7 +100,7 @@ export class KafkaCliClients {
 
   /** Everything a read_committed consumer sees, read by Kafka's Java console consumer: stops after `count` records. */
   async javaConsume(brokers: readonly string[], topic: string, count: number): Promise<TextRecord[]> {
-    const { stdout } = await this.java('org.apache.kafka.tools.consumer.ConsoleConsumer', [
+    const { stdout } = await this.java(KAFKA_TOOLS.consoleConsumer, [
       '--bootstrap-server', brokers.join(','), '--topic', topic, '--from-beginning', '--isolation-level', 'read_committed',
       '--max-messages', String(count), '--timeout-ms', '30000', '--property', 'print.key=true', '--property', 'key.separator=\t',
     ]);
@@ -132,7 +140,7 @@ export class KafkaCliClients {
 
   /** Bytes on disk per partition of `topics` (DescribeLogDirs, through Kafka's `kafka-log-dirs.sh`), and where. */
   async logDirs(brokers: readonly string[], topics: readonly string[]): Promise<{ partition: string; size: number; logDir: string }[]> {
-    const { stdout } = await this.java('org.apache.kafka.tools.LogDirsCommand', ['--bootstrap-server', brokers.join(','), '--describe', '--topic-list', topics.join(',')]);
+    const { stdout } = await this.java(KAFKA_TOOLS.logDirs, ['--bootstrap-server', brokers.join(','), '--describe', '--topic-list', topics.join(',')]);
     const json = stdout.split('\n').find((line) => line.startsWith('{'));
     if (json === undefined) throw new Error(`kafka-log-dirs printed no JSON:\n${stdout}`);
     const parsed = JSON.parse(json) as { brokers: { logDirs: { logDir: string; partitions: { partition: string; size: number }[] }[] }[] };
@@ -141,7 +149,7 @@ export class KafkaCliClients {
 
   /** The codec of every data (non-control) record batch in the given log segment files (`kafka-dump-log.sh`). */
   async batchCodecs(segmentFiles: readonly string[]): Promise<string[]> {
-    const { stdout } = await this.java('org.apache.kafka.tools.DumpLogSegments', ['--files', segmentFiles.join(',')]);
+    const { stdout } = await this.java(KAFKA_TOOLS.dumpLogSegments, ['--files', segmentFiles.join(',')]);
     return stdout
       .split('\n')
       .filter((line) => line.startsWith('baseOffset:') && line.includes('isControl: false'))

@@ -39,11 +39,16 @@ export const KAFKA_TOOLS = {
   topics: 'org.apache.kafka.tools.TopicCommand',
   consumerGroups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
   getOffsetShell: 'org.apache.kafka.tools.GetOffsetShell',
+  /** `kafka-log-dirs.sh`: DescribeLogDirs (bytes per partition, and where). */
+  logDirs: 'org.apache.kafka.tools.LogDirsCommand',
+  /** `kafka-dump-log.sh`: record batches of segment files (codec, offsets, control flag). */
+  dumpLogSegments: 'org.apache.kafka.tools.DumpLogSegments',
 } as const;
 
 /** Tools that 3.x still ships under their old Scala names (moved to `org.apache.kafka.tools` in 4.0). */
 const KAFKA_3_TOOL_CLASSES: Readonly<Record<string, string>> = {
   [KAFKA_TOOLS.consoleProducer]: 'kafka.tools.ConsoleProducer',
+  [KAFKA_TOOLS.dumpLogSegments]: 'kafka.tools.DumpLogSegments',
 };
 
 /** The main class of tool `mainClass` (a {@link KAFKA_TOOLS} value) in Kafka `version`. */
