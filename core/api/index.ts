@@ -11,7 +11,7 @@ export type {
   SourcePlugin,
   TransformPlugin,
 } from './plugin';
-export type { LockstepRecord } from './record';
+export type { LockstepRecord, RecordHeaders, RecordHeaderValue } from './record';
 export type { Versioned, VersionedSerializer } from './serializer';
 export { supportsCommitter } from './sink';
 export type { CommittingSink, DirectSink, Sink, SupportsCommitter } from './sink';

@@ -115,13 +115,13 @@ export interface KafkaSourceConfig {
    */
   readonly bounded: false | 'latest';
   /**
-   * How keys are decoded: string (UTF-8), json (a key that does not parse is a bad record) or bytes. Records without a key get none.
+   * How keys are decoded: bytes (a Buffer, exactly as stored: a Kafka sink writes it back unchanged), string (UTF-8) or json (a key that does not parse is a bad record). Records without a key get none.
    */
-  readonly keyFormat: 'string' | 'json' | 'bytes';
+  readonly keyFormat: 'bytes' | 'string' | 'json';
   /**
-   * How values are decoded: string (UTF-8), json (a value that does not parse is a bad record, handled by errors.policy) or bytes. A null value (tombstone) stays null.
+   * How values are decoded: bytes (a Buffer, exactly as stored: a Kafka sink writes it back unchanged; add a json transform, or set json, to read fields), string (UTF-8) or json (a value that does not parse is a bad record, handled by errors.policy). A null value (tombstone) stays null.
    */
-  readonly valueFormat: 'string' | 'json' | 'bytes';
+  readonly valueFormat: 'bytes' | 'string' | 'json';
   /**
    * How often to look for new partitions and newly matching topics; 0 or off disables. Ignored when bounded.
    */

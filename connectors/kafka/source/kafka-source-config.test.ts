@@ -60,8 +60,8 @@ describe('kafka source config', () => {
       startFrom: 'earliest',
       isolationLevel: 'read_committed',
       bounded: false,
-      keyFormat: 'string',
-      valueFormat: 'string',
+      keyFormat: 'bytes',
+      valueFormat: 'bytes',
       partitionDiscoveryInterval: 10_000,
       requestTimeout: 2_000,
     });

@@ -22,16 +22,26 @@ function errorOf(run: () => unknown): RecordError {
 }
 
 describe('kafka record decoding', () => {
-  it('decodes strings by default, with headers, timestamp and origin', () => {
+  it('decodes strings, with headers, timestamp and origin', () => {
     const decoder = new KafkaRecordDecoder({ keyFormat: 'string', valueFormat: 'string' });
-    const headers = { trace: Buffer.from('abc'), repeated: [Buffer.from('first'), Buffer.from('last')], empty: null };
-    expect(decoder.decode('orders', 2, message({ headers }))).toEqual({
+    expect(decoder.decode('orders', 2, message({ headers: { trace: Buffer.from('abc') } }))).toEqual({
       value: '{"id":1}',
       key: 'k-1',
-      headers: { trace: 'abc', repeated: 'last' },
+      headers: { trace: 'abc' },
       timestamp: 1700000000123,
       origin: 'orders/2@41',
     });
+  });
+
+  it('keeps every header byte: UTF-8 values as text (a byte-order mark too), others as bytes, repeated names in order', () => {
+    const decoder = new KafkaRecordDecoder({ keyFormat: 'bytes', valueFormat: 'bytes' });
+    const binary = Buffer.from([0xc3, 0x28, 0xff]);
+    const bom = Buffer.from([0xef, 0xbb, 0xbf, 0x61]);
+    const headers = { trace: Buffer.from('abc'), bin: binary, bom, repeated: [Buffer.from('first'), binary, null, Buffer.from('last')], empty: null };
+    const record = decoder.decode('orders', 2, message({ headers }));
+    expect(record.headers).toEqual({ trace: 'abc', bin: binary, bom: '\ufeffa', repeated: ['first', binary, 'last'] });
+    expect(Buffer.from(record.headers?.bom as string, 'utf8')).toEqual(bom);
+    expect(decoder.decode('orders', 2, message({ headers: { empty: null } })).headers).toBeUndefined();
   });
 
   it('parses json and keeps bytes as Buffers', () => {

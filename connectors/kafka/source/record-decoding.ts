@@ -1,4 +1,4 @@
-import { type LockstepRecord, RecordError } from '../../../core/sdk';
+import { type LockstepRecord, RecordError, type RecordHeaderValue } from '../../../core/sdk';
 import type { FetchedMessage } from '../internals';
 import type { KafkaSourceFormat } from './kafka-source-config';
 
@@ -8,9 +8,9 @@ export function kafkaOrigin(topic: string, partition: number, offset: string | n
 }
 
 /**
- * Turns fetched Kafka messages into records: key and value per their formats (a null value stays null — a tombstone —
- * and a null key leaves the record without one), headers as UTF-8 strings (the last value of a repeated header), the
- * timestamp in ms, and `<topic>/<partition>@<offset>` as origin.
+ * Turns fetched Kafka messages into records: key and value per their formats (by default the bytes as stored; a null
+ * value stays null — a tombstone — and a null key leaves the record without one), headers per {@link decodeHeaders},
+ * the timestamp in ms, and `<topic>/<partition>@<offset>` as origin.
  */
 export class KafkaRecordDecoder {
   constructor(private readonly formats: { readonly keyFormat: KafkaSourceFormat; readonly valueFormat: KafkaSourceFormat }) {}
@@ -51,14 +51,30 @@ function decodeField(bytes: Buffer, format: KafkaSourceFormat, raw: LockstepReco
   }
 }
 
-function decodeHeaders(headers: FetchedMessage['headers']): Record<string, string> | undefined {
-  const names = Object.keys(headers);
-  if (names.length === 0) return undefined;
-  const result: Record<string, string> = {};
-  for (const name of names) {
-    const value = headers[name];
-    const last = Array.isArray(value) ? value.at(-1) : value;
-    if (last !== undefined && last !== null) result[name] = last.toString('utf8');
+// fatal: bytes that are not UTF-8 stay bytes. ignoreBOM: a leading byte-order mark is kept, so the text encodes back
+// to the very same bytes.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Text when the bytes are valid UTF-8 (they encode back to the same bytes), the bytes otherwise. */
+function headerValue(bytes: Buffer): RecordHeaderValue {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return bytes;
   }
-  return result;
+}
+
+/**
+ * Headers as a Kafka sink writes them back byte for byte: each value as text when it is valid UTF-8 and as a Buffer
+ * otherwise; a repeated name keeps all its values, in order. A header without a value (null) is left out: kafkajs,
+ * which writes the records, cannot write one.
+ */
+function decodeHeaders(headers: FetchedMessage['headers']): Record<string, RecordHeaderValue | RecordHeaderValue[]> | undefined {
+  const result: Record<string, RecordHeaderValue | RecordHeaderValue[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const values = (Array.isArray(value) ? value : [value]).filter((entry): entry is Buffer => entry !== null && entry !== undefined);
+    if (values.length === 0) continue;
+    result[name] = values.length === 1 ? headerValue(values[0] as Buffer) : values.map(headerValue);
+  }
+  return Object.keys(result).length === 0 ? undefined : result;
 }
