@@ -35,7 +35,11 @@ export class ErrorPolicy {
   }
 }
 
-/** The record a dead-letter sink receives: the original record and why it was refused. */
+/**
+ * The record a dead-letter sink receives: the original record's key, headers, timestamp and origin, and as value
+ * `{ error: { code, message, component }, origin, key, value }` with the refused key and value in a JSON-safe form
+ * (bytes as text when they are UTF-8, else as `{ base64 }`, so none are lost).
+ */
 export function deadLetterRecord(letter: DeadLetter): LockstepRecord {
   const error = letter.error as Partial<LockstepError>;
   return {
@@ -52,8 +56,14 @@ export function deadLetterRecord(letter: DeadLetter): LockstepRecord {
   };
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function toJsonSafe(value: unknown): unknown {
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-  return value ?? null;
+  if (!(value instanceof Uint8Array)) return value ?? null;
+  try {
+    return utf8.decode(value);
+  } catch {
+    return { base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  }
 }
 

@@ -1,0 +1,28 @@
+import { RecordError } from '../errors';
+import { deadLetterRecord } from './error-policy';
+
+describe('deadLetterRecord', () => {
+  it('keeps the metadata, and the refused key and value: text as text, other bytes as base64', () => {
+    const binary = Buffer.from([0xff, 0x00, 0xc3]);
+    const record = { value: binary, key: Buffer.from('k-1'), headers: { h: 'v' }, timestamp: 5, origin: 'in/0@7' };
+    const error = new RecordError('too big', record, { code: 'LS_KAFKA_RECORD_TOO_LARGE' });
+    expect(deadLetterRecord({ record, error, componentId: 'out' })).toEqual({
+      key: record.key,
+      headers: { h: 'v' },
+      timestamp: 5,
+      origin: 'in/0@7',
+      value: {
+        error: { code: 'LS_KAFKA_RECORD_TOO_LARGE', message: 'too big', component: 'out' },
+        origin: 'in/0@7',
+        key: 'k-1',
+        value: { base64: binary.toString('base64') },
+      },
+    });
+  });
+
+  it('gives null for a missing key and keeps parsed values as they are', () => {
+    const record = { value: { id: 1 } };
+    const letter = deadLetterRecord({ record, error: new Error('no'), componentId: 't' });
+    expect(letter.value).toEqual({ error: { code: 'LS_UNKNOWN', message: 'no', component: 't' }, origin: null, key: null, value: { id: 1 } });
+  });
+});
