@@ -22,7 +22,7 @@ export interface FileSinkConfig {
    */
   readonly path: string;
   /**
-   * json: each record's value as one JSON line. raw: string values written as they are, one per line (other values are refused as bad records).
+   * auto: string values and bytes written as they are (so a copy of text or of a Kafka topic keeps every byte), other values (objects, lists, numbers, booleans, null) as JSON; one line per record, unless a value contains newlines. json: each record's value as one JSON line (a string gets quotes). raw: strings and bytes written as they are; other values are refused as bad records.
    */
-  readonly format: 'json' | 'raw';
+  readonly format: 'auto' | 'json' | 'raw';
 }

@@ -60,7 +60,7 @@ export class FileSinkWriter implements CommittingSinkWriter<FileCommittable> {
     if (text.length > 0) {
       const part = this.part ?? (await this.openPart());
       try {
-        await part.handle.appendFile(text, 'utf8');
+        await part.handle.appendFile(text);
       } catch (cause) {
         throw mapFileError(cause, 'write', part.path);
       }

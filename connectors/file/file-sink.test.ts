@@ -28,7 +28,7 @@ describe('file sink', () => {
   afterEach(() => removeTempDir(root));
 
   interface WriterOptions {
-    format?: 'json' | 'raw';
+    format?: 'auto' | 'json' | 'raw';
     subtask?: number;
     parallelism?: number;
     restored?: number;
@@ -55,7 +55,7 @@ describe('file sink', () => {
   const pending = async () => (await readdir(join(out, '.pending'))).sort();
 
   it('pre-commits into .pending, commits part-<subtask>-<12-digit id>.jsonl, one JSON line per value', async () => {
-    const w = await writer({ subtask: 3, parallelism: 4, first: 12 });
+    const w = await writer({ subtask: 3, parallelism: 4, first: 12, format: 'json' });
     await w.write(records({ id: 1 }, 'two', [3]));
     const [committable] = await w.prepareCommit(12);
     expect(await visible()).toEqual([]);
@@ -67,9 +67,19 @@ describe('file sink', () => {
     await w.close();
   });
 
-  it('writes string values as they are in raw format and refuses others after writing the ones before', async () => {
+  it('by default writes strings and bytes as they are (every byte kept) and other values as JSON', async () => {
+    const w = await writer();
+    const binary = Buffer.from([0xff, 0x00, 0xc3]);
+    await w.write(records('{"id":1}', Buffer.from('{"id":2}'), binary, { id: 3 }, 4, null));
+    const [committable] = await w.prepareCommit(1);
+    await committer().commit([request(committable as FileCommittable)]);
+    const expected = Buffer.concat([Buffer.from('{"id":1}\n{"id":2}\n'), binary, Buffer.from('\n{"id":3}\n4\nnull\n')]);
+    expect(await readFile(join(out, 'part-0-000000000001.jsonl'))).toEqual(expected);
+  });
+
+  it('writes strings and bytes as they are in raw format and refuses others after writing the ones before', async () => {
     const w = await writer({ format: 'raw' });
-    const batch = records('a,b', 'c', { not: 'a string' }, 'd');
+    const batch = records('a,b', Buffer.from('c'), { not: 'a string' }, 'd');
     await expect(w.write(batch)).rejects.toMatchObject({ code: 'LS_FILE_VALUE_NOT_STRING', record: batch[2] });
     await w.write(batch.slice(3));
     const [committable] = await w.prepareCommit(1);

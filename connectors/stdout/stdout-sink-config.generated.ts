@@ -18,7 +18,7 @@ export interface StdoutSinkConfig {
    */
   readonly parallelism?: number;
   /**
-   * json: each record's value as one JSON line. raw: string values printed as they are (other values are refused as bad records).
+   * auto: string values and bytes printed as they are (so a copy of text or of a Kafka topic keeps every byte), other values (objects, lists, numbers, booleans, null) as JSON; one line per record, unless a value contains newlines. json: each record's value as one JSON line (a string gets quotes). raw: strings and bytes printed as they are; other values are refused as bad records.
    */
-  readonly format: 'json' | 'raw';
+  readonly format: 'auto' | 'json' | 'raw';
 }

@@ -11,14 +11,21 @@ function capture(): { stream: PassThrough; text: () => string } {
 }
 
 describe('stdout sink', () => {
-  it('prints each value as one JSON line', async () => {
+  it('prints each value as one JSON line in json format', async () => {
     const out = capture();
-    const writer = new StdoutSink(validatedConfig(stdoutSinkPlugin, {}), out.stream).createWriter(testSinkWriterInitContext(), undefined);
+    const writer = new StdoutSink(validatedConfig(stdoutSinkPlugin, { format: 'json' }), out.stream).createWriter(testSinkWriterInitContext(), undefined);
     await writer.init();
     await writer.write([{ value: { id: 1 } }, { value: 'line\nbreak' }]);
     await writer.flush(true);
     await writer.close();
     expect(out.text()).toBe('{"id":1}\n"line\\nbreak"\n');
+  });
+
+  it('by default prints strings and bytes as they are and other values as JSON', async () => {
+    const out = capture();
+    const writer = new StdoutSink(validatedConfig(stdoutSinkPlugin, {}), out.stream).createWriter(testSinkWriterInitContext(), undefined);
+    await writer.write([{ value: { id: 1 } }, { value: '{"id":2}' }, { value: Buffer.from('{"id":3}') }, { value: 4 }]);
+    expect(out.text()).toBe('{"id":1}\n{"id":2}\n{"id":3}\n4\n');
   });
 
   it('prints strings as they are in raw format and refuses other values after printing the ones before', async () => {
@@ -46,7 +53,7 @@ describe('stdout sink', () => {
     expect(finished).toBe(false);
     release();
     await writing;
-    expect(written).toEqual([`"${'x'.repeat(20)}"\n`]);
+    expect(written).toEqual([`${'x'.repeat(20)}\n`]);
   });
 
   it('is at-least-once, and its plugin schema accepts the documented options only', () => {
