@@ -6,6 +6,7 @@ import {
   isTransientCoordinatorError,
   KAFKA_ERROR,
   mapKafkaSourceError,
+  messageTooLarge,
 } from './kafka-errors';
 
 /** An error shaped like a kafkajs protocol error. */
@@ -26,6 +27,9 @@ describe('classifyKafkaError', () => {
     [protocolError('INVALID_TXN_STATE', 48, false), 'transaction-lost'],
     [protocolError('TRANSACTIONAL_ID_NOT_FOUND', 105, false), 'transaction-lost'],
     [protocolError('MESSAGE_TOO_LARGE', 10, false), 'too-large'],
+    [protocolError('RECORD_LIST_TOO_LARGE', 18, false), 'too-large'],
+    // kafkajs' retrier wraps what it does not retry, keeping the protocol error as the cause
+    [Object.assign(named('KafkaJSNonRetriableError', false), { cause: protocolError('MESSAGE_TOO_LARGE', 10, false) }), 'too-large'],
     [protocolError('TOPIC_AUTHORIZATION_FAILED', 29, false), 'auth'],
     [protocolError('NOT_LEADER_FOR_PARTITION', 6, true), 'leader-moved'],
     [protocolError('CONCURRENT_TRANSACTIONS', 51, true), 'coordinator-busy'],
@@ -63,6 +67,13 @@ describe('what callers do with a class', () => {
     expect(mapKafkaSourceError(protocolError('MESSAGE_TOO_LARGE', 10, false), 'fetch')).toMatchObject({ code: 'LS_KAFKA_ERROR', retriable: false });
     const already = new LockstepError('x', { code: 'LS_KAFKA_OFFSET_OUT_OF_RANGE' });
     expect(mapKafkaSourceError(already, 'fetch')).toBe(already);
+  });
+
+  it('makes a too-large refusal a non-retriable error saying what was sent and what to change', () => {
+    const wrapped = Object.assign(named('KafkaJSNonRetriableError', false), { cause: protocolError('RECORD_LIST_TOO_LARGE', 18, false) });
+    const error = messageTooLarge(wrapped, 'a produce request of 1 record (record in/0@5) to out');
+    expect(error).toMatchObject({ code: 'LS_KAFKA_MESSAGE_TOO_LARGE', retriable: false, cause: wrapped });
+    expect(error.message).toMatch(/^kafka broker refused a produce request of 1 record \(record in\/0@5\) to out as too large \(RECORD_LIST_TOO_LARGE\); retrying cannot help: raise the topic's max.message.bytes/);
   });
 
   it('shapes fetch partition error codes like kafkajs errors', () => {

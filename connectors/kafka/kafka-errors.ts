@@ -121,6 +121,20 @@ function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
+/**
+ * The too-large error type of `error` or of one of its causes: kafkajs' retrier wraps a protocol error it does not
+ * retry in a KafkaJSNonRetriableError whose `cause` holds it.
+ */
+function tooLargeType(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth += 1) {
+    const type = kafkaErrorType(current);
+    if (type !== undefined && TOO_LARGE.has(type)) return type;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** Sorts a Kafka error into a {@link KafkaErrorClass}. */
 export function classifyKafkaError(error: unknown): KafkaErrorClass {
   const type = kafkaErrorType(error);
@@ -129,7 +143,7 @@ export function classifyKafkaError(error: unknown): KafkaErrorClass {
   if (type === 'OFFSET_OUT_OF_RANGE' || name === 'KafkaJSOffsetOutOfRange') return 'offset-out-of-range';
   if (code !== undefined && FENCED_CODES.has(code)) return 'fenced';
   if (code !== undefined && LOST_CODES.has(code)) return 'transaction-lost';
-  if (type !== undefined && TOO_LARGE.has(type)) return 'too-large';
+  if (tooLargeType(error) !== undefined) return 'too-large';
   if (type !== undefined && AUTH.has(type)) return 'auth';
   if (type !== undefined && LEADER_MOVED.has(type)) return 'leader-moved';
   if (type !== undefined && COORDINATOR_BUSY.has(type)) return 'coordinator-busy';
@@ -179,6 +193,20 @@ export function offsetOutOfRange(topic: string, partition: number, offset: numbe
     `${topic}/${partition} has no offset ${offset} (deleted by retention, or the topic was recreated): ` +
       'the checkpointed position cannot be read. Start the pipeline afresh (without its checkpoints) or with startFrom offsets',
     { code: 'LS_KAFKA_OFFSET_OUT_OF_RANGE', cause, context: { topic, partition, offset } },
+  );
+}
+
+/**
+ * The error for a produce request the broker refused as too large (`too-large`): not retriable, since sending the
+ * same records again fails the same way. `batch` says what was sent (records, origins, topics and the limits read at
+ * start).
+ */
+export function messageTooLarge(cause: unknown, batch: string): LockstepError {
+  const type = tooLargeType(cause) ?? 'MESSAGE_TOO_LARGE';
+  return new LockstepError(
+    `kafka broker refused ${batch} as too large (${type}); retrying cannot help: raise the topic's max.message.bytes ` +
+      '(the broker\'s message.max.bytes for new topics) or write smaller records',
+    { code: 'LS_KAFKA_MESSAGE_TOO_LARGE', retriable: false, cause, context: { kafkaError: type } },
   );
 }
 

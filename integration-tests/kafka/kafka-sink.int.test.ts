@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin } from 'kafkajs';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { createTestTopics, testKafka } from '../support/test-kafka';
 import type { CommitOutcome } from '../../core/api/commit';
 import type { SinkWriterInitContext } from '../../core/api/init-context';
@@ -8,7 +8,9 @@ import { RecordError } from '../../core/errors/record-error';
 import { testInitContext, testPluginContext, testSinkWriterInitContext, validatedConfig } from '../../core/testing';
 import { AtLeastOnceKafkaSink, KafkaSink, kafkaSinkPlugin, type KafkaSinkConfig, type KafkaWriterState } from '../../connectors/kafka/sink';
 import { createCluster, describeTransaction, type TransactionHandle } from '../../connectors/kafka/internals';
+import { RECORD_BATCH_OVERHEAD, recordSize } from '../../connectors/kafka/sink/record-size';
 import { testServices } from '../env';
+import { eventually } from '../support/eventually';
 import { readCommitted } from '../support/kafka-read-committed';
 
 /**
@@ -235,6 +237,69 @@ describe('kafka sink', () => {
     } finally {
       await admin.deleteTopics({ topics: [other] }).catch(() => undefined);
     }
+  });
+
+  describe('record size limits', () => {
+    const setMaxMessageBytes = async (bytes: number): Promise<void> => {
+      const entries = [{ name: 'max.message.bytes', value: String(bytes) }];
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: entries }] });
+      // The broker applies the change from the metadata log a moment later.
+      const describe = async (): Promise<string | undefined> => {
+        const resources = [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }];
+        return (await admin.describeConfigs({ includeSynonyms: false, resources })).resources[0]?.configEntries[0]?.configValue;
+      };
+      expect(await eventually(describe, (value) => value === String(bytes))).toBe(String(bytes));
+    };
+
+    it.each(['exactly-once', 'at-least-once'] as const)(
+      "%s: refuses a record over the topic's max.message.bytes by name and limit, after writing the ones before; batches stay under it",
+      async (semantic) => {
+        await setMaxMessageBytes(10_000);
+        const writer = semantic === 'exactly-once' ? await writerOf(sinkOf({ keyField: 'key' })) : await writerOf(atLeastOnceSinkOf({ keyField: 'key' }));
+        const small = Array.from({ length: 500 }, (_, n) => ({ value: { id: `r-${n}`, key: 'same', padding: 'x'.repeat(100) } }));
+        const big = { value: { id: 'big', key: 'same', padding: 'x'.repeat(10_000) }, origin: 'in/0@42' };
+        const error = await writer.write([...small, big, { value: { id: 'after' } }]).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(RecordError);
+        expect(error).toMatchObject({ code: 'LS_KAFKA_RECORD_TOO_LARGE', record: big });
+        expect((error as RecordError).message).toMatch(
+          /^kafka sink cannot write record in\/0@42: it takes \d+ bytes as a record batch, more than the 10000 bytes topic \S+ accepts \(max.message.bytes of topic \S+\)/,
+        );
+        if (semantic === 'exactly-once') await commit(sinkOf(), await prepare(writer as CommittingSinkWriter<TransactionHandle>));
+        else await writer.flush(false);
+        const seen = await readCommitted(brokers, topic);
+        expect(seen.map((message) => (JSON.parse(message.value ?? 'null') as { id: string }).id)).toEqual(small.map((record) => record.value.id));
+      },
+    );
+
+    it('computes sizes as the broker does: a record that fills the limit exactly is written, one byte more is refused', async () => {
+      const limit = 10_000;
+      await setMaxMessageBytes(limit);
+      let fill = 0;
+      while (RECORD_BATCH_OVERHEAD + recordSize({ key: null, value: fill + 1, headers: [] }) <= limit) fill += 1;
+      const sink = sinkOf();
+      const writer = await writerOf(sink);
+      const exact = { value: 'e'.repeat(fill), origin: 'in/0@1' };
+      const over = { value: 'o'.repeat(fill + 1), origin: 'in/0@2' };
+      await expect(writer.write([exact, over])).rejects.toMatchObject({ code: 'LS_KAFKA_RECORD_TOO_LARGE', record: over });
+      expect(await commit(sink, await prepare(writer))).toEqual([{ kind: 'committed' }]);
+      expect((await readCommitted(brokers, topic)).map((message) => message.valueBytes?.length)).toEqual([fill]);
+    });
+
+    it.each(['exactly-once', 'at-least-once'] as const)(
+      '%s: a batch the broker refuses as too large anyway (the limit was lowered after start) fails for good, naming the records',
+      async (semantic) => {
+        const writer = semantic === 'exactly-once' ? await writerOf(sinkOf()) : await writerOf(atLeastOnceSinkOf());
+        await setMaxMessageBytes(1_000);
+        const failure = await writer
+          .write([{ value: { id: 'big', padding: 'x'.repeat(5_000) }, origin: 'in/2@9' }])
+          .then(() => writer.flush(false))
+          .catch((caught: unknown) => caught);
+        expect(failure).toMatchObject({ code: 'LS_KAFKA_MESSAGE_TOO_LARGE', retriable: false });
+        expect((failure as Error).message).toMatch(
+          /^kafka broker refused a produce request of 1 record \(record in\/2@9\) to \S+ \(limit 1048588 bytes, max.message.bytes of topic \S+\) as too large \(MESSAGE_TOO_LARGE\); retrying cannot help/,
+        );
+      },
+    );
   });
 
   it('refuses a bad record by name after writing the records before it', async () => {

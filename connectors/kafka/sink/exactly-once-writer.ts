@@ -17,11 +17,12 @@ import {
   listTransactions,
   type TransactionHandle,
 } from '../internals';
-import { classifyKafkaError } from '../kafka-errors';
+import { classifyKafkaError, messageTooLarge } from '../kafka-errors';
 import { parseTransactionalId, transactionalId } from './kafka-sink-config';
 import type { KafkaWriterState } from './kafka-sink-serializers';
-import { bufferRecords, PendingBatch } from './pending-batch';
+import { bufferRecords, describeBatch, PendingBatch, type TakenBatch } from './pending-batch';
 import type { RecordEncoder } from './record-encoding';
+import { TopicSizeLimits } from './topic-size-limits';
 
 export interface ExactlyOnceWriterOptions {
   readonly client: Kafka;
@@ -68,6 +69,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
   private nextNumber: number;
   private open: OpenTransaction | undefined;
   private readonly pending: PendingBatch;
+  private readonly limits: TopicSizeLimits;
   private readonly inFlight: Promise<void>[] = [];
   private failure: Error | undefined;
 
@@ -78,6 +80,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
   ) {
     this.nextNumber = restored?.nextTransaction ?? 0;
     this.pending = new PendingBatch(options.batchSize);
+    this.limits = new TopicSizeLimits(options.client, context.log);
     newestWriters.set(this.scope, this);
   }
 
@@ -87,6 +90,8 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
 
   async init(): Promise<void> {
     this.timeoutMs = await this.options.transactionTimeout();
+    const { topic } = this.options.encoder;
+    if (topic !== undefined) await this.limits.load(topic);
     const cluster = createCluster(this.options.client);
     await cluster.connect();
     this.cluster = cluster;
@@ -95,7 +100,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
 
   async write(records: readonly LockstepRecord[]): Promise<void> {
     this.throwIfFailed();
-    await bufferRecords(this.pending, this.options.encoder, records, () => this.dispatch());
+    await bufferRecords(this.pending, this.options.encoder, this.limits, records, () => this.dispatch());
   }
 
   async flush(): Promise<void> {
@@ -129,6 +134,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     } catch (error) {
       this.context.log.warn({ err: error }, 'could not abort the open kafka transaction; it is aborted at the next start');
     } finally {
+      await this.limits.close();
       await this.cluster?.disconnect();
       this.cluster = undefined;
       if (newestWriters.get(this.scope) === this) newestWriters.delete(this.scope);
@@ -165,10 +171,10 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
   /** Sends what is buffered within the open transaction, keeping at most {@link MAX_IN_FLIGHT} sends in flight. */
   private async dispatch(): Promise<void> {
     if (this.pending.size === 0) return;
-    const topicMessages = this.pending.take();
+    const batch = this.pending.take();
     const transaction = await (this.open ?? this.openNext()).ready;
-    const sending = transaction.send(topicMessages).catch(async (error: unknown) => {
-      this.failure ??= await this.explainSendFailure(transaction.handle, error);
+    const sending = transaction.send(batch.topicMessages).catch(async (error: unknown) => {
+      this.failure ??= await this.explainSendFailure(transaction.handle, batch, error);
     });
     this.inFlight.push(sending);
     if (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
@@ -176,13 +182,16 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
   }
 
   /**
-   * A send refused for an old epoch means the transaction is gone. Timed out (the broker aborted it): retriable, the
-   * restart replays from the checkpoint. Taken over by another producer with the same transactional id (a second
-   * pipeline with this prefix): not retriable — this instance is the zombie and stops, the newer one goes on.
+   * A send refused as too large fails for good: the same records would be refused again. A send refused for an old
+   * epoch means the transaction is gone. Timed out (the broker aborted it): retriable, the restart replays from the
+   * checkpoint. Taken over by another producer with the same transactional id (a second pipeline with this prefix):
+   * not retriable — this instance is the zombie and stops, the newer one goes on.
    */
-  private async explainSendFailure(handle: TransactionHandle, error: unknown): Promise<Error> {
+  private async explainSendFailure(handle: TransactionHandle, batch: TakenBatch, error: unknown): Promise<Error> {
     const cause = error instanceof Error ? error : new Error(String(error));
-    if (classifyKafkaError(error) !== 'fenced') return cause;
+    const kind = classifyKafkaError(error);
+    if (kind === 'too-large') return messageTooLarge(error, describeBatch(batch, this.limits));
+    if (kind !== 'fenced') return cause;
     const now = await describeTransaction(this.cluster as KafkaCluster, handle.transactionalId).catch(() => undefined);
     if (now !== undefined && (now.state === 'PrepareAbort' || now.state === 'CompleteAbort') && now.producerEpoch === handle.producerEpoch + 1) {
       return new LockstepError(`kafka transaction ${handle.transactionalId} timed out (transactionTimeout ${this.timeoutMs} ms) and was aborted by the broker`, {

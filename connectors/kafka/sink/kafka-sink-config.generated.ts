@@ -88,13 +88,17 @@ export interface KafkaSinkConfig {
    */
   readonly keyField?: string;
   /**
-   * How keys are written: string (numbers and booleans as text), json (any JSON value) or bytes. Records without a key get none.
+   * How keys are written: auto (bytes as they are, strings as UTF-8, numbers and booleans as text, objects and lists as JSON), bytes (Buffers; strings as UTF-8), string (numbers and booleans as text) or json (any JSON value: a string gets quotes). Records without a key get none.
    */
-  readonly keyFormat: 'string' | 'json' | 'bytes';
+  readonly keyFormat: 'auto' | 'bytes' | 'string' | 'json';
   /**
-   * How values are written: json (any JSON value), string, or bytes. A value that does not fit is a bad record.
+   * How values are written: auto (bytes as they are, strings as UTF-8, numbers and booleans as text, objects and lists as JSON: a value read by a Kafka source with its default format is copied byte for byte), bytes (Buffers; strings as UTF-8), string (numbers and booleans as text) or json (any JSON value: a string gets quotes). A value that does not fit is a bad record.
    */
-  readonly valueFormat: 'json' | 'string' | 'bytes';
+  readonly valueFormat: 'auto' | 'bytes' | 'string' | 'json';
+  /**
+   * The Kafka timestamp of each message: record (the record's timestamp, e.g. the one a Kafka source read, else the time of the send) or now (the time of the send). A topic with message.timestamp.type LogAppendTime uses the broker's time either way.
+   */
+  readonly timestamp: 'record' | 'now';
   /**
    * exactly-once: transactional two-phase commit. at-least-once: idempotent producer; records replayed after a failure are written again.
    */

@@ -20,6 +20,10 @@ describe('KafkaSink', () => {
     expect(transactionalId(sink.transactionalIdPrefix, 2, 17)).toBe('orders-out-2-17');
   });
 
+  it('copies by default: keys and values auto, the record timestamp', () => {
+    expect(base).toMatchObject({ keyFormat: 'auto', valueFormat: 'auto', timestamp: 'record' });
+  });
+
   it('is at-least-once without committables when asked', () => {
     const sink = createKafkaSink({ ...base, semantic: 'at-least-once' }, context);
     expect({ guarantee: sink.guarantee, mechanism: sink.mechanism, committables: sink.committableSerializer }).toEqual({

@@ -114,6 +114,6 @@ export class AtLeastOnceKafkaSink extends KafkaSinkBase implements DirectSink<ne
   readonly guarantee = 'at-least-once' as const;
 
   createWriter(init: SinkWriterInitContext): SinkWriter {
-    return new AtLeastOnceKafkaWriter(this.client(init, String(init.subtask)), this.encoder, this.batchSize, this.config.compression);
+    return new AtLeastOnceKafkaWriter(this.client(init, String(init.subtask)), this.encoder, this.batchSize, init.log, this.config.compression);
   }
 }
