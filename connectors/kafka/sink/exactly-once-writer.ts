@@ -35,7 +35,13 @@ export interface ExactlyOnceWriterOptions {
   readonly compression: KafkaCompression;
 }
 
-/** Produce calls in flight at once; kafkajs serializes them per broker, keeping sequence numbers in order. */
+/**
+ * Batches taken from the buffer and not yet acknowledged: one being sent, the next waiting for it, so that records are
+ * buffered while a send is on the wire. Sends are chained, never concurrent: kafkajs gives a batch its sequence
+ * numbers only when it takes the broker's lock, after metadata lookups that may take one send longer than the next
+ * (the first send to a topic refreshes metadata), so two concurrent sends for one partition could be written in the
+ * wrong order.
+ */
 const MAX_IN_FLIGHT = 2;
 
 /**
@@ -168,14 +174,20 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     return this.open;
   }
 
-  /** Sends what is buffered within the open transaction, keeping at most {@link MAX_IN_FLIGHT} sends in flight. */
+  /**
+   * Sends what is buffered within the open transaction once the previous send is done (see {@link MAX_IN_FLIGHT});
+   * nothing more is sent after a failure.
+   */
   private async dispatch(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = this.pending.take();
     const transaction = await (this.open ?? this.openNext()).ready;
-    const sending = transaction.send(batch.topicMessages).catch(async (error: unknown) => {
-      this.failure ??= await this.explainSendFailure(transaction.handle, batch, error);
-    });
+    const previous = this.inFlight.at(-1) ?? Promise.resolve();
+    const sending = previous
+      .then(() => (this.failure === undefined ? transaction.send(batch.topicMessages) : undefined))
+      .catch(async (error: unknown) => {
+        this.failure ??= await this.explainSendFailure(transaction.handle, batch, error);
+      });
     this.inFlight.push(sending);
     if (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
     this.throwIfFailed();
