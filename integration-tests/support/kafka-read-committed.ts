@@ -32,6 +32,11 @@ const READ_TIMEOUT_MS = 60_000;
  * member, so it is assigned every partition; the read is over when kafkajs reports, for every partition, a batch
  * ending at or past that offset — also a batch of only aborted records or commit markers, which kafkajs reports as
  * well. Messages come back by partition, in offset order.
+ *
+ * What it shares with lockstep's source: kafkajs' record decoding and its aborted-transaction filter (the `Batch` of
+ * kafkajs' consumer, which `connectors/kafka/internals/fetch.ts` also builds on) — not lockstep's fetch requests,
+ * positions or end-of-partition logic. `integration-tests/kafka/kafka-read-committed.int.test.ts` checks it against
+ * what a transactional producer committed and aborted.
  */
 export async function readCommitted(brokers: readonly string[], topic: string): Promise<CommittedMessage[]> {
   const kafka = testKafka(brokers, 'lockstep-test-reader');
