@@ -2,7 +2,7 @@
  * of a config after validation: defaults applied, durations in milliseconds. */
 
 /**
- * Writes JSON lines into part files, exactly-once by two-phase commit: each subtask pre-commits one file per checkpoint into <path>/.pending/, renamed to <path>/part-<subtask>-<checkpoint id, 12 digits>.jsonl when the checkpoint completes.
+ * Writes one line per record into part files (values as they are, or as JSON: see format), exactly-once by two-phase commit: each subtask pre-commits one file per checkpoint into <path>/.pending/, renamed to <path>/part-<subtask>-<checkpoint id, 12 digits>.jsonl when the checkpoint completes.
  */
 export interface FileSinkConfig {
   /**
