@@ -46,10 +46,13 @@ export class KafkaSourceTestBed {
     await producer.send({ topic, messages: messages.map((message) => ({ ...message, partition })) });
   }
 
-  /** A source of `config` (as a pipeline gives it: validated, schema defaults applied; discovery off unless set). */
+  /**
+   * A source of `config` (as a pipeline gives it: validated, schema defaults applied; discovery off unless set). Keys and
+   * values are read as text unless the config says otherwise (the default is bytes), so tests compare them as strings.
+   */
   source(config: Partial<Omit<KafkaSourceConfig, 'brokers'>>, options: KafkaSourceOptions = {}): KafkaSource {
     return new KafkaSource(
-      validatedConfig(kafkaSourcePlugin, { brokers: this.brokers, partitionDiscoveryInterval: 0, ...config }),
+      validatedConfig(kafkaSourcePlugin, { brokers: this.brokers, partitionDiscoveryInterval: 0, keyFormat: 'string', valueFormat: 'string', ...config }),
       { pipeline: 'source-test', componentId: 'in' },
       { tuning: { fetchMaxWaitMs: 100, ...options.tuning } },
     );
