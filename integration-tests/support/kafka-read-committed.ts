@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { IHeaders, KafkaMessage } from 'kafkajs';
-import { testKafka } from './test-kafka';
+import { spawn } from 'node:child_process';
+import type { IHeaders } from 'kafkajs';
 
 /** One record as a `read_committed` consumer sees it. */
 export interface CommittedMessage {
@@ -14,98 +13,97 @@ export interface CommittedMessage {
   readonly keyBytes: Buffer | null;
   /** The value's bytes, as stored. */
   readonly valueBytes: Buffer | null;
-  /** Headers as kafkajs' consumer returns them: a Buffer per value, an array for a repeated name. */
+  /** Headers: a Buffer per value, a list for a repeated name (in order); headers without a value are left out. */
   readonly headers: IHeaders;
   /** The record's timestamp (ms since the epoch). */
   readonly timestamp: number;
 }
 
-/** How long one read may take before it fails, naming the partitions that did not reach their end. */
-const READ_TIMEOUT_MS = 60_000;
+/** How long one read may take before it fails. */
+const READ_TIMEOUT_MS = 120_000;
 
 /**
- * Everything a `read_committed` consumer sees in `topic` now, read with kafkajs' **public** consumer (never lockstep's
- * own fetch path, so a bug there cannot hide itself): `readUncommitted: false` makes kafkajs skip aborted
- * transactions and control records on its own. Each partition is read from its earliest offset up to its last stable
- * offset at the time of the call (kafkajs' admin lists offsets with isolation level read_committed); records
- * committed later are left out. The consumer joins a fresh, unique group (no offsets committed) and is the only
- * member, so it is assigned every partition; the read is over when kafkajs reports, for every partition, a batch
- * ending at or past that offset — also a batch of only aborted records or commit markers, which kafkajs reports as
- * well. Messages come back by partition, in offset order.
+ * Everything a `read_committed` consumer sees in `topic` now, read by **kcat** (librdkafka's consumer, Debian package
+ * `kcat`; .ci/ensure-tools.sh installs it): neither lockstep's fetch path nor kafkajs, whose aborted-transaction filter
+ * lockstep's source builds on (and which lets aborted records through when a broker lists aborted transactions out of
+ * order, or when a fetch starts after several of them began), so a bug there cannot hide itself in both the source
+ * and the sink tests. Every partition is read from its earliest offset to its end (`-e`): under read_committed, the
+ * last stable offset when kcat gets there — records of a transaction still open are neither returned nor waited for.
  *
- * What it shares with lockstep's source: kafkajs' record decoding and its aborted-transaction filter (the `Batch` of
- * kafkajs' consumer, which `connectors/kafka/internals/fetch.ts` also builds on) — not lockstep's fetch requests,
- * positions or end-of-partition logic. `integration-tests/kafka/kafka-read-committed.int.test.ts` checks it against
- * what a transactional producer committed and aborted.
+ * kcat prints each record as one JSON line (`-J`) whose strings hold the record's bytes as they are, with only `"`,
+ * `\` and control characters escaped: read as Latin-1, each character is one byte, so keys, values and headers come
+ * back byte for byte, binary or not. Messages come back by partition, in offset order.
  */
 export async function readCommitted(brokers: readonly string[], topic: string): Promise<CommittedMessage[]> {
-  const kafka = testKafka(brokers, 'lockstep-test-reader');
-  const admin = kafka.admin();
-  await admin.connect();
-  const groupId = `lockstep-oracle-${randomUUID()}`;
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    const ends = new Map(offsets.map((entry) => [entry.partition, Number(entry.high)]));
-    const pending = new Set(offsets.filter((entry) => Number(entry.high) > Number(entry.low)).map((entry) => entry.partition));
-    const messages = pending.size === 0 ? [] : await consume(kafka, groupId, topic, ends, pending);
-    return messages.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-  } finally {
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
-  }
+  const args = ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-J', '-X', 'isolation.level=read_committed'];
+  const output = await runKcat(args);
+  return output
+    .toString('latin1')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => committedMessage(line))
+    .sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
-async function consume(
-  kafka: ReturnType<typeof testKafka>,
-  groupId: string,
-  topic: string,
-  ends: ReadonlyMap<number, number>,
-  pending: Set<number>,
-): Promise<CommittedMessage[]> {
-  const consumer = kafka.consumer({
-    groupId,
-    readUncommitted: false,
-    maxWaitTimeInMs: 100,
-    maxBytesPerPartition: 16 * 1024 * 1024,
-    maxBytes: 64 * 1024 * 1024,
-    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },
-  });
-  const result: CommittedMessage[] = [];
-  let finish: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    const end = ends.get(payload.partition) ?? 0;
-    if (payload.topic === topic && Number(payload.lastOffset) + 1 >= end) pending.delete(payload.partition);
-    if (pending.size === 0) finish();
-  });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        if (Number(message.offset) < (ends.get(partition) ?? 0)) result.push(committedMessage(partition, message));
-      },
-    });
-    const timer = setTimeout(finish, READ_TIMEOUT_MS);
-    await done;
-    clearTimeout(timer);
-    if (pending.size > 0) throw new Error(`${topic}: partitions ${[...pending].join(', ')} not read to their end in ${READ_TIMEOUT_MS} ms`);
-    return result;
-  } finally {
-    await consumer.disconnect();
-  }
+/** One line of `kcat -J`, read as Latin-1. */
+interface KcatRecord {
+  readonly partition: number;
+  readonly offset: number;
+  readonly ts: number;
+  readonly key: string | null;
+  readonly payload: string | null;
+  readonly headers?: readonly (string | null)[];
 }
 
-function committedMessage(partition: number, message: KafkaMessage): CommittedMessage {
+const bytes = (latin1: string | null): Buffer | null => (latin1 === null ? null : Buffer.from(latin1, 'latin1'));
+
+function committedMessage(line: string): CommittedMessage {
+  const record = JSON.parse(line) as KcatRecord;
+  const keyBytes = bytes(record.key);
+  const valueBytes = bytes(record.payload);
   return {
-    partition,
-    offset: Number(message.offset),
-    key: message.key?.toString('utf8') ?? null,
-    value: message.value?.toString('utf8') ?? null,
-    keyBytes: message.key ?? null,
-    valueBytes: message.value ?? null,
-    headers: message.headers ?? {},
-    timestamp: Number(message.timestamp),
+    partition: record.partition,
+    offset: record.offset,
+    key: keyBytes?.toString('utf8') ?? null,
+    value: valueBytes?.toString('utf8') ?? null,
+    keyBytes,
+    valueBytes,
+    headers: headersOf(record.headers ?? []),
+    timestamp: record.ts,
   };
+}
+
+/** kcat's `[name, value, name, value, …]` as kafkajs' header shape. */
+function headersOf(list: readonly (string | null)[]): IHeaders {
+  const headers: Record<string, Buffer | Buffer[]> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const name = bytes(list[i] ?? '')?.toString('utf8') ?? '';
+    const value = bytes(list[i + 1] ?? null);
+    if (value === null) continue;
+    const seen = headers[name];
+    headers[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return headers;
+}
+
+/** Runs kcat; its standard output as bytes. Fails (never skips) when kcat is missing, fails or outlives the timeout. */
+function runKcat(args: readonly string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), READ_TIMEOUT_MS);
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const missing = 'kcat not found: the Kafka integration tests read topics back with it (apt-get install kcat; .ci/ensure-tools.sh does in CI)';
+      reject(error.code === 'ENOENT' ? new Error(missing) : error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new Error(`kcat ${args.join(' ')} exited with ${code ?? signal}:\n${Buffer.concat(err).toString('utf8')}`.slice(0, 4_000)));
+    });
+  });
 }
