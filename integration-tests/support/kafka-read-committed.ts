@@ -24,10 +24,9 @@ const READ_TIMEOUT_MS = 120_000;
 
 /**
  * Everything a `read_committed` consumer sees in `topic` now, read by **kcat** (librdkafka's consumer, Debian package
- * `kcat`; .ci/ensure-tools.sh installs it): neither lockstep's fetch path nor kafkajs, whose aborted-transaction filter
- * lockstep's source builds on (and which lets aborted records through when a broker lists aborted transactions out of
- * order, or when a fetch starts after several of them began), so a bug there cannot hide itself in both the source
- * and the sink tests. Every partition is read from its earliest offset to its end (`-e`): under read_committed, the
+ * `kcat`; .ci/ensure-tools.sh installs it): neither lockstep's fetch path and aborted-transaction filter nor kafkajs'
+ * (whose consumer lets aborted records through when a broker lists aborted transactions out of order, or when a fetch
+ * starts after several of them began), so a bug there cannot hide itself in both the source and the sink tests. Every partition is read from its earliest offset to its end (`-e`): under read_committed, the
  * last stable offset when kcat gets there — records of a transaction still open are neither returned nor waited for.
  *
  * kcat prints each record as one JSON line (`-J`) whose strings hold the record's bytes as they are, with only `"`,
