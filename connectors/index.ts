@@ -3,6 +3,7 @@ import { fileSinkPlugin, fileSourcePlugin } from './file';
 import { generatorSourcePlugin } from './generator';
 import { kafkaSinkPlugin } from './kafka/sink';
 import { kafkaSourcePlugin } from './kafka/source';
+import { kinesisSourcePlugin } from './kinesis/source';
 import { postgresCdcSourcePlugin } from './postgres/cdc';
 import { postgresSinkPlugin } from './postgres/sink';
 import { postgresTableSourcePlugin } from './postgres/table';
@@ -16,12 +17,14 @@ export type { GeneratorSourceConfig, GeneratorSplit, GeneratorValue } from './ge
 export { KafkaSink, kafkaSinkPlugin } from './kafka/sink';
 export { kafkaSourcePlugin } from './kafka/source';
 export type { KafkaSinkConfig } from './kafka/sink';
+export { KinesisSource, kinesisSourcePlugin } from './kinesis/source';
+export type { KinesisSourceConfig } from './kinesis/source';
 export { StdoutSink, stdoutSinkPlugin } from './stdout';
 export type { StdoutSinkConfig } from './stdout';
 export { transformPlugins } from './transforms';
 
 /**
- * The plugins of this folder, for the plugin registry: sources `generator`, `file`, `kafka`, `postgres` (table) and
+ * The plugins of this folder, for the plugin registry: sources `generator`, `file`, `kafka`, `kinesis`, `postgres` (table) and
  * `postgres-cdc`, sinks `file`, `stdout`, `kafka` and `postgres`, and the built-in transforms (`json`, `filter`,
  * `map`, `module`, `throttle`).
  */
@@ -29,6 +32,7 @@ export const builtinPlugins: Plugin[] = [
   generatorSourcePlugin,
   fileSourcePlugin,
   kafkaSourcePlugin,
+  kinesisSourcePlugin,
   postgresCdcSourcePlugin,
   postgresTableSourcePlugin,
   fileSinkPlugin,

@@ -125,6 +125,15 @@ export const ERROR_CODES = {
   LS_KAFKA_TRANSACTION_TIMEOUT: no('transactionTimeout is not longer than checkpoint.timeout'),
   LS_KAFKA_VALUE_NOT_JSON: no('a Kafka record value is not JSON (valueFormat json)'),
 
+  // Kinesis
+  LS_KINESIS_ACCESS_DENIED: no('Kinesis refused the credentials or the action (AccessDenied, UnrecognizedClientException, expired token)'),
+  LS_KINESIS_INVALID_REQUEST: no('Kinesis refused a request as invalid (InvalidArgumentException, ValidationException)'),
+  LS_KINESIS_REQUEST_FAILED: yes('a Kinesis request failed (connection, timeout, 5xx, KMS throttling) after the client\'s own retries'),
+  LS_KINESIS_STREAM_NOT_FOUND: no('the stream (or a shard of it) does not exist (ResourceNotFoundException)'),
+  LS_KINESIS_STREAM_NOT_READY: yes('the stream is being created, updated or deleted (ResourceInUseException)'),
+  LS_KINESIS_THROTTLED: yes('Kinesis throttled a request (ProvisionedThroughputExceededException, LimitExceededException) beyond the backoff'),
+  LS_KINESIS_VALUE_NOT_JSON: no('a Kinesis record\'s data is not JSON (valueFormat json)'),
+
   // Postgres (and LS_POSTGRES_<SQLSTATE>, see POSTGRES_SQLSTATE_FAMILY)
   LS_POSTGRES_CDC_NO_PRIMARY_KEY: no('a published table has no primary key'),
   LS_POSTGRES_CDC_NO_PUBLICATION: no('the publication does not exist and neither tables nor allTables is set'),

@@ -24,6 +24,11 @@ export const CONFIG_TYPE_TARGETS: readonly ConfigTypeTarget[] = [
   { schema: 'kafka/source.schema.json', output: 'connectors/kafka/source/kafka-source-config.generated.ts', typeName: 'KafkaSourceConfig' },
   { schema: 'kafka/sink.schema.json', output: 'connectors/kafka/sink/kafka-sink-config.generated.ts', typeName: 'KafkaSinkConfig' },
   {
+    schema: 'kinesis/source.schema.json',
+    output: 'connectors/kinesis/source/kinesis-source-config.generated.ts',
+    typeName: 'KinesisSourceConfig',
+  },
+  {
     schema: 'postgres/cdc-source.schema.json',
     output: 'connectors/postgres/cdc/postgres-cdc-source-config.generated.ts',
     typeName: 'PostgresCdcSourceConfig',
