@@ -137,6 +137,8 @@ export class KinesisSourceReader extends SourceReaderBase<KinesisSplit, ShardRea
         shard.endSeen = true;
         return;
       }
+      // every call counts against the shard's limit, also one that fails
+      shard.nextCallAt = this.now() + MIN_CALL_INTERVAL_MS;
       const batch = await this.deps.api.getRecords(shard.iterator, Math.min(max, tuning.recordsPerCall));
       shard.failures = 0;
       shard.iterator = batch.nextIterator;
