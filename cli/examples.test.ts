@@ -15,7 +15,7 @@ async function validate(file: string): Promise<{ code: number; out: string; err:
 }
 
 describe('examples/', () => {
-  it.each([['quickstart.yaml'], ['kafka-to-kafka.yaml'], ['kafka-to-postgres.yaml'], ['postgres-cdc-to-kafka.yaml']])('%s is a valid exactly-once pipeline', async (name) => {
+  it.each([['quickstart.yaml'], ['kafka-to-kafka.yaml'], ['kafka-to-postgres.yaml'], ['postgres-cdc-to-kafka.yaml'], ['kinesis-to-postgres.yaml']])('%s is a valid exactly-once pipeline', async (name) => {
     expect((await readdir(examples)).filter((file) => file.endsWith('.yaml'))).toContain(name);
     const result = await validate(join(examples, name));
     expect(result.err).toBe('');
@@ -83,5 +83,46 @@ describe('postgres connection validation', () => {
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/\/sources\/0\/url: cannot be created: url: cannot be read as a postgres connection URL/);
     expect(result.err).not.toContain('hunter2-secret');
+  });
+});
+
+describe('kinesis validation', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lockstep-kinesis-validate-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  async function validatePipeline(lines: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+    const file = join(dir, 'p.yaml');
+    await writeFile(file, [...lines, ''].join('\n'));
+    return validate(file);
+  }
+
+  const toKinesis = 'sinks: [{ id: out, type: kinesis, stream: orders, region: us-east-1 }]';
+
+  it('refuses guarantee: exactly-once with the kinesis sink, saying why and what consumers can do', async () => {
+    const result = await validatePipeline(['name: p', 'guarantee: exactly-once', 'sources: [{ id: gen, type: generator, count: 10 }]', toKinesis]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/\/sinks\/0.*sink 'out' \(kinesis\) is at-least-once/);
+    expect(result.err).toMatch(/Kinesis has no transactions.*deterministic record id in its JSON field lockstepId/);
+  });
+
+  it('reports at-least-once with the record id note when no guarantee is asked for', async () => {
+    const result = await validatePipeline(['name: p', 'sources: [{ id: gen, type: generator, count: 10 }]', toKinesis]);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/guarantee: at-least-once/);
+    expect(result.out).toMatch(/record id in its JSON field lockstepId/);
+  });
+
+  it('refuses startFrom AT_TIMESTAMP without startTimestamp', async () => {
+    const result = await validatePipeline([
+      'name: p',
+      'sources: [{ id: in, type: kinesis, stream: orders, region: us-east-1, startFrom: AT_TIMESTAMP }]',
+      'sinks: [{ id: out, type: stdout }]',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/startFrom AT_TIMESTAMP needs startTimestamp/);
   });
 });

@@ -3,6 +3,7 @@ import { fileSinkPlugin, fileSourcePlugin } from './file';
 import { generatorSourcePlugin } from './generator';
 import { kafkaSinkPlugin } from './kafka/sink';
 import { kafkaSourcePlugin } from './kafka/source';
+import { kinesisSinkPlugin } from './kinesis/sink';
 import { kinesisSourcePlugin } from './kinesis/source';
 import { postgresCdcSourcePlugin } from './postgres/cdc';
 import { postgresSinkPlugin } from './postgres/sink';
@@ -17,6 +18,8 @@ export type { GeneratorSourceConfig, GeneratorSplit, GeneratorValue } from './ge
 export { KafkaSink, kafkaSinkPlugin } from './kafka/sink';
 export { kafkaSourcePlugin } from './kafka/source';
 export type { KafkaSinkConfig } from './kafka/sink';
+export { KinesisSink, kinesisSinkPlugin } from './kinesis/sink';
+export type { KinesisSinkConfig } from './kinesis/sink';
 export { KinesisSource, kinesisSourcePlugin } from './kinesis/source';
 export type { KinesisSourceConfig } from './kinesis/source';
 export { StdoutSink, stdoutSinkPlugin } from './stdout';
@@ -25,7 +28,7 @@ export { transformPlugins } from './transforms';
 
 /**
  * The plugins of this folder, for the plugin registry: sources `generator`, `file`, `kafka`, `kinesis`, `postgres` (table) and
- * `postgres-cdc`, sinks `file`, `stdout`, `kafka` and `postgres`, and the built-in transforms (`json`, `filter`,
+ * `postgres-cdc`, sinks `file`, `stdout`, `kafka`, `kinesis` and `postgres`, and the built-in transforms (`json`, `filter`,
  * `map`, `module`, `throttle`).
  */
 export const builtinPlugins: Plugin[] = [
@@ -37,6 +40,7 @@ export const builtinPlugins: Plugin[] = [
   postgresTableSourcePlugin,
   fileSinkPlugin,
   kafkaSinkPlugin,
+  kinesisSinkPlugin,
   postgresSinkPlugin,
   stdoutSinkPlugin,
   ...transformPlugins,

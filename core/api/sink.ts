@@ -18,6 +18,12 @@ export type Sink<Committable = unknown, WriterState = unknown> = DirectSink<Writ
 /** What every sink declares. */
 interface SinkBase<WriterState> {
   readonly guarantee: SinkGuarantee;
+  /**
+   * Why the sink gives its guarantee and what a user can do about it (e.g. an at-least-once sink whose records carry
+   * ids to deduplicate by): the guarantee analysis adds it to the sink's explanation, and to the refusal of a stronger
+   * `guarantee` than the sink gives.
+   */
+  readonly guaranteeNote?: string;
   /** For writers with state of their own ({@link SupportsWriterState}); restored through `createWriter`. */
   readonly writerStateSerializer?: VersionedSerializer<WriterState>;
 }

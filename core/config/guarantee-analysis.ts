@@ -70,6 +70,7 @@ function describeSink(component: ComponentConfig, sink: Sink, index: number, dea
   } else {
     explanation = 'exactly-once (the sink does not say how)';
   }
+  if (sink.guaranteeNote !== undefined) explanation = `${explanation} (${sink.guaranteeNote})`;
   return {
     kind: 'sink',
     id: component.id,

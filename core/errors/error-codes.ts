@@ -128,6 +128,7 @@ export const ERROR_CODES = {
   // Kinesis
   LS_KINESIS_ACCESS_DENIED: no('Kinesis refused the credentials or the action (AccessDenied, UnrecognizedClientException, expired token)'),
   LS_KINESIS_INVALID_REQUEST: no('Kinesis refused a request as invalid (InvalidArgumentException, ValidationException)'),
+  LS_KINESIS_BAD_RECORD: no('a record cannot be put into Kinesis: over 1 MiB, a partition key longer than 256 characters, an explicit hash key that is not an integer below 2^128, or a value that does not fit the format'),
   LS_KINESIS_REQUEST_FAILED: yes('a Kinesis request failed (connection, timeout, 5xx, KMS throttling) after the client\'s own retries'),
   LS_KINESIS_STREAM_NOT_FOUND: no('the stream (or a shard of it) does not exist (ResourceNotFoundException)'),
   LS_KINESIS_STREAM_NOT_READY: yes('the stream is being created, updated or deleted (ResourceInUseException)'),

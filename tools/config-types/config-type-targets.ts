@@ -28,6 +28,7 @@ export const CONFIG_TYPE_TARGETS: readonly ConfigTypeTarget[] = [
     output: 'connectors/kinesis/source/kinesis-source-config.generated.ts',
     typeName: 'KinesisSourceConfig',
   },
+  { schema: 'kinesis/sink.schema.json', output: 'connectors/kinesis/sink/kinesis-sink-config.generated.ts', typeName: 'KinesisSinkConfig' },
   {
     schema: 'postgres/cdc-source.schema.json',
     output: 'connectors/postgres/cdc/postgres-cdc-source-config.generated.ts',

@@ -1,0 +1,10 @@
+export { putBatch } from './kinesis-put-batch';
+export type { PutCounters, PutRetryPolicy } from './kinesis-put-batch';
+export { KinesisSink } from './kinesis-sink';
+export type { KinesisSinkOptions } from './kinesis-sink';
+export type { KinesisSinkConfig } from './kinesis-sink-config';
+export { kinesisSinkPlugin } from './kinesis-sink-plugin';
+export { KinesisSinkWriter } from './kinesis-sink-writer';
+export type { KinesisSinkWriterDeps } from './kinesis-sink-writer';
+export { MAX_RECORD_BYTES, PutEntryEncoder, recordId } from './put-entry-encoding';
+export type { PutEntry } from './put-entry-encoding';
