@@ -1,6 +1,7 @@
 /// <reference types="jest" />
 import { EXACTLY_ONCE } from './delivery-report';
-import type { SinkConformanceHarness } from './sink-harness';
+import { defaultIdOf } from './sink-harness';
+import type { SinkConformanceHarness, SinkFixture } from './sink-harness';
 import { releaseSinkRuns, runRandomSinkScenario } from './sink-scenarios';
 import { describeTraceInspectionRules } from './sink-trace-rules';
 import { describeTwoPhaseCommitRules } from './sink-two-phase-commit-rules';
@@ -34,6 +35,11 @@ export function describeSinkConformance(name: string, harness: SinkConformanceHa
       world = undefined;
     });
 
+    if (harness.mechanism === 'at-least-once') {
+      describeAtLeastOnceRules(harness, setup);
+      return;
+    }
+
     it('declares exactly-once and how it keeps it', async () => {
       const sink = (await setup()).fixture.createSink();
       expect({ guarantee: sink.guarantee, mechanism: sink.mechanism }).toEqual({
@@ -56,4 +62,47 @@ export function describeSinkConformance(name: string, harness: SinkConformanceHa
       TEST_TIMEOUT_MS,
     );
   });
+}
+
+/**
+ * An at-least-once sink through random checkpoints, aborts and crashes: nothing lost, nothing unexpected, and every
+ * repeat of a record carries that record's id (one record id per record, one record per record id), so a consumer
+ * that drops repeats by record id sees every record exactly once.
+ */
+function describeAtLeastOnceRules(harness: SinkConformanceHarness, setup: () => Promise<SinkWorld>): void {
+  it('declares at-least-once', async () => {
+    expect((await setup()).fixture.createSink().guarantee).toBe('at-least-once');
+  });
+
+  it.each(harness.seeds ?? DEFAULT_SEEDS)(
+    'loses nothing through random checkpoints, aborts and crashes, and repeats carry the record id (seed %i)',
+    async (seed) => {
+      const { fixture } = await setup();
+      const result = await runRandomSinkScenario(fixture, seed, 3);
+      expect(result.failedOutcomes).toEqual([]);
+      expect({ missing: result.report.missing, unexpected: result.report.unexpected }).toEqual({ missing: [], unexpected: [] });
+      expect(recordIdConflicts(fixture, await fixture.readCommitted())).toEqual([]);
+      expect(result.restores).toBe(3);
+    },
+    TEST_TIMEOUT_MS,
+  );
+}
+
+/** Record ids shared by two records, and records that arrived under two record ids. */
+function recordIdConflicts(fixture: SinkFixture, values: readonly unknown[]): string[] {
+  const recordIdOf = fixture.recordIdOf;
+  if (recordIdOf === undefined) return ['the fixture has no recordIdOf'];
+  const idOf = fixture.idOf ?? defaultIdOf;
+  const byRecordId = new Map<string, Set<string>>();
+  const byId = new Map<string, Set<string>>();
+  for (const value of values) {
+    const recordId = recordIdOf(value);
+    const id = idOf(value);
+    byRecordId.set(recordId, (byRecordId.get(recordId) ?? new Set()).add(id));
+    byId.set(id, (byId.get(id) ?? new Set()).add(recordId));
+  }
+  return [
+    ...[...byRecordId].filter(([, ids]) => ids.size > 1).map(([recordId, ids]) => `record id ${recordId} on records ${[...ids].join(', ')}`),
+    ...[...byId].filter(([, recordIds]) => recordIds.size > 1).map(([id, recordIds]) => `record ${id} under record ids ${[...recordIds].join(', ')}`),
+  ];
 }

@@ -21,6 +21,11 @@ export interface SinkFixture {
   makeRecord?(id: string): LockstepRecord;
   /** The id of a value `readCommitted` returned; by default its `id` field. */
   idOf?(value: unknown): string;
+  /**
+   * At-least-once sinks: the record id a value carries for consumers to deduplicate by (the same on every repeat of a
+   * record, a different one for each record).
+   */
+  recordIdOf?(value: unknown): string;
   /** Writer subtasks the suite runs; 2 by default. */
   readonly parallelism?: number;
   cleanup(): Promise<void>;
@@ -28,8 +33,12 @@ export interface SinkFixture {
 
 /** What a connector's test hands to `describeSinkConformance`. */
 export interface SinkConformanceHarness {
-  /** How the sink keeps exactly-once; two-phase-commit sinks also get the visibility and orphan tests. */
-  readonly mechanism: ExactlyOnceMechanism;
+  /**
+   * How the sink keeps exactly-once (two-phase-commit sinks also get the visibility and orphan tests), or
+   * `at-least-once` for a sink that may repeat records but marks each with a record id (`SinkFixture.recordIdOf`): it
+   * must lose nothing, and deduplicating by record id must leave every record exactly once.
+   */
+  readonly mechanism: ExactlyOnceMechanism | 'at-least-once';
   /** Prepares a fresh, empty destination for one test. */
   setup(): Promise<SinkFixture>;
   /** Seeds of the randomized crash tests; `[1, 2, 3, 4, 5]` by default. */
