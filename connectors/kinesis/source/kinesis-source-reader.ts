@@ -87,7 +87,7 @@ export class KinesisSourceReader extends SourceReaderBase<KinesisSplit, ShardRea
   protected override async readRecords(max: number): Promise<readonly LockstepRecord[]> {
     const shard = this.nextShard();
     if (shard === undefined) return [];
-    if (!shard.hasPending && !shard.endSeen) await this.fetch(shard, max);
+    if (!shard.hasPending && !shard.endSeen) await this.fetch(shard);
     const records = shard.take(max, (record: _Record) => decodeKinesisRecord(this.deps.stream, shard.shardId, record, this.deps.valueFormat));
     if (shard.finished) this.finishSplit(shard.shardId);
     return records;
@@ -129,7 +129,7 @@ export class KinesisSourceReader extends SourceReaderBase<KinesisSplit, ShardRea
     return undefined;
   }
 
-  private async fetch(shard: ShardReading, max: number): Promise<void> {
+  private async fetch(shard: ShardReading): Promise<void> {
     const { tuning } = this.deps;
     try {
       shard.iterator ??= await this.deps.api.shardIterator(shard.shardId, shard.position);
@@ -139,7 +139,8 @@ export class KinesisSourceReader extends SourceReaderBase<KinesisSplit, ShardRea
       }
       // every call counts against the shard's limit, also one that fails
       shard.nextCallAt = this.now() + MIN_CALL_INTERVAL_MS;
-      const batch = await this.deps.api.getRecords(shard.iterator, Math.min(max, tuning.recordsPerCall));
+      // a full call even when the engine asks for fewer: the rest waits in the shard's buffer (calls are few and paced)
+      const batch = await this.deps.api.getRecords(shard.iterator, tuning.recordsPerCall);
       shard.failures = 0;
       shard.iterator = batch.nextIterator;
       shard.millisBehindLatest = batch.millisBehindLatest;
