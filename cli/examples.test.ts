@@ -105,7 +105,7 @@ describe('kinesis validation', () => {
     const result = await validatePipeline(['name: p', 'guarantee: exactly-once', 'sources: [{ id: gen, type: generator, count: 10 }]', toKinesis]);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/\/sinks\/0.*sink 'out' \(kinesis\) is at-least-once/);
-    expect(result.err).toMatch(/Kinesis has no transactions.*deterministic record id in its JSON field lockstepId/);
+    expect(result.err).toMatch(/Kinesis has no transactions.*each record whose value is an object carries a deterministic record id in its JSON field lockstepId/);
   });
 
   it('reports at-least-once with the record id note when no guarantee is asked for', async () => {

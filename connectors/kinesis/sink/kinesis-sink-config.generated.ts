@@ -2,7 +2,7 @@
  * of a config after validation: defaults applied, durations in milliseconds. */
 
 /**
- * Puts records into an Amazon Kinesis data stream with PutRecords (batches of at most 500 records and 5 MiB), retrying only the entries the service refused, and waits for every batch to be acknowledged before a checkpoint completes. At-least-once: Kinesis has no transactions, so records replayed after a failure are put again; each record carries a deterministic record id (with format json) so a consumer can drop the repeats.
+ * Puts records into an Amazon Kinesis data stream with PutRecords (batches of at most 500 records and 5 MiB), retrying only the entries the service refused, and waits for every batch to be acknowledged before a checkpoint completes. At-least-once: Kinesis has no transactions, so records replayed after a failure are put again; each JSON record carries a deterministic record id so a consumer can drop the repeats.
  */
 export interface KinesisSinkConfig {
   /**
@@ -55,9 +55,9 @@ export interface KinesisSinkConfig {
    */
   readonly explicitHashKeyField?: string;
   /**
-   * How a record becomes data: json (an object value gets the record id in idField; any other value is put as { <idField>: id, value }), string (numbers and booleans as text) or bytes. With string and bytes no record id is carried.
+   * How a record becomes data: auto (bytes as they are, strings as UTF-8, numbers and booleans as text, objects and lists as JSON; an object gets the record id in idField), json (every value as JSON and carrying the record id: an object gets idField, any other value is put as { <idField>: id, value }), string (numbers and booleans as text) or bytes. Only JSON objects (auto) or every record (json) carry a record id.
    */
-  readonly format: 'json' | 'string' | 'bytes';
+  readonly format: 'auto' | 'json' | 'string' | 'bytes';
   /**
    * Name of the field (format json) that carries the record id: a hash of the record's source position, the same when the record is replayed, so a consumer can drop repeats. false: no id.
    */

@@ -13,7 +13,7 @@ export interface KinesisSinkOptions {
 /**
  * `type: kinesis` sink: PutRecords in batches, flushed (every entry acknowledged) before a checkpoint completes.
  * At-least-once — Kinesis has no transactions, so records replayed after a failure are put again — with a
- * deterministic record id in each record (format json) for consumers to deduplicate by.
+ * deterministic record id in each JSON record for consumers to deduplicate by.
  */
 export class KinesisSink implements DirectSink {
   readonly guarantee = 'at-least-once' as const;
@@ -26,10 +26,11 @@ export class KinesisSink implements DirectSink {
     private readonly options: KinesisSinkOptions = {},
   ) {
     this.encoder = new PutEntryEncoder(config);
-    const carriesId = config.format === 'json' && config.idField !== false;
-    this.guaranteeNote = carriesId
-      ? `Kinesis has no transactions, so a replay puts records again; each record carries a deterministic record id in its JSON field ${String(config.idField)} (a hash of its source position) so a consumer can drop repeats`
-      : 'Kinesis has no transactions, so a replay puts records again; with this format no record id is carried (use format json with idField) and consumers cannot tell repeats apart';
+    const which = config.format === 'json' ? 'each record' : config.format === 'auto' ? 'each record whose value is an object' : undefined;
+    this.guaranteeNote =
+      which !== undefined && config.idField !== false
+        ? `Kinesis has no transactions, so a replay puts records again; ${which} carries a deterministic record id in its JSON field ${config.idField} (a hash of its source position) so a consumer can drop repeats`
+        : 'Kinesis has no transactions, so a replay puts records again; with this format no record id is carried (use format json or auto with idField) and consumers cannot tell repeats apart';
   }
 
   createWriter(init: SinkWriterInitContext, _restoredState: unknown): SinkWriter {

@@ -45,6 +45,16 @@ describe('PutEntryEncoder', () => {
     expect(RecordError.isRecordError(refused({ other: 1 }))).toBe(true);
   });
 
+  it('auto: bytes and text as they are, objects as JSON with the record id, other JSON values without one', () => {
+    const auto = new PutEntryEncoder({ format: 'auto', idField: 'lockstepId' });
+    expect(auto.encode({ value: Buffer.from([0, 255]), key: 'k' }).Data).toEqual(Buffer.from([0, 255]));
+    expect(text(auto.encode({ value: 'plain "text"', key: 'k' }).Data)).toBe('plain "text"');
+    expect(text(auto.encode({ value: 7, key: 'k' }).Data)).toBe('7');
+    expect(text(auto.encode({ value: [1, 2], key: 'k' }).Data)).toBe('[1,2]');
+    const record = { value: { a: 1 }, key: 'k', origin: 'o@3' };
+    expect(JSON.parse(text(auto.encode(record).Data))).toEqual({ a: 1, lockstepId: recordId(record) });
+  });
+
   it('string and bytes: the value as it is, refusing values that do not fit', () => {
     expect(text(new PutEntryEncoder({ format: 'string', idField: 'lockstepId' }).encode({ value: 12.5, key: 'k' }).Data)).toBe('12.5');
     expect(new PutEntryEncoder({ format: 'bytes', idField: 'lockstepId' }).encode({ value: Buffer.from([1, 2]), key: 'k' }).Data).toEqual(Buffer.from([1, 2]));

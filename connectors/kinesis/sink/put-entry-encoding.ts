@@ -25,8 +25,8 @@ export function recordId(record: LockstepRecord): string {
 }
 
 /**
- * Turns records into PutRecords entries per the sink's config: data per `format` (json carries the record id in
- * `idField`), the partition key from `partitionKeyField`, the record's key or its id, the explicit hash key from
+ * Turns records into PutRecords entries per the sink's config: data per `format` (JSON objects under auto, and every
+ * value under json, carry the record id in `idField`), the partition key from `partitionKeyField`, the record's key or its id, the explicit hash key from
  * `explicitHashKeyField`.
  */
 export class PutEntryEncoder {
@@ -55,6 +55,10 @@ export class PutEntryEncoder {
         throw bad(record, 'value is not a string, number or boolean (format string)');
       case 'json':
         return Buffer.from(JSON.stringify(this.withId(value, id)));
+      case 'auto':
+        if (value instanceof Uint8Array) return value;
+        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return Buffer.from(String(value));
+        return Buffer.from(JSON.stringify(isPlainObject(value) ? this.withId(value, id) : (value ?? null)));
     }
   }
 

@@ -71,7 +71,7 @@ export interface KinesisSourceConfig {
    */
   readonly shardDiscoveryInterval: number;
   /**
-   * How record data is decoded: string (UTF-8), json (data that does not parse is a bad record, handled by errors.policy) or bytes. The partition key becomes the record's key, the approximate arrival time its timestamp.
+   * How record data is decoded: bytes (a Buffer, exactly as stored: a copy copies bytes), string (UTF-8) or json (data that does not parse is a bad record, handled by errors.policy). The partition key becomes the record's key, the approximate arrival time its timestamp.
    */
-  readonly valueFormat: 'string' | 'json' | 'bytes';
+  readonly valueFormat: 'bytes' | 'string' | 'json';
 }

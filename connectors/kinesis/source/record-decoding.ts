@@ -3,7 +3,7 @@ import { type LockstepRecord, RecordError } from '../../../core/sdk';
 import { kinesisOrigin } from './kinesis-split';
 
 /** How record data is decoded. */
-export type KinesisValueFormat = 'string' | 'json' | 'bytes';
+export type KinesisValueFormat = 'bytes' | 'string' | 'json';
 
 /**
  * A Kinesis record as a lockstep record: the data per `format`, the partition key as key, the approximate arrival
