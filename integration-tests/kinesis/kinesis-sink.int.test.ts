@@ -1,9 +1,13 @@
 import type { PutRecordsCommandInput, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { createKinesisClient } from '../../connectors/kinesis/kinesis-client';
 import { kinesisSinkPlugin, KinesisSink, KinesisSinkWriter, PutEntryEncoder, putBatch, type PutCounters } from '../../connectors/kinesis/sink';
 import { testPluginContext, testSinkWriterInitContext, validatedConfig } from '../../core/testing';
 import { testServices } from '../env';
+import { startLockstep } from '../support/lockstep-process';
 import { KinesisTestBed } from './kinesis-test-bed';
 
 /**
@@ -71,4 +75,32 @@ describe('kinesis sink', () => {
     expect(new Set(values.map((value) => value.lockstepId)).size).toBe(150);
     expect(values[0]).toEqual({ id: 'f-0', n: 0, lockstepId: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
+
+  it('lockstep run: generator → kinesis puts every record once, each with the id of its source position', async () => {
+    const stream = await bed.createStream('sink-pipeline', 2);
+    const dir = await mkdtemp(join(tmpdir(), 'lockstep-kinesis-sink-'));
+    try {
+      const file = join(dir, 'pipeline.yaml');
+      await writeFile(
+        file,
+        [
+          'name: generator-to-kinesis',
+          `checkpoint: { interval: 200ms, storage: "${join(dir, 'checkpoints')}" }`,
+          'parallelism: 2',
+          'sources: [{ id: gen, type: generator, count: 1000 }]',
+          'sinks:',
+          `  - { id: out, type: kinesis, stream: ${stream}, region: ${service.region}, endpoint: "${service.endpoint}", credentials: { accessKeyId: ${service.credentials.accessKeyId}, secretAccessKey: ${service.credentials.secretAccessKey} } }`,
+          '',
+        ].join('\n'),
+      );
+      const run = startLockstep(['run', file], join(dir, 'run.log'));
+      expect(await run.exited).toBe(0);
+      const values = [...(await bed.readAll(stream)).values()].flat() as { seq: number; lockstepId: string }[];
+      expect(values.map((value) => value.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, n) => n));
+      const bySeq = new Map(values.map((value) => [value.seq, value.lockstepId]));
+      expect(new Set(bySeq.values()).size).toBe(1000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
