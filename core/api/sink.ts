@@ -18,6 +18,11 @@ export type Sink<Committable = unknown, WriterState = unknown> = DirectSink<Writ
 /** What every sink declares. */
 interface SinkBase<WriterState> {
   readonly guarantee: SinkGuarantee;
+  /**
+   * Why the sink gives its guarantee with this config, in its own words (the guarantee analysis shows it instead of
+   * its generic sentence for the mechanism): what makes it exactly-once, or what breaks it.
+   */
+  readonly guaranteeExplanation?: string;
   /** For writers with state of their own ({@link SupportsWriterState}); restored through `createWriter`. */
   readonly writerStateSerializer?: VersionedSerializer<WriterState>;
 }
