@@ -7,7 +7,6 @@ const BASE: ElasticsearchSinkConfig = {
   type: 'elasticsearch',
   node: 'http://localhost:9200',
   index: 'orders',
-  operation: 'index',
   bulkActions: 1000,
   bulkBytes: 5_242_880,
   concurrency: 2,
@@ -27,9 +26,9 @@ function lines(body: string): unknown[] {
 const record: LockstepRecord = { value: { order: 7, region: 'eu', v: 3, op: 'd' }, key: 'k7', origin: 'orders/2@1234', timestamp: Date.UTC(2026, 11, 4, 23) };
 
 describe('BulkActionBuilder', () => {
-  it('defaults to an index action whose id is the record origin: the same record always yields the same action', () => {
+  it('defaults to a create action whose id is the record origin: the same record always yields the same action', () => {
     const action = builder().build(record);
-    expect(lines(action.body)).toEqual([{ index: { _index: 'orders', _id: 'orders/2@1234' } }, record.value]);
+    expect(lines(action.body)).toEqual([{ create: { _index: 'orders', _id: 'orders/2@1234' } }, record.value]);
     expect(builder().build({ ...record }).body).toBe(action.body);
     expect(action.bytes).toBe(Buffer.byteLength(action.body));
   });
@@ -80,6 +79,7 @@ describe('BulkActionBuilder', () => {
   it('leaves the id to Elasticsearch with documentId auto', () => {
     const action = builder({ documentId: 'auto' }).build(record);
     expect(lines(action.body)[0]).toEqual({ index: { _index: 'orders' } });
+    expect(lines(builder({ documentId: 'key' }).build(record).body)[0]).toEqual({ index: { _index: 'orders', _id: 'k7' } });
     expect(action.id).toBeUndefined();
   });
 });

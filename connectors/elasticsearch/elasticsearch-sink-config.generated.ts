@@ -73,9 +73,9 @@ export interface ElasticsearchSinkConfig {
    */
   readonly version?: string;
   /**
-   * index: create or replace the document. create: only if absent (a 409 for an existing id counts as applied). update: merge the value into the document, creating it if absent (doc_as_upsert). delete: delete the document (a 404 counts as applied).
+   * Default: create when documentId is unset (an origin is written once, so a replay leaves the document and its _version untouched), else index. index: create or replace the document. create: only if absent (a 409 for an existing id counts as applied). update: merge the value into the document, creating it if absent (doc_as_upsert). delete: delete the document (a 404 counts as applied).
    */
-  readonly operation: 'index' | 'create' | 'update' | 'delete';
+  readonly operation?: 'index' | 'create' | 'update' | 'delete';
   /**
    * Record field path holding each record's operation (index, create, update, delete; c/r/u/d and insert/update/delete as CDC sources emit them are accepted too). Overrides operation for records that have it.
    */

@@ -86,7 +86,8 @@ export function resolveElasticsearchSink(config: ElasticsearchSinkConfig): Resol
     index,
     documentId,
     version: path(config, 'version', config.version),
-    operation: config.operation,
+    // An origin is written once: create leaves the document of a replayed record (and its _version) as it is.
+    operation: config.operation ?? (documentId === 'origin' ? 'create' : 'index'),
     operationField: path(config, 'operationField', config.operationField),
     document: path(config, 'document', config.document),
     routing: path(config, 'routing', config.routing),

@@ -8,7 +8,6 @@ const BASE: ElasticsearchSinkConfig = {
   type: 'elasticsearch',
   node: 'http://localhost:9200',
   index: 'orders',
-  operation: 'index',
   bulkActions: 1000,
   bulkBytes: 5_242_880,
   concurrency: 2,
