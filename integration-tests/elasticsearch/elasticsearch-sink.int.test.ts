@@ -147,6 +147,31 @@ describe('elasticsearch sink', () => {
     }
   });
 
+  it('retries only the items that failed with 429 until they succeed; the others are sent once', async () => {
+    // read_only_allow_delete is the block of the flood-stage disk watermark: Elasticsearch answers its writes with 429.
+    const blocked = `${index}-b`;
+    await createIndex(client, `${index}-a`, { n: { type: 'integer' } });
+    await createIndex(client, blocked, { n: { type: 'integer' } });
+    await client.indices.putSettings({ index: blocked, settings: { 'index.blocks.read_only_allow_delete': true } });
+    try {
+      const writer = await openWriter({ index: `${index}-{value.part}`, maxRetries: 40 });
+      const batch = Array.from({ length: 20 }, (_, i): LockstepRecord => ({ value: { part: i % 2 === 0 ? 'a' : 'b', n: i }, origin: `t/0@${i}` }));
+      const written = writer.write(batch);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(await countDocuments(client, blocked)).toBe(0);
+      await client.indices.putSettings({ index: blocked, settings: { 'index.blocks.read_only_allow_delete': null } });
+      await written;
+      await writer.flush();
+      const a = await readDocuments(client, `${index}-a`);
+      const b = await readDocuments(client, blocked);
+      expect([a.length, b.length]).toEqual([10, 10]);
+      expect(new Set([...a, ...b].map((document) => document.version))).toEqual(new Set([1]));
+      expect(writer.counts).toMatchObject({ applied: 20, conflicts: 0, rejected: 0 });
+    } finally {
+      await client.indices.delete({ index: [`${index}-a`, blocked], ignore_unavailable: true });
+    }
+  });
+
   it('fails with a retriable connection error when no node answers', async () => {
     const sink = new ElasticsearchSink(validatedConfig(elasticsearchSinkPlugin, { id: 'es', node: 'http://127.0.0.1:1', index }), testPluginContext());
     const writer = sink.createWriter(testSinkWriterInitContext());
