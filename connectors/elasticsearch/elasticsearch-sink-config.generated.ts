@@ -89,7 +89,7 @@ export interface ElasticsearchSinkConfig {
    */
   readonly routing?: string;
   /**
-   * Most actions in one _bulk request.
+   * Most actions in one _bulk request (a request never holds more than one engine batch of records).
    */
   readonly bulkActions: number;
   /**
