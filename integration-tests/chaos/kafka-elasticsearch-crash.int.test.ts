@@ -24,7 +24,7 @@ const { url } = services.elasticsearch;
 const RECORDS = Number(process.env.LOCKSTEP_ES_CRASH_RECORDS ?? 50_000);
 const KILLS = 5;
 const SEEDS = (process.env.LOCKSTEP_ES_CRASH_SEEDS ?? '7').split(',').map(Number);
-const RATE = Number(process.env.LOCKSTEP_ES_CRASH_RATE ?? 5_000);
+const RATE = Number(process.env.LOCKSTEP_ES_CRASH_RATE ?? 2_500);
 
 function pipelineYaml(name: string, dir: string, topic: string, index: string): string {
   return [
