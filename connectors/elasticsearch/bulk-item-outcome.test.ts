@@ -1,7 +1,8 @@
 import type { BulkAction } from './bulk-action';
 import { bulkItemOutcome } from './bulk-item-outcome';
 import { chunkActions } from './bulk-sender';
-import { classifyClientError, toElasticsearchError } from './error-mapping';
+import { unreachableIn } from '../../core/sdk';
+import { classifyClientError, networkCause, toElasticsearchError } from './error-mapping';
 
 function action(operation: BulkAction['operation'], externalVersion = false, bytes = 10): BulkAction {
   return { record: { value: {} }, operation, index: 'i', id: '1', externalVersion, body: '', bytes };
@@ -49,5 +50,14 @@ describe('error mapping', () => {
     expect(toElasticsearchError({ meta: { statusCode: 401 } }, 'x')).toMatchObject({ code: 'LS_ELASTICSEARCH_AUTH', retriable: false });
     expect(toElasticsearchError({ meta: { statusCode: 413 } }, 'x')).toMatchObject({ code: 'LS_ELASTICSEARCH_REQUEST_TOO_LARGE' });
     expect(toElasticsearchError({ meta: { statusCode: 400 } }, 'x')).toMatchObject({ code: 'LS_ELASTICSEARCH_ERROR', retriable: false });
+  });
+
+  it("turns the client's connection errors into causes the engine recognises as an unreachable service", () => {
+    const refused = toElasticsearchError({ name: 'ConnectionError', message: 'connect ECONNREFUSED 127.0.0.1:9200', meta: { statusCode: 0 } }, 'connecting');
+    expect(unreachableIn(refused)).toMatchObject({ address: '127.0.0.1:9200', unknownHost: false });
+    const unknown = toElasticsearchError({ name: 'ConnectionError', message: 'getaddrinfo ENOTFOUND es.invalid', meta: {} }, 'connecting');
+    expect(unreachableIn(unknown)).toMatchObject({ address: 'es.invalid', unknownHost: true });
+    expect(networkCause({ message: 'Request timed out' })).toBeUndefined();
+    expect(networkCause({ message: 'connect ECONNREFUSED 1.2.3.4:1', meta: { statusCode: 503 } })).toBeUndefined();
   });
 });

@@ -51,15 +51,36 @@ export function serverReason(body: unknown): string | undefined {
   return `${String(shaped.type ?? 'error')}: ${String(shaped.reason ?? '')}${cause}`;
 }
 
+const NETWORK_FAILURE = /\b(ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENOTFOUND|EAI_AGAIN|EAI_NONAME) (\S+)/;
+
+/**
+ * The client's `ConnectionError` carries the socket error only in its message (`connect ECONNREFUSED 127.0.0.1:9200`,
+ * `getaddrinfo ENOTFOUND es.local`): this makes it a cause with Node's `code` and `address`/`port` or `hostname`, so
+ * the engine recognises a service that cannot be reached (restart as soon as it accepts connections, the startup
+ * deadline, an unknown host failing at once). Undefined for other errors.
+ */
+export function networkCause(error: unknown): Error | undefined {
+  const status = statusOf(error);
+  if (status !== undefined && status !== 0) return undefined; // the client says 0 (or nothing) when no answer came
+  const message = (error as ClientErrorShape | null)?.message ?? '';
+  const match = NETWORK_FAILURE.exec(message);
+  if (match === null) return undefined;
+  const [, code, where] = match as unknown as [string, string, string];
+  const cause = Object.assign(new Error(message, { cause: error }), { code });
+  const hostPort = /^(.*):(\d+)$/.exec(where);
+  if (code === 'ENOTFOUND' || code.startsWith('EAI_')) return Object.assign(cause, { hostname: where });
+  return hostPort === null ? Object.assign(cause, { address: where }) : Object.assign(cause, { address: hostPort[1], port: Number(hostPort[2]) });
+}
+
 /** A client error as a `LockstepError` with the code of its class; `what` says what was being done. */
 export function toElasticsearchError(error: unknown, what: string): LockstepError {
   if (error instanceof LockstepError) return error;
   const status = statusOf(error);
   const reason = serverReason((error as ClientErrorShape | null)?.meta?.body) ?? (error as ClientErrorShape | null)?.message ?? String(error);
-  const message = `elasticsearch: ${what} failed${status === undefined ? '' : ` (HTTP ${status})`}: ${reason}`;
+  const message = `elasticsearch: ${what} failed${status === undefined || status === 0 ? '' : ` (HTTP ${status})`}: ${reason}`;
   switch (classifyClientError(error)) {
     case 'retry':
-      return new LockstepError(message, { code: 'LS_ELASTICSEARCH_CONNECTION', cause: error });
+      return new LockstepError(message, { code: 'LS_ELASTICSEARCH_CONNECTION', cause: networkCause(error) ?? error });
     case 'auth':
       return new LockstepError(message, { code: 'LS_ELASTICSEARCH_AUTH', cause: error });
     case 'too-large':
