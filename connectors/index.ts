@@ -1,4 +1,5 @@
 import type { Plugin } from '../core/sdk';
+import { elasticsearchSinkPlugin } from './elasticsearch';
 import { fileSinkPlugin, fileSourcePlugin } from './file';
 import { generatorSourcePlugin } from './generator';
 import { kafkaSinkPlugin } from './kafka/sink';
@@ -11,6 +12,8 @@ import { postgresTableSourcePlugin } from './postgres/table';
 import { stdoutSinkPlugin } from './stdout';
 import { transformPlugins } from './transforms';
 
+export { ElasticsearchSink, elasticsearchSinkPlugin } from './elasticsearch';
+export type { ElasticsearchSinkConfig } from './elasticsearch';
 export { FileSink, FileSource, fileSinkPlugin, fileSourcePlugin } from './file';
 export type { FileCommittable, FileSinkConfig, FileSourceConfig, FileSplit } from './file';
 export { GeneratorSource, generatorSourcePlugin } from './generator';
@@ -28,7 +31,7 @@ export { transformPlugins } from './transforms';
 
 /**
  * The plugins of this folder, for the plugin registry: sources `generator`, `file`, `kafka`, `kinesis`, `postgres` (table) and
- * `postgres-cdc`, sinks `file`, `stdout`, `kafka`, `kinesis` and `postgres`, and the built-in transforms (`json`, `filter`,
+ * `postgres-cdc`, sinks `file`, `stdout`, `kafka`, `kinesis`, `postgres` and `elasticsearch`, and the built-in transforms (`json`, `filter`,
  * `map`, `module`, `throttle`).
  */
 export const builtinPlugins: Plugin[] = [
@@ -42,6 +45,7 @@ export const builtinPlugins: Plugin[] = [
   kafkaSinkPlugin,
   kinesisSinkPlugin,
   postgresSinkPlugin,
+  elasticsearchSinkPlugin,
   stdoutSinkPlugin,
   ...transformPlugins,
 ];

@@ -19,11 +19,10 @@ export type Sink<Committable = unknown, WriterState = unknown> = DirectSink<Writ
 interface SinkBase<WriterState> {
   readonly guarantee: SinkGuarantee;
   /**
-   * Why the sink gives its guarantee and what a user can do about it (e.g. an at-least-once sink whose records carry
-   * ids to deduplicate by): the guarantee analysis adds it to the sink's explanation, and to the refusal of a stronger
-   * `guarantee` than the sink gives.
+   * Why the sink gives its guarantee with this config, in its own words (the guarantee analysis shows it instead of
+   * its generic sentence for the mechanism): what makes it exactly-once, or what breaks it.
    */
-  readonly guaranteeNote?: string;
+  readonly guaranteeExplanation?: string;
   /** For writers with state of their own ({@link SupportsWriterState}); restored through `createWriter`. */
   readonly writerStateSerializer?: VersionedSerializer<WriterState>;
 }

@@ -61,7 +61,9 @@ function describeSource(component: ComponentConfig, source: Source, index: numbe
 function describeSink(component: ComponentConfig, sink: Sink, index: number, deadLetterId: string | undefined): ComponentGuarantee {
   const deadLetter = component.id === deadLetterId;
   let explanation: string;
-  if (sink.guarantee === 'at-least-once') {
+  if (sink.guaranteeExplanation !== undefined) {
+    explanation = sink.guaranteeExplanation;
+  } else if (sink.guarantee === 'at-least-once') {
     explanation = 'at-least-once: records replayed after a failure are written again (duplicates)';
   } else if (sink.mechanism === 'two-phase-commit') {
     explanation = 'exactly-once by two-phase commit: writes become visible when the checkpoint that covers them completes';
@@ -70,7 +72,6 @@ function describeSink(component: ComponentConfig, sink: Sink, index: number, dea
   } else {
     explanation = 'exactly-once (the sink does not say how)';
   }
-  if (sink.guaranteeNote !== undefined) explanation = `${explanation} (${sink.guaranteeNote})`;
   return {
     kind: 'sink',
     id: component.id,

@@ -107,6 +107,15 @@ export const ERROR_CODES = {
   LS_STDOUT_VALUE_NOT_JSON: no('the stdout sink cannot write a record value as JSON'),
   LS_STDOUT_VALUE_NOT_STRING: no('the stdout sink with format raw got a value that is neither a string nor bytes'),
 
+  // Elasticsearch
+  LS_ELASTICSEARCH_AUTH: no('Elasticsearch refused the credentials (401) or the user may not write the index (403)'),
+  LS_ELASTICSEARCH_CONNECTION: yes('no Elasticsearch node answered, a request timed out, or items kept failing with 429 or 5xx past maxRetries; the restart replays from the last checkpoint'),
+  LS_ELASTICSEARCH_ERROR: byCause('another Elasticsearch error; retriable for 429 and 5xx answers'),
+  LS_ELASTICSEARCH_RECORD: no('the Elasticsearch sink cannot build a bulk action from a record (id, version, routing, operation or index field missing or of the wrong type; the document is not a JSON object)'),
+  LS_ELASTICSEARCH_REJECTED: no('Elasticsearch refused a document (400: a mapping or parse error, an invalid index name); the message has the document id and the server\'s reason'),
+  LS_ELASTICSEARCH_REQUEST_TOO_LARGE: no('a _bulk request was larger than the server accepts (413, http.max_content_length): lower bulkBytes'),
+  LS_ELASTICSEARCH_SERVER_VERSION: no('the server is not Elasticsearch 8 or 9 (the sink uses the 8.x client)'),
+
   // Kafka
   LS_KAFKA_AUTH: no('authentication or authorization failed'),
   LS_KAFKA_COMPRESSION: no('a Kafka record batch cannot be decompressed (a codec id Kafka does not define, zstd on Node < 22.15, damaged bytes), or the sink\'s compression cannot be used here'),

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LockstepRecord } from '../api/record';
 import type { CheckpointKind } from '../checkpoint/checkpoint-record';
+import { crashPoint } from '../checkpoint/crash-points';
 import type { SinkWriterHandle } from '../checkpoint/sink-writer-handle';
 import { writerTaskId, type WriterSnapshot } from '../checkpoint/task-snapshot';
 import { LockstepError, RecordError } from '../errors';
@@ -117,6 +118,7 @@ export class WriterTask {
   private async preCommit(id: number, kind: CheckpointKind): Promise<void> {
     const { handle } = this.options;
     await handle.writer.flush(kind === 'final');
+    crashPoint('after-sink-flush');
     await this.deadLetters.flush();
     const committables = await handle.prepareCommit(id);
     const writerState = handle.snapshotState(id);

@@ -83,6 +83,29 @@ describe('unreachable services fail fast', () => {
     expect(ms).toBeLessThan(BOUND_MS);
   }, 90_000);
 
+  it('an Elasticsearch sink on a closed port: exit 1 within the deadline, naming the address', async () => {
+    const port = await closedPort();
+    const { code, ms, text } = await run(
+      'elasticsearch-closed',
+      '{ id: gen, type: generator, count: 100 }',
+      `{ id: es, type: elasticsearch, node: "http://127.0.0.1:${port}", index: t }`,
+    );
+    expect(code).toBe(1);
+    expect(text).toContain(`pipeline elasticsearch-closed FAILED: cannot reach 127.0.0.1:${port} within 5 s`);
+    expect(ms).toBeLessThan(BOUND_MS);
+  }, 90_000);
+
+  it('an Elasticsearch node whose host does not resolve: exit 1 at once, naming the host', async () => {
+    const { code, text } = await run(
+      'elasticsearch-unknown-host',
+      '{ id: gen, type: generator, count: 100 }',
+      '{ id: es, type: elasticsearch, node: "http://no-such-host.invalid:9200", index: t }',
+    );
+    expect(code).toBe(1);
+    expect(text).toMatch(/pipeline elasticsearch-unknown-host FAILED: host no-such-host\.invalid does not resolve/);
+    expect(text).not.toMatch(/; restart \d+\//);
+  }, 90_000);
+
   it('an unknown host: exit 1 at once (no restart), naming the host', async () => {
     const { code, ms, text } = await run(
       'unknown-host',

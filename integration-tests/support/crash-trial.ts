@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CrashPointName } from '../../core/checkpoint/crash-points';
 import type { SeededRandom } from '../../core/testing/seeded-random';
 import { startLockstep } from './lockstep-process';
 
@@ -20,6 +21,11 @@ export interface CrashTrialOptions {
    * true, then is stopped with SIGTERM (a clean stop that must exit 0). Without it, the last run must exit 0 by itself.
    */
   readonly complete?: () => Promise<boolean>;
+  /**
+   * The two fail points armed in runs 2 and 4 (default `after-checkpoint-saved`, `during-commit`). A sink without
+   * commits (idempotent writes) never reaches `during-commit`: use `after-sink-flush` instead.
+   */
+  readonly failPoints?: readonly [CrashPointName, CrashPointName];
   /** How long the last run may take to finish (default 5 minutes). */
   readonly finishWithinMs?: number;
 }
@@ -46,8 +52,9 @@ export async function runCrashTrial(options: CrashTrialOptions): Promise<CrashTr
   for (let kill = 0; kill < options.randomKills; kill += 1) plans.push({ afterMs: random.int(minMs, maxMs) });
   // A fail-point run is killed by the engine itself; the timer is only a backstop (a pipeline that ends before the
   // point is reached exits 0 instead).
-  plans.splice(1, 0, { failPoint: `after-checkpoint-saved@${random.int(2, 4)}`, afterMs: 60_000 });
-  plans.splice(3, 0, { failPoint: `during-commit@${random.int(2, 4)}`, afterMs: 60_000 });
+  const [firstPoint, secondPoint] = options.failPoints ?? ['after-checkpoint-saved', 'during-commit'];
+  plans.splice(1, 0, { failPoint: `${firstPoint}@${random.int(2, 4)}`, afterMs: 60_000 });
+  plans.splice(3, 0, { failPoint: `${secondPoint}@${random.int(2, 4)}`, afterMs: 60_000 });
   const started = Date.now();
   let kills = 0;
   let runs = 0;

@@ -15,6 +15,7 @@ export interface ConfigTypeTarget {
 export const CONFIG_TYPE_TARGETS: readonly ConfigTypeTarget[] = [
   { schema: 'pipeline.schema.json', output: 'core/config/pipeline-document.generated.ts', typeName: 'PipelineDocument' },
   { schema: 'file/source.schema.json', output: 'connectors/file/file-source-config.generated.ts', typeName: 'FileSourceConfig' },
+  { schema: 'elasticsearch/sink.schema.json', output: 'connectors/elasticsearch/elasticsearch-sink-config.generated.ts', typeName: 'ElasticsearchSinkConfig' },
   { schema: 'file/sink.schema.json', output: 'connectors/file/file-sink-config.generated.ts', typeName: 'FileSinkConfig' },
   {
     schema: 'generator/source.schema.json',

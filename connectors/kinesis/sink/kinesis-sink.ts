@@ -17,7 +17,7 @@ export interface KinesisSinkOptions {
  */
 export class KinesisSink implements DirectSink {
   readonly guarantee = 'at-least-once' as const;
-  readonly guaranteeNote: string;
+  readonly guaranteeExplanation: string;
   private readonly encoder: PutEntryEncoder;
 
   constructor(
@@ -27,10 +27,10 @@ export class KinesisSink implements DirectSink {
   ) {
     this.encoder = new PutEntryEncoder(config);
     const which = config.format === 'json' ? 'each record' : config.format === 'auto' ? 'each record whose value is an object' : undefined;
-    this.guaranteeNote =
+    this.guaranteeExplanation =
       which !== undefined && config.idField !== false
-        ? `Kinesis has no transactions, so a replay puts records again; ${which} carries a deterministic record id in its JSON field ${config.idField} (a hash of its source position) so a consumer can drop repeats`
-        : 'Kinesis has no transactions, so a replay puts records again; with this format no record id is carried (use format json or auto with idField) and consumers cannot tell repeats apart';
+        ? `at-least-once: Kinesis has no transactions, so a replay puts records again; ${which} carries a deterministic record id in its JSON field ${config.idField} (a hash of its source position) so a consumer can drop repeats`
+        : 'at-least-once: Kinesis has no transactions, so a replay puts records again; with this format no record id is carried (use format json or auto with idField) and consumers cannot tell repeats apart';
   }
 
   createWriter(init: SinkWriterInitContext, _restoredState: unknown): SinkWriter {

@@ -1,0 +1,14 @@
+export { BulkActionBuilder, originDocumentId } from './bulk-action';
+export type { BulkAction } from './bulk-action';
+export { bulkItemOutcome } from './bulk-item-outcome';
+export type { BulkItemOutcome } from './bulk-item-outcome';
+export { BulkSender, chunkActions } from './bulk-sender';
+export { clientOptions, connectClient } from './elasticsearch-client';
+export { describeGuarantee, ElasticsearchSink } from './elasticsearch-sink';
+export { resolveElasticsearchSink } from './elasticsearch-sink-config';
+export type { BulkOperation, ElasticsearchSinkConfig, ResolvedElasticsearchSink } from './elasticsearch-sink-config';
+export { elasticsearchSinkPlugin } from './elasticsearch-sink-plugin';
+export { ElasticsearchSinkWriter } from './elasticsearch-sink-writer';
+export { classifyClientError, classifyStatus, serverReason, toElasticsearchError } from './error-mapping';
+export { IndexTemplate } from './index-template';
+export { RecordFieldPath } from './record-fields';
