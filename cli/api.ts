@@ -96,6 +96,11 @@ export interface RunOptions extends PipelineOptions {
   readonly reset?: boolean;
   /** Name of the savepoint a stop writes (default `stop-<timestamp>`). */
   readonly savepointName?: string;
+  /**
+   * Take the checkpoint store over from an owner that looks alive or is on another host (it hangs, or its host is
+   * lost): that process is fenced — its next checkpoint write fails and it stops. Logged as `TAKE-OVER`.
+   */
+  readonly takeOver?: boolean;
   readonly onCheckpoint?: (result: CheckpointResult) => void;
 }
 
@@ -128,6 +133,7 @@ export async function runPipeline(pipeline: string | ValidatedPipeline, options:
     ...(options.fromCheckpoint === undefined ? {} : { fromCheckpoint: options.fromCheckpoint }),
     ...(options.savepointName === undefined ? {} : { savepointName: options.savepointName }),
     ...(options.reset === true ? { reset: true } : {}),
+    ...(options.takeOver === true ? { takeOver: true } : {}),
     ...(options.onCheckpoint === undefined ? {} : { onCheckpoint: options.onCheckpoint }),
   });
   return { config, outcome, metrics };

@@ -9,6 +9,8 @@ describe('command arguments', () => {
     });
     expect(parseArguments('validate', ['p.yaml'])).toEqual({ file: 'p.yaml', plugins: [] });
     expect(parseArguments('run', ['--reset', 'p.yaml'])).toEqual({ file: 'p.yaml', plugins: [], reset: true });
+    expect(parseArguments('run', ['p.yaml', '--take-over'])).toEqual({ file: 'p.yaml', plugins: [], takeOver: true });
+    expect(() => parseArguments('validate', ['p.yaml', '--take-over'])).toThrow('unknown option --take-over');
     expect(() => parseArguments('validate', ['p.yaml', '--reset'])).toThrow('unknown option --reset');
     expect(parseArguments('run', ['p.yaml', '--from-checkpoint', 'chk/chk-000000000012.json'])).toEqual({
       file: 'p.yaml',

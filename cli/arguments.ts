@@ -11,17 +11,22 @@ export interface CommandArguments {
   readonly savepointName?: string;
   /** `--reset`: delete the checkpoints, clean the sinks' traces and start fresh. */
   readonly reset?: boolean;
+  /** `--take-over`: take the checkpoint store over from an owner that looks alive (it hangs, or is on a lost host). */
+  readonly takeOver?: boolean;
 }
 
 export const USAGE = {
-  run: 'lockstep run <file> [--plugin <module>]... [--from-savepoint <name|path> | --from-checkpoint <path> | --reset] [--savepoint-name <name>]',
+  run: 'lockstep run <file> [--plugin <module>]... [--from-savepoint <name|path> | --from-checkpoint <path> | --reset] [--savepoint-name <name>] [--take-over]',
   validate: 'lockstep validate <file> [--plugin <module>]...',
 } as const;
 
 const OPTIONS = {
-  run: ['--plugin', '--from-savepoint', '--from-checkpoint', '--savepoint-name', '--reset'],
+  run: ['--plugin', '--from-savepoint', '--from-checkpoint', '--savepoint-name', '--reset', '--take-over'],
   validate: ['--plugin'],
 } as const;
+
+/** Options without a value. */
+const FLAGS: ReadonlySet<string> = new Set(['--reset', '--take-over']);
 
 /**
  * Parses the arguments of `command`: one file and its options, each option followed by its value.
@@ -31,7 +36,7 @@ export function parseArguments(command: keyof typeof USAGE, argv: readonly strin
   let file: string | undefined;
   const plugins: string[] = [];
   const values = new Map<string, string>();
-  let reset = false;
+  const flags = new Set<string>();
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     if (!arg.startsWith('-')) {
@@ -40,8 +45,8 @@ export function parseArguments(command: keyof typeof USAGE, argv: readonly strin
       continue;
     }
     if (!(OPTIONS[command] as readonly string[]).includes(arg)) throw usage(command, `unknown option ${arg}`);
-    if (arg === '--reset') {
-      reset = true;
+    if (FLAGS.has(arg)) {
+      flags.add(arg);
       continue;
     }
     const value = argv[++i];
@@ -53,7 +58,7 @@ export function parseArguments(command: keyof typeof USAGE, argv: readonly strin
   const fromSavepoint = values.get('--from-savepoint');
   const fromCheckpoint = values.get('--from-checkpoint');
   const savepointName = values.get('--savepoint-name');
-  const starts = [fromSavepoint === undefined ? [] : ['--from-savepoint'], fromCheckpoint === undefined ? [] : ['--from-checkpoint'], reset ? ['--reset'] : []].flat();
+  const starts = [fromSavepoint === undefined ? [] : ['--from-savepoint'], fromCheckpoint === undefined ? [] : ['--from-checkpoint'], flags.has('--reset') ? ['--reset'] : []].flat();
   if (starts.length > 1) throw usage(command, `${starts.join(' and ')} exclude each other: choose one way to start`);
   return {
     file,
@@ -61,7 +66,8 @@ export function parseArguments(command: keyof typeof USAGE, argv: readonly strin
     ...(fromSavepoint === undefined ? {} : { fromSavepoint }),
     ...(fromCheckpoint === undefined ? {} : { fromCheckpoint }),
     ...(savepointName === undefined ? {} : { savepointName }),
-    ...(reset ? { reset } : {}),
+    ...(flags.has('--reset') ? { reset: true } : {}),
+    ...(flags.has('--take-over') ? { takeOver: true } : {}),
   };
 }
 

@@ -23,6 +23,8 @@ Usage:
 --from-checkpoint starts from a checkpoint file (a retained chk-*.json); --reset deletes the checkpoints, rolls back
 what the sinks hold uncommitted and starts fresh. A start whose checkpoints are gone while the sinks hold what they
 committed is refused, naming what was found (LS_CHECKPOINT_SINK_TRACES, LS_CHECKPOINT_MISSING).
+--take-over takes the checkpoint store over from a run that hangs or whose host is lost (that run is fenced:
+it stops at its next checkpoint write).
 --plugin loads a plugin module (a package name or a path, from the current folder) that exports 'plugins';
 a pipeline can list its own under 'plugins:'. Pipelines are YAML or JSON (see examples/ and config-schemas/).
 Exit codes: 0 ok, 1 failed (also a stop that could not take its savepoint), 2 invalid input.

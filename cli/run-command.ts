@@ -17,7 +17,8 @@ function createLogger(interactive: boolean): Logger {
  * a savepoint). Re-running the same pipeline resumes from its last completed checkpoint in `checkpoint.storage`.
  * `--plugin <module>` loads plugin modules first; `--from-savepoint` / `--from-checkpoint` start from a savepoint or a
  * checkpoint file; `--reset` deletes the stored checkpoints, cleans what the sinks hold uncommitted and starts fresh.
- * A start that would write committed data again (the checkpoints are gone but the sinks hold traces) is refused. Returns
+ * A start that would write committed data again (the checkpoints are gone but the sinks hold traces) is refused;
+ * `--take-over` takes the checkpoint store over from an owner that hangs or whose host is lost (it is fenced). Returns
  * the exit code: 0 finished or stopped with a savepoint, 1 failed or stopped without the savepoint (a stop during a
  * restart backoff, an aborted savepoint), 2 invalid config or usage.
  */
@@ -56,6 +57,7 @@ export async function runCommand(argv: readonly string[], out: NodeJS.WritableSt
       ...(args.fromCheckpoint === undefined ? {} : { fromCheckpoint: resolve(args.fromCheckpoint) }),
       ...(args.savepointName === undefined ? {} : { savepointName: args.savepointName }),
       ...(args.reset === true ? { reset: true } : {}),
+      ...(args.takeOver === true ? { takeOver: true } : {}),
       onCheckpoint: (result) => log.debug({ checkpoint: result.status === 'completed' ? result.record.checkpointId : result.checkpointId, status: result.status }, 'checkpoint'),
     });
     progress?.stop();

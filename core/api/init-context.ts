@@ -31,4 +31,17 @@ export interface SinkWriterInitContext<Committable = never> extends InitContext 
    * other transaction its naming scheme pre-committed is a leftover. Empty on a fresh start.
    */
   readonly pendingCommittables: readonly Committable[];
+  /**
+   * Owner epoch of this process's checkpoint store: greater than that of every process that ran the pipeline before
+   * from the same store. A sink can name its sessions or transactions with it, so that a newer owner's can be told
+   * from a zombie's.
+   */
+  readonly ownerEpoch: number;
+  /**
+   * Resolves while this process owns the pipeline's checkpoint store; rejects with `LS_CHECKPOINT_FENCED` once a
+   * newer owner took it over (this process is a paused or partitioned zombie). Call it before anything that would
+   * fence or undo another instance's work — re-initializing a transactional id, terminating sessions, rolling back
+   * transactions of a newer epoch — and stop with its error.
+   */
+  readonly verifyOwner: () => Promise<void>;
 }

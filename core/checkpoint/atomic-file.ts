@@ -14,12 +14,13 @@ export async function fsyncDirectory(dir: string): Promise<void> {
 
 /**
  * Replaces `path` with `content` atomically and durably: write a temp file (`.<name>.<hex>.tmp`) in the same folder,
- * fsync it, rename it over `path`, fsync the folder. Readers (and a process restarted after a crash) see the old or the
- * new content. When any step before the rename fails (ENOSPC, EIO), the temp file is removed.
+ * or in `tempDir` (on the same file system), fsync it, rename it over `path`, fsync the folder. Readers (and a process
+ * restarted after a crash) see the old or the new content. When any step before the rename fails (ENOSPC, EIO), the
+ * temp file is removed.
  */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string, tempDir?: string): Promise<void> {
   const dir = dirname(path);
-  const temp = tempPathFor(path);
+  const temp = tempDir === undefined ? tempPathFor(path) : join(tempDir, basename(tempPathFor(path)));
   try {
     const handle = await open(temp, 'w');
     try {

@@ -165,6 +165,9 @@ export class CheckpointCoordinator {
       }
       this.carryOver.clear();
       for (const reader of this.options.readers) reader.notifyCheckpointComplete(flight.id);
+      // A process paused since its save may have been taken over: the new owner committed what it restored, and a
+      // zombie's late commit would at best repeat it, at worst report markers the new owner cleaned up as data loss.
+      await this.options.store.verifyOwner();
       const commits = await this.options.pendingCommits.commitAll();
       flight.settle({ status: 'completed', record, durationMs: Date.now() - flight.triggeredAt, commits });
     } catch (error) {

@@ -10,6 +10,23 @@ export interface StoreHistory {
   readonly resetThrough: number;
 }
 
+/** How to open a checkpoint store. */
+export interface StoreOpenOptions {
+  /**
+   * Take the store over from its current owner even when that one looks alive or cannot be checked (another host):
+   * the operator's deliberate decision (`lockstep run --take-over`) that it hangs or is gone. It is fenced.
+   */
+  readonly takeOver?: boolean;
+}
+
+/** What `open` did. */
+export interface StoreOpened {
+  /** This process's owner epoch: greater than every earlier owner's. */
+  readonly ownerEpoch: number;
+  /** With `takeOver` when a live or unverifiable owner was displaced: whom, for the log. */
+  readonly tookOver?: string;
+}
+
 /**
  * Durable home of completed checkpoints and of the checkpoint id counter.
  *
@@ -27,7 +44,14 @@ export interface StoreHistory {
  * (core/runtime/start-check.ts).
  */
 export interface CheckpointStore {
-  open(): Promise<void>;
+  /** Takes the store. @throws LS_CHECKPOINT_OWNED when another process owns it (unless `takeOver`). */
+  open(options?: StoreOpenOptions): Promise<StoreOpened>;
+  /**
+   * Resolves while this process owns the store. @throws LS_CHECKPOINT_FENCED (fatal) once another owner took it over:
+   * a paused or partitioned process that woke up, whose every further write would duplicate or undo the newer
+   * owner's. `latest`, `loadSavepoint` and every write check it first.
+   */
+  verifyOwner(): Promise<void>;
   /** Releases ownership (a clean end); the store cannot be written afterwards. */
   close(): Promise<void>;
   /**

@@ -104,13 +104,20 @@ export interface CounterState {
   readonly lastCompleted: number | undefined;
   /** Checkpoint ids up to this one were abandoned by a reset; undefined when the store was never reset. */
   readonly resetThrough: number | undefined;
+  /** Epoch of the owner that wrote it (undefined in format version 1). */
+  readonly ownerEpoch: number | undefined;
 }
 
 export function checkCounter(path: string, text: string): CounterState {
   const { body } = unsealJson(path, text);
   if (!isCount(body.next) || (body.next as number) < 1) throw corrupt(path, "field 'next' is missing or malformed");
-  for (const field of ['lastCompleted', 'resetThrough']) {
+  for (const field of ['lastCompleted', 'resetThrough', 'ownerEpoch']) {
     if (body[field] !== undefined && !isCount(body[field])) throw corrupt(path, `field '${field}' is malformed`);
   }
-  return { next: body.next as number, lastCompleted: body.lastCompleted as number | undefined, resetThrough: body.resetThrough as number | undefined };
+  return {
+    next: body.next as number,
+    lastCompleted: body.lastCompleted as number | undefined,
+    resetThrough: body.resetThrough as number | undefined,
+    ownerEpoch: body.ownerEpoch as number | undefined,
+  };
 }

@@ -1,11 +1,12 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { LockstepError } from '../errors';
-import { removeTempFiles, writeFileAtomic } from './atomic-file';
+import { removeTempFiles } from './atomic-file';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointRecord } from './checkpoint-record';
-import type { CheckpointStore, StoreHistory } from './checkpoint-store';
+import type { CheckpointStore, StoreHistory, StoreOpened, StoreOpenOptions } from './checkpoint-store';
 import { checkCounter, checkRecord, sealJson, type CounterState } from './checkpoint-validation';
-import { StoreOwnership } from './store-ownership';
+import { storageWriteError } from './storage-errors';
+import { describeTakeOver, StoreOwnership } from './store-ownership';
 
 const RECORD_PATTERN = /^chk-(\d{12})\.json$/;
 const COUNTER_FILE = 'checkpoint-id.json';
@@ -50,9 +51,12 @@ export class LocalCheckpointStore implements CheckpointStore {
     return this.ownership?.epoch;
   }
 
-  async open(): Promise<void> {
+  async open(options: StoreOpenOptions = {}): Promise<StoreOpened> {
     await mkdir(join(this.dir, 'savepoints'), { recursive: true });
-    this.ownership = await StoreOwnership.acquire(this.dir);
+    const counter = await this.readCounter();
+    const epochFloor = Math.max(counter?.ownerEpoch ?? 0, await this.newestRecordEpoch());
+    const ownership = await StoreOwnership.acquire(this.dir, { epochFloor, takeOver: options.takeOver === true });
+    this.ownership = ownership;
     try {
       await removeTempFiles(this.dir, (target) => STORE_FILE.test(target));
       await removeTempFiles(join(this.dir, 'savepoints'), (target) => target.endsWith('.json'));
@@ -60,9 +64,11 @@ export class LocalCheckpointStore implements CheckpointStore {
       this.empty = !counterFound && newest === 0;
     } catch (error) {
       // An open that failed (a damaged counter) does not keep the store: the next start must see the same error.
-      await this.ownership.release();
+      await ownership.release().catch(() => undefined);
       throw error;
     }
+    const tookOver = describeTakeOver(ownership);
+    return { ownerEpoch: ownership.epoch, ...(tookOver === undefined ? {} : { tookOver }) };
   }
 
   async close(): Promise<void> {
@@ -89,13 +95,10 @@ export class LocalCheckpointStore implements CheckpointStore {
   async save(record: CheckpointRecord): Promise<void> {
     await this.verifyOwner();
     const path = join(this.dir, checkpointFileName(record.checkpointId));
-    await writeFileAtomic(path, this.seal(record));
-    // A local folder has no conditional rename: a zombie paused between the check and the write is caught here, and
-    // takes back what it wrote.
-    await this.verifyOwner().catch(async (error: unknown) => {
-      await rm(path, { force: true });
-      throw error;
-    });
+    await this.write(path, this.seal(record));
+    // A zombie's write fails once its scratch folder is gone (see StoreOwnership); one that landed just before the
+    // takeover is seen by the new owner. A takeover right after the write is caught here.
+    await this.verifyOwner();
     this.lastCompleted = Math.max(this.lastCompleted, record.checkpointId);
     // Before anything of the checkpoint is committed, the counter knows it completed: a record removed later (by hand)
     // is then seen as missing, not silently skipped.
@@ -109,6 +112,7 @@ export class LocalCheckpointStore implements CheckpointStore {
   }
 
   async latest(): Promise<CheckpointRecord | undefined> {
+    await this.verifyOwner();
     await this.refresh();
     for (const id of await this.recordIds()) {
       const path = join(this.dir, checkpointFileName(id));
@@ -126,11 +130,12 @@ export class LocalCheckpointStore implements CheckpointStore {
     }
     await this.verifyOwner();
     const path = join(this.dir, 'savepoints', `${name}.json`);
-    await writeFileAtomic(path, this.seal(record));
+    await this.write(path, this.seal(record));
     return path;
   }
 
   async loadSavepoint(nameOrPath: string): Promise<CheckpointRecord> {
+    await this.verifyOwner();
     await this.refresh();
     const path =
       isAbsolute(nameOrPath) || nameOrPath.includes('/') ? nameOrPath : join(this.dir, 'savepoints', `${nameOrPath}.json`);
@@ -158,9 +163,27 @@ export class LocalCheckpointStore implements CheckpointStore {
     await this.writeCounter(Math.max(this.nextId, past + 1));
   }
 
-  private async verifyOwner(): Promise<void> {
+  async verifyOwner(): Promise<void> {
+    await this.owned().verify();
+  }
+
+  private owned(): StoreOwnership {
     if (this.ownership === undefined) throw new LockstepError(`checkpoint store ${this.dir} is not open`, { code: 'LS_INTERNAL' });
-    await this.ownership.verify();
+    return this.ownership;
+  }
+
+  /**
+   * Writes a store file through the owner's scratch folder. A failed write of an owner that was taken over meanwhile
+   * (its scratch folder removed) is `LS_CHECKPOINT_FENCED`; a full disk is `LS_CHECKPOINT_NO_SPACE` naming the path.
+   */
+  private async write(path: string, content: string): Promise<void> {
+    const ownership = this.owned();
+    try {
+      await ownership.write(path, content);
+    } catch (error) {
+      await ownership.verify();
+      throw storageWriteError(error, path);
+    }
   }
 
   private seal(record: CheckpointRecord): string {
@@ -172,8 +195,20 @@ export class LocalCheckpointStore implements CheckpointStore {
     this.nextId = Math.max(this.nextId, next);
     const reset = this.resetThrough > 0 ? { resetThrough: this.resetThrough } : {};
     const body = { next: this.nextId, lastCompleted: this.lastCompleted, ...reset, ownerEpoch: this.ownership?.epoch };
-    await writeFileAtomic(join(this.dir, COUNTER_FILE), sealJson(body));
+    await this.write(join(this.dir, COUNTER_FILE), sealJson(body));
     this.empty = false;
+  }
+
+  /** Owner epoch of the newest readable record (0 when none): a damaged one is reported by `latest()`, not here. */
+  private async newestRecordEpoch(): Promise<number> {
+    const [newest] = await this.recordIds();
+    if (newest === undefined) return 0;
+    const path = join(this.dir, checkpointFileName(newest));
+    try {
+      return checkRecord(path, await readFile(path, 'utf8')).ownerEpoch ?? 0;
+    } catch {
+      return 0;
+    }
   }
 
   /** Re-reads the counter and the newest record id: ids never go back, whatever this process saw before. */

@@ -32,6 +32,7 @@ function committingSink(answers: Record<string, CommitOutcome['kind']>, seen: Si
 }
 
 describe('SinkRecovery', () => {
+  const verifyOwner = async (): Promise<void> => undefined;
   const init = { pipeline: 'p', componentId: 'out', subtask: 1, parallelism: 2, log };
 
   it('commits the restored committables before any writer, and tells writers what stays pending', async () => {
@@ -42,6 +43,8 @@ describe('SinkRecovery', () => {
       sinks: [{ sinkId: 'out', sink }],
       restored: { checkpointId: 7, committables: { out: [persisted(6, 'a'), persisted(7, 'b')] } },
       firstCheckpointId: 9,
+      ownerEpoch: 4,
+      verifyOwner,
       committerContext: () => ({ ...init, subtask: 0, parallelism: 1 }),
       log,
     });
@@ -52,7 +55,7 @@ describe('SinkRecovery', () => {
     expect(seen).toEqual([]);
 
     const handle = recovery.createWriter('out', sink, init, undefined);
-    expect(seen).toEqual([{ ...init, restoredCheckpointId: 7, firstCheckpointId: 9, pendingCommittables: ['b'] }]);
+    expect(seen).toEqual([{ ...init, restoredCheckpointId: 7, firstCheckpointId: 9, pendingCommittables: ['b'], ownerEpoch: 4, verifyOwner }]);
     expect(await handle.prepareCommit(9)).toEqual([{ version: 1, data: { value: 'prepared-9' } }]);
     expect(handle.snapshotState(9)).toBeUndefined();
     expect(recovery.pending.of('out').map((entry) => entry.checkpointId)).toEqual([7]);
@@ -68,11 +71,11 @@ describe('SinkRecovery', () => {
         return { ...writer, snapshotState: () => `state after ${String(state)}` } as SinkWriter;
       },
     };
-    const recovery = new SinkRecovery({ sinks: [{ sinkId: 'out', sink: direct }], restored: undefined, firstCheckpointId: 1, committerContext: () => init, log });
+    const recovery = new SinkRecovery({ sinks: [{ sinkId: 'out', sink: direct }], restored: undefined, firstCheckpointId: 1, ownerEpoch: 1, verifyOwner, committerContext: () => init, log });
     expect(await recovery.commitRestored()).toBeUndefined();
     expect(recovery.committers).toEqual([]);
     const handle = recovery.createWriter('out', direct, init, { version: 1, data: { value: 'old' } });
-    expect(contexts).toEqual([{ ...init, restoredCheckpointId: undefined, firstCheckpointId: 1, pendingCommittables: [] }]);
+    expect(contexts).toEqual([{ ...init, restoredCheckpointId: undefined, firstCheckpointId: 1, pendingCommittables: [], ownerEpoch: 1, verifyOwner }]);
     expect(await handle.prepareCommit(1)).toEqual([]);
     expect(handle.snapshotState(1)).toEqual({ version: 1, data: { value: 'state after old' } });
   });

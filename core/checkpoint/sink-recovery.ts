@@ -19,6 +19,9 @@ export interface SinkRecoveryOptions {
   readonly restored: RestoredCommits | undefined;
   /** The id the next checkpoint will at least have (the store's next id). */
   readonly firstCheckpointId: number;
+  /** The checkpoint store's owner epoch and its check, for the writers' init contexts. */
+  readonly ownerEpoch: number;
+  readonly verifyOwner: () => Promise<void>;
   /** The context of sink `sinkId`'s committer (subtask 0 of 1). */
   readonly committerContext: (sinkId: string) => InitContext;
   readonly log: Logger;
@@ -66,7 +69,8 @@ export class SinkRecovery {
   createWriter(sinkId: string, sink: Sink, init: InitContext, restoredState: Versioned | undefined): SinkWriterHandle {
     const stateSerializer = sink.writerStateSerializer;
     const state = restoredState && stateSerializer ? stateSerializer.deserialize(restoredState.version, restoredState.data) : undefined;
-    const base = { ...init, restoredCheckpointId: this.restoredCheckpointId, firstCheckpointId: this.options.firstCheckpointId };
+    const { firstCheckpointId, ownerEpoch, verifyOwner } = this.options;
+    const base = { ...init, restoredCheckpointId: this.restoredCheckpointId, firstCheckpointId, ownerEpoch, verifyOwner };
     if (!supportsCommitter(sink)) {
       return sinkWriterHandle(sink.createWriter({ ...base, pendingCommittables: [] }, state), undefined, stateSerializer);
     }

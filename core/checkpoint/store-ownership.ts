@@ -1,4 +1,5 @@
-import { link, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LockstepError } from '../errors';
@@ -6,10 +7,16 @@ import { fsyncDirectory, tempPathFor, writeFileAtomic } from './atomic-file';
 import { corrupt, sealJson, unsealJson } from './checkpoint-validation';
 
 const OWNER_PATTERN = /^owner-(\d{12})\.json$/;
+const SCRATCH_PATTERN = /^\.owner-(\d{12})\.scratch$/;
 
 /** File name of owner epoch `epoch`. */
 export function ownerFileName(epoch: number): string {
   return `owner-${String(epoch).padStart(12, '0')}.json`;
+}
+
+/** Name of the folder owner `epoch` writes its temp files in (see {@link StoreOwnership}). */
+export function scratchDirName(epoch: number): string {
+  return `.owner-${String(epoch).padStart(12, '0')}.scratch`;
 }
 
 /** Who owns (or owned) a checkpoint store at one epoch. */
@@ -21,8 +28,21 @@ export interface OwnerRecord {
   readonly since: string;
   /** The owner process's start time (field 22 of /proc/<pid>/stat), to tell a reused pid apart; absent off Linux. */
   readonly processStart?: string;
+  /** Random per acquisition: tells this owner from another one that got the same epoch after files were deleted. */
+  readonly token?: string;
   /** Set when the owner closed the store cleanly. */
   readonly released?: boolean;
+}
+
+/** How to take a store. */
+export interface AcquireOptions {
+  /**
+   * The highest owner epoch the store's other files record (the id counter, the records): the new epoch is greater
+   * also when owner files were deleted by hand.
+   */
+  readonly epochFloor: number;
+  /** Take the store over even from a live owner, or one on another host (`lockstep run --take-over`): it is fenced. */
+  readonly takeOver?: boolean;
 }
 
 /** Start time of process `pid` in clock ticks since boot (Linux), or undefined when not available. */
@@ -47,13 +67,15 @@ async function ownerAlive(owner: OwnerRecord): Promise<boolean> {
   return owner.processStart === undefined || started === undefined || started === owner.processStart;
 }
 
-/** Owner epochs present in `dir`, newest first. */
-async function ownerEpochs(dir: string): Promise<number[]> {
+/** Epochs named by the entries of `dir` that match `pattern`, newest first. */
+async function epochsIn(dir: string, pattern: RegExp): Promise<number[]> {
   const names = await readdir(dir);
-  return names.flatMap((name) => {
-    const match = OWNER_PATTERN.exec(name);
-    return match === null ? [] : [Number(match[1])];
-  }).sort((a, b) => b - a);
+  return names
+    .flatMap((name) => {
+      const match = pattern.exec(name);
+      return match === null ? [] : [Number(match[1])];
+    })
+    .sort((a, b) => b - a);
 }
 
 async function readOwner(dir: string, epoch: number): Promise<OwnerRecord> {
@@ -64,20 +86,34 @@ async function readOwner(dir: string, epoch: number): Promise<OwnerRecord> {
   return body as unknown as OwnerRecord;
 }
 
-function refuse(dir: string, owner: OwnerRecord, why: string): LockstepError {
-  return new LockstepError(
-    `checkpoint store ${dir} is owned by pid ${owner.pid} on ${owner.host} since ${owner.since} (owner epoch ${owner.epoch}): ` +
-      `this pipeline is already running. ${why}`,
-    { code: 'LS_CHECKPOINT_OWNED', context: { pid: owner.pid, host: owner.host, since: owner.since, epoch: owner.epoch } },
-  );
+function describeOwner(owner: OwnerRecord): string {
+  return `pid ${owner.pid} on ${owner.host} since ${owner.since} (owner epoch ${owner.epoch})`;
 }
+
+function refuse(dir: string, owner: OwnerRecord, why: string): LockstepError {
+  return new LockstepError(`checkpoint store ${dir} is owned by ${describeOwner(owner)}: this pipeline is already running. ${why}`, {
+    code: 'LS_CHECKPOINT_OWNED',
+    context: { pid: owner.pid, host: owner.host, since: owner.since, epoch: owner.epoch },
+  });
+}
+
+const TAKE_OVER_ADVICE =
+  'start with --take-over: it is then fenced (its next checkpoint write fails and it stops for good; what it ' +
+  'pre-committed is rolled back by the new owner).';
 
 /**
  * Ownership of a local checkpoint store: one `owner-<epoch>.json` per owner, the newest one current. Taking the store
  * creates the next epoch's file exclusively (written to a temp file, then hard-linked: `link` fails when the name
  * exists, so of two processes racing for the same epoch exactly one wins, and the file is never seen half-written).
- * A live owner on this host (pid running, same start time) is refused; a dead or released one is taken over. Every
- * write of the store first checks that no newer epoch exists: a zombie that was taken over is fenced.
+ * The epoch is greater than every epoch the store records anywhere (owner files, scratch folders, and the
+ * `epochFloor` the caller read from its counter and records), so it strictly increases even when owner files were
+ * deleted. A live owner on this host (pid running, same start time) or one on another host is refused, unless
+ * `takeOver`; a dead or released one is taken over.
+ *
+ * Fencing: every write of the owner goes through its scratch folder `.owner-<epoch>.scratch` (temp file there, then
+ * `rename` to the target). A new owner removes every other owner's scratch folder before it reads the store, so a
+ * zombie's write either landed before (and is seen) or fails (its temp file is gone): a paused owner can never put an
+ * older counter or record back. {@link verify} compares the newest owner file with this owner's epoch and token.
  */
 export class StoreOwnership {
   private fenced = false;
@@ -86,27 +122,36 @@ export class StoreOwnership {
   private constructor(
     private readonly dir: string,
     readonly owner: OwnerRecord,
+    /** The live (or unverifiable) owner this one took over with `takeOver`, if any. */
+    readonly tookOverFrom: OwnerRecord | undefined,
   ) {}
 
-  /** Takes the store in `dir`. @throws LS_CHECKPOINT_OWNED when a live process owns it. */
-  static async acquire(dir: string): Promise<StoreOwnership> {
+  /** Takes the store in `dir`. @throws LS_CHECKPOINT_OWNED when another process owns it (without `takeOver`). */
+  static async acquire(dir: string, options: AcquireOptions): Promise<StoreOwnership> {
     for (;;) {
-      const [newest] = await ownerEpochs(dir);
-      if (newest !== undefined) {
-        const current = await readOwner(dir, newest);
-        if (current.released !== true) {
-          if (current.host !== hostname()) {
-            throw refuse(dir, current, `Its liveness cannot be checked from ${hostname()}: if it is gone, delete ${join(dir, ownerFileName(newest))}.`);
-          }
-          if (await ownerAlive(current)) throw refuse(dir, current, 'Stop it first (SIGTERM takes a savepoint).');
-        }
+      const [newest] = await epochsIn(dir, OWNER_PATTERN);
+      const current = newest === undefined ? undefined : await readOwner(dir, newest);
+      const displaced = current === undefined ? undefined : await liveOwner(dir, current, options.takeOver === true);
+      const [scratch = 0] = await epochsIn(dir, SCRATCH_PATTERN);
+      const epoch = Math.max(newest ?? 0, scratch, options.epochFloor) + 1;
+      const owner: OwnerRecord = {
+        epoch,
+        pid: process.pid,
+        host: hostname(),
+        since: new Date().toISOString(),
+        token: randomBytes(8).toString('hex'),
+        ...optional(await processStart(process.pid)),
+      };
+      if (!(await createExclusive(join(dir, ownerFileName(epoch)), sealJson(owner)))) continue;
+      // Another process that read the store at another moment may have taken a greater epoch meanwhile: it wins.
+      const [winner] = await epochsIn(dir, OWNER_PATTERN);
+      if (winner !== epoch) {
+        await rm(join(dir, ownerFileName(epoch)), { force: true });
+        continue;
       }
-      const owner: OwnerRecord = { epoch: (newest ?? 0) + 1, pid: process.pid, host: hostname(), since: new Date().toISOString(), ...optional(await processStart(process.pid)) };
-      if (await createExclusive(join(dir, ownerFileName(owner.epoch)), sealJson(owner))) {
-        await Promise.all((await ownerEpochs(dir)).filter((epoch) => epoch < owner.epoch - 1).map((epoch) => rm(join(dir, ownerFileName(epoch)), { force: true })));
-        return new StoreOwnership(dir, owner);
-      }
-      // Another process took this epoch first: look again (and be refused if it is alive).
+      await mkdir(join(dir, scratchDirName(epoch)));
+      await fenceOthers(dir, epoch);
+      return new StoreOwnership(dir, owner, displaced);
     }
   }
 
@@ -114,12 +159,21 @@ export class StoreOwnership {
     return this.owner.epoch;
   }
 
-  /** @throws LS_CHECKPOINT_FENCED when a newer owner took the store over (then for good). */
+  /** The folder this owner's writes put their temp files in (see the class doc). */
+  get scratchDir(): string {
+    return join(this.dir, scratchDirName(this.epoch));
+  }
+
+  /** Writes `content` to `path` atomically through this owner's scratch folder (fails once it was taken over). */
+  async write(path: string, content: string): Promise<void> {
+    await writeFileAtomic(path, content, this.scratchDir);
+  }
+
+  /** @throws LS_CHECKPOINT_FENCED when another owner took the store over (then for good). */
   async verify(): Promise<void> {
     if (this.released) throw new LockstepError(`checkpoint store ${this.dir} was closed`, { code: 'LS_INTERNAL' });
     if (!this.fenced) {
-      const [newest] = await ownerEpochs(this.dir);
-      if (newest === this.epoch) return;
+      if (await this.isCurrent()) return;
       this.fenced = true;
     }
     throw new LockstepError(
@@ -133,10 +187,48 @@ export class StoreOwnership {
   async release(): Promise<void> {
     if (this.fenced || this.released) return;
     this.released = true;
-    const [newest] = await ownerEpochs(this.dir);
-    if (newest !== this.epoch) return;
-    await writeFileAtomic(join(this.dir, ownerFileName(this.epoch)), sealJson({ ...this.owner, released: true }));
+    if (!(await this.isCurrent())) return;
+    await this.write(join(this.dir, ownerFileName(this.epoch)), sealJson({ ...this.owner, released: true }));
+    await rm(this.scratchDir, { recursive: true, force: true });
   }
+
+  /** The newest owner file is this owner's (same epoch and token). */
+  private async isCurrent(): Promise<boolean> {
+    const [newest] = await epochsIn(this.dir, OWNER_PATTERN);
+    if (newest !== this.epoch) return false;
+    const current = await readOwner(this.dir, newest).catch(() => undefined);
+    return current?.token === this.owner.token;
+  }
+}
+
+/**
+ * `current` when it is a live (or unverifiable) owner that `takeOver` displaces; undefined when it is gone or
+ * released. @throws LS_CHECKPOINT_OWNED for such an owner without `takeOver`.
+ */
+async function liveOwner(dir: string, current: OwnerRecord, takeOver: boolean): Promise<OwnerRecord | undefined> {
+  if (current.released === true) return undefined;
+  if (current.host !== hostname()) {
+    if (takeOver) return current;
+    throw refuse(dir, current, `Its liveness cannot be checked from ${hostname()}: if it is gone or hangs, ${TAKE_OVER_ADVICE}`);
+  }
+  if (!(await ownerAlive(current))) return undefined;
+  if (takeOver) return current;
+  throw refuse(dir, current, `Stop it first (SIGTERM takes a savepoint); if it hangs, ${TAKE_OVER_ADVICE}`);
+}
+
+/** Removes the scratch folders of every other owner (their pending writes then fail) and old owner files. */
+async function fenceOthers(dir: string, epoch: number): Promise<void> {
+  const scratch = (await epochsIn(dir, SCRATCH_PATTERN)).filter((other) => other !== epoch);
+  await Promise.all(scratch.map((other) => rm(join(dir, scratchDirName(other)), { recursive: true, force: true })));
+  const stale = (await epochsIn(dir, OWNER_PATTERN)).filter((other) => other < epoch - 1);
+  await Promise.all(stale.map((other) => rm(join(dir, ownerFileName(other)), { force: true })));
+  await fsyncDirectory(dir);
+}
+
+/** Says whom `ownership` displaced, for the log: undefined when it displaced nobody. */
+export function describeTakeOver(ownership: StoreOwnership): string | undefined {
+  const from = ownership.tookOverFrom;
+  return from === undefined ? undefined : `took the store over from ${describeOwner(from)} as owner epoch ${ownership.epoch}`;
 }
 
 function optional(start: string | undefined): { processStart?: string } {

@@ -14,6 +14,8 @@ import type { PipelineMetrics } from './pipeline-metrics';
 export interface ExecutionOptions {
   readonly components: PipelineComponents;
   readonly store: CheckpointStore;
+  /** The store's owner epoch (from `open`). */
+  readonly ownerEpoch: number;
   readonly restored: CheckpointRecord | undefined;
   readonly log: Logger;
   readonly metrics: PipelineMetrics;
@@ -84,6 +86,8 @@ export class PipelineExecution {
         committables: Object.fromEntries(Object.entries(restored.sinks).map(([sinkId, snapshot]) => [sinkId, snapshot.committables])),
       },
       firstCheckpointId: store.peekNextCheckpointId(),
+      ownerEpoch: this.options.ownerEpoch,
+      verifyOwner: () => store.verifyOwner(),
       committerContext: (sinkId) => this.initContext(sinkId, 0, 1),
       log,
     });

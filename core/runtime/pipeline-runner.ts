@@ -27,6 +27,8 @@ export interface RunPipelineOptions {
   readonly savepointName?: string;
   /** Delete the store's checkpoints and clean the sinks' traces, then start fresh (`lockstep run --reset`). */
   readonly reset?: boolean;
+  /** Take the checkpoint store over from an owner that looks alive (`lockstep run --take-over`): it is fenced. */
+  readonly takeOver?: boolean;
   readonly batchSize?: number;
   readonly channelCapacity?: number;
   readonly onCheckpoint?: (result: CheckpointResult) => void;
@@ -46,16 +48,19 @@ export interface RunPipelineOptions {
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<ExecutionOutcome> {
   const { store, log } = options;
-  await store.open();
+  const opened = await store.open({ takeOver: options.takeOver === true });
+  if (opened.tookOver !== undefined) {
+    log.warn({ store: store.location, ownerEpoch: opened.ownerEpoch }, `TAKE-OVER: ${opened.tookOver}; the old owner is fenced: its next checkpoint write fails and it stops`);
+  }
   try {
-    return await runAttempts(options);
+    return await runAttempts(options, opened.ownerEpoch);
   } finally {
     await store.close().catch((error: unknown) => log.warn({ err: error, store: store.location }, 'could not release the checkpoint store'));
   }
 }
 
 /** Opening the store once, runs and restarts the pipeline (see {@link runPipeline}). */
-async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcome> {
+async function runAttempts(options: RunPipelineOptions, ownerEpoch: number): Promise<ExecutionOutcome> {
   const { store, log, metrics } = options;
   let stopping = false;
   void options.stopRequested.then(() => (stopping = true));
@@ -78,6 +83,7 @@ async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcom
       return await new PipelineExecution({
         components,
         store,
+        ownerEpoch,
         restored,
         log,
         metrics,
@@ -87,7 +93,10 @@ async function runAttempts(options: RunPipelineOptions): Promise<ExecutionOutcom
         savepointName: () => options.savepointName ?? `stop-${new Date().toISOString().replace(/[:.]/g, '-')}`,
         onCheckpoint: options.onCheckpoint ?? (() => undefined),
       }).run();
-    } catch (error) {
+    } catch (failure) {
+      // A process that was taken over fails because of it (its sink fenced by the new owner, its writes refused):
+      // the fencing is the cause to report, and nothing is retried.
+      const error = await store.verifyOwner().then(() => failure, (fenced: unknown) => fenced);
       const fatal = fatalErrorIn(error);
       const retriable = isRetriable(error);
       // A run that completed a checkpoint since its restart made progress: count restarts afresh.

@@ -37,6 +37,8 @@ interface CompletedSinkCheckpoint {
  */
 export class SinkCheckpointStore {
   nextCheckpointId = 1;
+  /** Owner epoch of the last run started on this store: each run takes the next one, as a real store's owner does. */
+  ownerEpoch = 0;
   completedJson: string | undefined;
 
   get completed(): CompletedSinkCheckpoint | undefined {
@@ -85,6 +87,8 @@ export class SinkRun {
       sinks: [{ sinkId: SINK_ID, sink }],
       restored: restored && { checkpointId: restored.checkpointId, committables: { [SINK_ID]: this.restored.map((r) => r.persisted) } },
       firstCheckpointId: store.nextCheckpointId,
+      ownerEpoch: (store.ownerEpoch += 1),
+      verifyOwner: async () => undefined,
       committerContext: () => testInitContext({ componentId: SINK_ID }),
       log: testInitContext().log,
     });

@@ -15,13 +15,21 @@ export function testInitContext(overrides: Partial<InitContext> = {}): InitConte
 }
 
 /**
- * A sink writer's init context for tests: a fresh start (no restored checkpoint, first id 1, nothing pending) unless
- * overridden. `Committable` is the sink's committable type, for `pendingCommittables`.
+ * A sink writer's init context for tests: a fresh start (no restored checkpoint, first id 1, nothing pending, owner
+ * epoch 1, always the owner) unless overridden. `Committable` is the sink's committable type, for `pendingCommittables`.
  */
 export function testSinkWriterInitContext<Committable = never>(
   overrides: Partial<SinkWriterInitContext<Committable>> = {},
 ): SinkWriterInitContext<Committable> {
-  return { ...testInitContext(overrides), restoredCheckpointId: undefined, firstCheckpointId: 1, pendingCommittables: [], ...overrides };
+  return {
+    ...testInitContext(overrides),
+    restoredCheckpointId: undefined,
+    firstCheckpointId: 1,
+    pendingCommittables: [],
+    ownerEpoch: 1,
+    verifyOwner: async () => undefined,
+    ...overrides,
+  };
 }
 
 /** A plugin context for tests: checkpoints every second, timing out after a minute, unless overridden. */

@@ -5,6 +5,7 @@ import type { LockstepRecord } from '../../core/api/record';
 import type { SinkWriterInitContext } from '../../core/api/init-context';
 import { supportsCommitter } from '../../core/api/sink';
 import type { CommittingSinkWriter, SinkWriter } from '../../core/api/sink-writer';
+import { LockstepError } from '../../core/errors/lockstep-error';
 import { RecordError } from '../../core/errors/record-error';
 import { testInitContext, testPluginContext, testSinkWriterInitContext, validatedConfig } from '../../core/testing';
 import { AtLeastOncePostgresSink, PostgresSink, postgresSinkPlugin, type PostgresCommittable, type PostgresSinkConfig } from '../../connectors/postgres/sink';
@@ -76,8 +77,8 @@ describe('postgres sink', () => {
     await writer.write(rows(1, 2, 3));
     expect(await ids()).toEqual([]);
     const committables = await prepare(writer, 1);
-    expect(committables).toEqual([{ gid: `lockstep:${pipeline}:out:0:1` }]);
-    expect(await preparedGids(admin, sink.gids.prefix)).toEqual([`lockstep:${pipeline}:out:0:1`]);
+    expect(committables).toEqual([{ gid: `lockstep:${pipeline}:out:0:1:e1` }]);
+    expect(await preparedGids(admin, sink.gids.prefix)).toEqual([`lockstep:${pipeline}:out:0:1:e1`]);
     expect(await ids()).toEqual([]);
     expect(await commit(sink, committables)).toEqual([{ kind: 'committed' }]);
     expect(await ids()).toEqual([1, 2, 3]);
@@ -134,6 +135,55 @@ describe('postgres sink', () => {
     expect(await commit(sink, pending)).toEqual([{ kind: 'committed' }]);
     expect(await commit(sink, zombie)).toEqual([{ kind: 'failed-known', reason: expect.stringContaining(zombie[0]?.gid ?? '?') }]);
     expect(await ids()).toEqual([1]);
+  });
+
+  it("a writer of an older owner epoch (a woken zombie) stops on its ownership check before touching a newer epoch's work", async () => {
+    const sink = sinkOf();
+    const newer = sink.createWriter(testSinkWriterInitContext({ ownerEpoch: 5 }));
+    writers.push(newer);
+    await newer.init();
+    await newer.write(rows(1));
+    const prepared = await prepare(newer, 7);
+    expect(prepared).toEqual([{ gid: `lockstep:${pipeline}:out:0:7:e5` }]);
+    await newer.write(rows(2)); // an open transaction of the newer owner's session
+
+    const checks: number[] = [];
+    const zombie = sink.createWriter(
+      testSinkWriterInitContext({
+        ownerEpoch: 4,
+        restoredCheckpointId: 3,
+        firstCheckpointId: 4,
+        verifyOwner: async () => {
+          checks.push(1);
+          throw new LockstepError('checkpoint store taken over by owner epoch 5', { code: 'LS_CHECKPOINT_FENCED' });
+        },
+      }),
+    );
+    writers.push(zombie);
+    await expect(zombie.init()).rejects.toMatchObject({ code: 'LS_CHECKPOINT_FENCED' });
+    expect(checks).toEqual([1]);
+    // The newer owner's session and its prepared transaction are untouched: it goes on and commits both.
+    expect(await preparedGids(admin, sink.gids.prefix)).toEqual([prepared[0]?.gid]);
+    const next = await prepare(newer, 8);
+    expect(await commit(sink, [...prepared, ...next])).toEqual([{ kind: 'committed' }, { kind: 'committed' }]);
+    expect(await ids()).toEqual([1, 2]);
+  });
+
+  it("a writer of a newer owner epoch terminates an older epoch's session and rolls back its prepared gids", async () => {
+    const sink = sinkOf();
+    const older = sink.createWriter(testSinkWriterInitContext({ ownerEpoch: 2 }));
+    writers.push(older);
+    await older.init();
+    await older.write(rows(1));
+    await prepare(older, 1);
+    await older.write(rows(2));
+    const newer = sink.createWriter(testSinkWriterInitContext({ ownerEpoch: 3, verifyOwner: () => Promise.reject(new Error('not asked')) }));
+    writers.push(newer);
+    await newer.init();
+    expect(await preparedGids(admin, sink.gids.prefix)).toEqual([]);
+    const sessions = await admin.query('SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [`lockstep:${pipeline}:out:0:e2`]);
+    expect(sessions.rowCount).toBe(0);
+    await expect(prepare(older, 2)).rejects.toThrow();
   });
 
   it('writer 0 rolls back orphans of subtasks beyond the parallelism', async () => {

@@ -64,6 +64,9 @@ interface OpenTransaction {
  * as it goes); at the barrier every send is awaited, the transaction's handle becomes the committable, and the next
  * one is opened in the background. The committer commits by handle.
  *
+ * Fencing: opening a transaction (`InitProducerId`) fences the id's previous user, so the writer first checks that
+ * its process still owns the checkpoint store (`verifyOwner`): a paused zombie never aborts a newer owner's work.
+ *
  * Recovery: the checkpoint holds the number of the first transaction it does not cover; at `init()` every id from
  * there on is re-initialized (`InitProducerId` aborts and fences what a crashed run left open or pre-committed) until
  * one turns out never used (epoch 0). Numbering then goes on from the checkpoint's number. Writer 0 also aborts
@@ -101,6 +104,8 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     const cluster = createCluster(this.options.client);
     await cluster.connect();
     this.cluster = cluster;
+    // Re-initializing ids fences whoever uses them: never as a zombie that a newer owner took over.
+    await this.context.verifyOwner();
     await this.abortLeftovers(cluster);
   }
 
@@ -164,11 +169,15 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
   private openNext(): OpenTransaction {
     const n = this.nextNumber;
     this.nextNumber += 1;
-    const ready = KafkaTransaction.begin(this.options.client, this.cluster as KafkaCluster, {
-      transactionalId: transactionalId(this.options.prefix, this.context.subtask, n),
-      transactionTimeoutMs: this.timeoutMs,
-      compression: compressionType(this.options.compression),
-    });
+    // InitProducerId on an id fences its current user: a zombie woken up after a takeover would abort the newer
+    // owner's pre-committed transaction with that id. It checks it still owns the checkpoint store first.
+    const ready = this.context.verifyOwner().then(() =>
+      KafkaTransaction.begin(this.options.client, this.cluster as KafkaCluster, {
+        transactionalId: transactionalId(this.options.prefix, this.context.subtask, n),
+        transactionTimeoutMs: this.timeoutMs,
+        compression: compressionType(this.options.compression),
+      }),
+    );
     ready.catch(() => undefined);
     this.open = { n, ready };
     return this.open;

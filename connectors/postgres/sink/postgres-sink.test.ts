@@ -65,31 +65,40 @@ describe('resolveSinkConfig', () => {
 });
 
 describe('PostgresGids', () => {
-  it('names gids lockstep:<pipeline>:<sink>:<subtask>:<checkpoint> and parses only its own back', () => {
+  it('names gids lockstep:<pipeline>:<sink>:<subtask>:<checkpoint>:e<epoch> and parses only its own back', () => {
     const gids = new PostgresGids('orders', 'pg');
-    expect(gids.gid(1, 42)).toBe('lockstep:orders:pg:1:42');
-    expect(gids.parse('lockstep:orders:pg:1:42')).toEqual({ subtask: 1, checkpointId: 42 });
-    expect(gids.parse('lockstep:orders:pg2:1:42')).toBeUndefined();
+    expect(gids.gid(1, 42, 3)).toBe('lockstep:orders:pg:1:42:e3');
+    expect(gids.parse('lockstep:orders:pg:1:42:e3')).toEqual({ subtask: 1, checkpointId: 42, epoch: 3 });
+    // a gid of an earlier version, without the epoch
+    expect(gids.parse('lockstep:orders:pg:1:42')).toEqual({ subtask: 1, checkpointId: 42, epoch: 0 });
+    expect(gids.parse('lockstep:orders:pg2:1:42:e3')).toBeUndefined();
     expect(gids.parse('lockstep:orders:pg:x:1:42')).toBeUndefined();
-    expect(new PostgresGids('orders:pg', 'x').parse('lockstep:orders:pg:1:42')).toBeUndefined();
-    expect(new PostgresGids('a:b', 'c').gid(0, 1)).toBe('lockstep:a%3Ab:c:0:1');
+    expect(gids.parse('lockstep:orders:pg:1:42:3')).toBeUndefined();
+    expect(new PostgresGids('orders:pg', 'x').parse('lockstep:orders:pg:1:42:e1')).toBeUndefined();
+    expect(new PostgresGids('a:b', 'c').gid(0, 1, 1)).toBe('lockstep:a%3Ab:c:0:1:e1');
   });
 
   it('hashes long names so every gid stays under 200 bytes', () => {
     const gids = new PostgresGids('ü'.repeat(200), 'sink');
-    const gid = gids.gid(9999, Number.MAX_SAFE_INTEGER);
+    const gid = gids.gid(9999, Number.MAX_SAFE_INTEGER, 999_999_999_999);
     expect(Buffer.byteLength(gid)).toBeLessThanOrEqual(MAX_GID_BYTES);
-    expect(gid).toMatch(/^lockstep:#[0-9a-f]{32}:9999:9007199254740991$/);
-    expect(gids.parse(gid)).toEqual({ subtask: 9999, checkpointId: Number.MAX_SAFE_INTEGER });
+    expect(gid).toMatch(/^lockstep:#[0-9a-f]{32}:9999:9007199254740991:e999999999999$/);
+    expect(gids.parse(gid)).toEqual({ subtask: 9999, checkpointId: Number.MAX_SAFE_INTEGER, epoch: 999_999_999_999 });
     expect(new PostgresGids('ü'.repeat(200), 'other').prefix).not.toBe(gids.prefix);
-    expect(Buffer.byteLength(gids.writerApplicationName(3))).toBeLessThanOrEqual(63);
+    expect(Buffer.byteLength(gids.writerSessionName(9999, 999_999_999_999))).toBeLessThanOrEqual(63);
   });
 
-  it('names writer sessions in printable ASCII, which Postgres keeps as given (fencing finds them by that name)', () => {
-    expect(new PostgresGids('orders', 'pg').writerApplicationName(2)).toBe('lockstep:orders:pg:2');
+  it('names writer sessions in printable ASCII with the owner epoch, which Postgres keeps as given (fencing finds them by that name)', () => {
+    const gids = new PostgresGids('orders', 'pg');
+    expect(gids.writerSessionName(2, 7)).toBe('lockstep:orders:pg:2:e7');
+    expect(gids.sessionEpoch(2, 'lockstep:orders:pg:2:e7')).toBe(7);
+    expect(gids.sessionEpoch(2, 'lockstep:orders:pg:2')).toBe(0);
+    expect(gids.sessionEpoch(2, 'lockstep:orders:pg:20:e7')).toBeUndefined();
+    expect(gids.sessionEpoch(2, 'lockstep:orders:pg:committer')).toBeUndefined();
     const accented = new PostgresGids('commandes-été', 'pg');
-    expect(accented.writerApplicationName(2)).toMatch(/^lockstep:#[0-9a-f]{40}$/);
+    expect(accented.writerSessionName(2, 1)).toMatch(/^lockstep:#[0-9a-f]{32}:e1$/);
     expect(accented.writerApplicationName(2)).not.toBe(accented.writerApplicationName(3));
+    expect(accented.sessionEpoch(2, accented.writerSessionName(2, 12))).toBe(12);
   });
 });
 
