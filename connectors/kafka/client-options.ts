@@ -28,14 +28,33 @@ export const KAFKA_CLIENT_RETRY = { initialRetryTime: 300, maxRetryTime: 1_000, 
 /** kafkajs namespaces whose errors the caller sees as thrown errors anyway: logged at debug only. */
 const QUIET_NAMESPACES: ReadonlySet<string> = new Set(['Connection', 'BrokerPool']);
 
+/** Node error codes kafkajs' connection errors name in their message (`Connection error: connect ECONNREFUSED …`). */
+const CONNECT_CODES = /\b(ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENOTFOUND|EAI_AGAIN|EAI_NONAME)\b/;
+
+/**
+ * The failed connect a kafkajs `Connection` error log line stands for, as an error with Node's `code` and the
+ * `broker`, or undefined for other lines (failed requests on a connected socket).
+ */
+function connectFailure(message: string, broker: unknown): Error | undefined {
+  if (!/^(Connection error|Connection timeout|Failed to connect)/.test(message)) return undefined;
+  const code = message.startsWith('Connection timeout') ? 'ETIMEDOUT' : CONNECT_CODES.exec(message)?.[1];
+  return Object.assign(new Error(message), { code, broker: typeof broker === 'string' ? broker : undefined });
+}
+
 /**
  * A kafkajs client logging through pino. kafkajs' own INFO chatter (connects, rebalances) goes to debug; so do the
  * error responses its `Connection` logs for every request (CONCURRENT_TRANSACTIONS, NOT_COORDINATOR while a
  * coordinator loads…): the caller retries or throws them; and so do its BrokerPool's "Failed to connect to seed broker"
- * per connect try (the failure reaches the engine, which logs one line per restart). Other warnings and errors stay what they are.
- * Installs lockstep's batch codecs (gzip, snappy, lz4, zstd) in kafkajs first.
+ * per connect try (the failure reaches the engine, which logs one line per restart). Each failed connect is also
+ * handed to `reportConnectFailure` (the engine folds them into its lines and fails at once on an unknown host). Other
+ * warnings and errors stay what they are. Installs lockstep's batch codecs (gzip, snappy, lz4, zstd) in kafkajs first.
  */
-export function createKafkaClient(options: KafkaClientOptions, log: Logger, defaultClientId: string): Kafka {
+export function createKafkaClient(
+  options: KafkaClientOptions,
+  log: Logger,
+  defaultClientId: string,
+  reportConnectFailure?: (error: Error) => void,
+): Kafka {
   installCompressionCodecs();
   const config: KafkaConfig = {
     brokers: [...options.brokers],
@@ -46,6 +65,8 @@ export function createKafkaClient(options: KafkaClientOptions, log: Logger, defa
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const { message, ...rest } = entry.log;
+      const failure = entry.namespace === 'Connection' && entry.level === logLevel.ERROR ? connectFailure(message, rest.broker) : undefined;
+      if (failure !== undefined) reportConnectFailure?.(failure);
       const level = QUIET_NAMESPACES.has(entry.namespace) ? 'debug' : (LEVELS[entry.level] ?? 'debug');
       log[level]({ kafkajs: entry.namespace, ...rest }, message);
     },

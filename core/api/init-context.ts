@@ -11,6 +11,13 @@ export interface InitContext {
   readonly parallelism: number;
   /** Logger bound to pipeline, component and subtask. */
   readonly log: Logger;
+  /**
+   * Tells the runtime about a connect that failed inside a client's own retries (kafkajs retries its connects before
+   * it throws): the runtime folds it into its one-line messages (how many failed, the last error) instead of a line
+   * per try, and fails at once on a host that does not resolve. The error should carry Node's `code` (`ECONNREFUSED`,
+   * `ENOTFOUND`…) and the address (`broker` or `address`/`port`). Absent in contexts built outside the engine.
+   */
+  readonly reportConnectFailure?: (error: Error) => void;
 }
 
 /**

@@ -23,6 +23,11 @@ interface SinkBase<WriterState> {
    * its generic sentence for the mechanism): what makes it exactly-once, or what breaks it.
    */
   readonly guaranteeExplanation?: string;
+  /**
+   * Where the connector connects (`host:port`, a URL without password), for messages: a start that does not finish
+   * within `restart.startupDeadline` is reported naming it. Undefined for connectors without a service.
+   */
+  readonly endpoint?: string;
   /** For writers with state of their own ({@link SupportsWriterState}); restored through `createWriter`. */
   readonly writerStateSerializer?: VersionedSerializer<WriterState>;
 }

@@ -16,6 +16,11 @@ export interface Source<Split extends SourceSplit = SourceSplit, EnumState = unk
   readonly guarantee: SourceGuarantee;
   /** True when the input ends (generator with `count`, files, Kafka `bounded: latest`). */
   readonly bounded: boolean;
+  /**
+   * Where the connector connects (`host:port`, a URL without password), for messages: a start that does not finish
+   * within `restart.startupDeadline` is reported naming it. Undefined for connectors without a service.
+   */
+  readonly endpoint?: string;
   createEnumerator(context: SplitEnumeratorContext<Split>, init: InitContext): SplitEnumerator<Split, EnumState>;
   restoreEnumerator(
     context: SplitEnumeratorContext<Split>,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CommitOutcome } from '../api/commit';
-import { LockstepError } from '../errors';
+import { LockstepError, tagFailureOrigin } from '../errors';
 import type { PersistedCommittable } from './checkpoint-record';
 import { crashPoint } from './crash-points';
 import type { SinkCommitterHandle } from './sink-committer-handle';
@@ -61,7 +61,9 @@ export class PendingCommits {
         attempt: entry.attempts,
       }));
       crashPoint('during-commit');
-      const outcomes = await handle.committer.commit(requests);
+      const outcomes = await handle.committer.commit(requests).catch((error: unknown) => {
+        throw tagFailureOrigin(error, { role: 'sink', id: sinkId });
+      });
       if (outcomes.length !== list.length) {
         throw new LockstepError(`committer of sink ${sinkId} returned ${outcomes.length} outcomes for ${list.length} requests`, {
           code: 'LS_COMMIT_CONTRACT',
@@ -71,7 +73,11 @@ export class PendingCommits {
       outcomes.forEach((outcome, index) => {
         const entry = list[index] as PersistedCommittable;
         observe?.(sinkId, entry, outcome);
-        if (this.account(sinkId, entry, outcome, summary)) keep.push({ ...entry, attempts: entry.attempts + 1 });
+        try {
+          if (this.account(sinkId, entry, outcome, summary)) keep.push({ ...entry, attempts: entry.attempts + 1 });
+        } catch (error) {
+          throw tagFailureOrigin(error, { role: 'sink', id: sinkId });
+        }
       });
       this.pending.set(sinkId, keep);
     }

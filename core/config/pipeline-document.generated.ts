@@ -96,7 +96,7 @@ export interface PipelineDocument {
     readonly initialBackoff: number;
     readonly maxBackoff: number;
     /**
-     * Until the pipeline completed its first checkpoint in this process, a service that cannot be reached is retried (restarts with backoff) for at most this long; then the pipeline fails, naming the address. A host name that does not resolve fails at once.
+     * Until the pipeline completed its first checkpoint in this process, a service that cannot be reached is retried (restarts with backoff) for at most this long, and a start still connecting after it is cut; then the pipeline fails, naming the connector and the address. A host name that does not resolve fails at once. A full disk is retried for at most this long after it filled. After the first checkpoint, a start still connecting after this long is restarted.
      */
     readonly startupDeadline: number;
     /**

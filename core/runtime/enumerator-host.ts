@@ -3,6 +3,7 @@ import type { Versioned } from '../api/serializer';
 import type { SourceSplit } from '../api/source-split';
 import type { SplitEnumerator, SplitEnumeratorContext } from '../api/split-enumerator';
 import type { CheckpointRecord } from '../checkpoint/checkpoint-record';
+import { tagFailureOrigin } from '../errors';
 import type { PipelineComponents } from './create-components';
 
 /** The reader subtasks an enumerator hands splits to. */
@@ -28,6 +29,7 @@ export interface EnumeratorHostOptions {
 export class EnumeratorHost {
   private readonly enumerators = new Map<string, SplitEnumerator<SourceSplit, unknown>>();
   private deferred: (() => void)[] | undefined;
+  private startingSource: string | undefined;
 
   constructor(private readonly options: EnumeratorHostOptions) {}
 
@@ -36,8 +38,23 @@ export class EnumeratorHost {
     for (const entry of this.options.sources) this.createOne(entry);
   }
 
+  /** Starts the enumerators one after the other; a failure is tagged with its source. */
   async start(): Promise<void> {
-    for (const enumerator of this.enumerators.values()) await enumerator.start();
+    for (const [id, enumerator] of this.enumerators) {
+      this.startingSource = id;
+      try {
+        await enumerator.start();
+      } catch (error) {
+        throw tagFailureOrigin(error, { role: 'source', id });
+      } finally {
+        this.startingSource = undefined;
+      }
+    }
+  }
+
+  /** The source whose enumerator is starting now, if any. */
+  get starting(): string | undefined {
+    return this.startingSource;
   }
 
   /** Snapshots every enumerator for checkpoint `checkpointId`; assignments are deferred from now on. */

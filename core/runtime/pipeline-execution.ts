@@ -4,6 +4,7 @@ import { CheckpointCoordinator, type CheckpointResult } from '../checkpoint/chec
 import type { CheckpointRecord } from '../checkpoint/checkpoint-record';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
 import { SinkRecovery } from '../checkpoint/sink-recovery';
+import { tagFailureOrigin, type FailureOrigin } from '../errors';
 import { delayOrUntil } from '../sdk/delay';
 import type { PipelineComponents } from './create-components';
 import { CheckpointDriver, type ExecutionOutcome } from './checkpoint-driver';
@@ -25,6 +26,14 @@ export interface ExecutionOptions {
   readonly stopRequested: Promise<void>;
   readonly savepointName: () => string;
   readonly onCheckpoint: (result: CheckpointResult) => void;
+  /** A component's client reported a failed connect (see `InitContext.reportConnectFailure`). */
+  readonly onConnectFailure?: (origin: FailureOrigin, error: Error) => void;
+}
+
+/** The failed connects a component reported in this execution. */
+export interface ConnectFailures {
+  readonly count: number;
+  readonly last: Error;
 }
 
 /**
@@ -44,6 +53,8 @@ export class PipelineExecution {
   /** Resolves when the execution failed: the checkpoint driver triggers nothing after it. */
   private readonly halted: Promise<void>;
   private endedReaders = 0;
+  private recovering = true;
+  private readonly connectFailures = new Map<string, ConnectFailures>();
   private allEnded!: () => void;
   private readonly inputEnded = new Promise<void>((resolve) => (this.allEnded = resolve));
 
@@ -59,12 +70,16 @@ export class PipelineExecution {
 
   async run(): Promise<ExecutionOutcome> {
     try {
-      const recovery = await this.recover();
+      const recovery = await this.unlessFailed(this.recover());
+      this.recovering = false;
       const driver = this.build(recovery);
       const graph = this.graph as ExecutionGraph;
-      const tasks = [...graph.readers.map((task) => task.run()), ...graph.writerTasks.map((task) => task.run())];
+      const tasks = [
+        ...graph.readers.map((task) => task.run().catch((error: unknown) => Promise.reject(tagFailureOrigin(error, { role: 'source', id: task.sourceId })))),
+        ...graph.writerTasks.map((task) => task.run().catch((error: unknown) => Promise.reject(tagFailureOrigin(error, { role: 'sink', id: task.sinkId })))),
+      ];
       for (const task of tasks) task.catch((error: unknown) => this.fail(asError(error)));
-      await this.enumerators?.start();
+      await this.unlessFailed((this.enumerators as EnumeratorHost).start());
       const outcome = await Promise.race([driver.drive(), this.failed]);
       await Promise.race([Promise.all(tasks), this.failed]);
       return outcome;
@@ -74,6 +89,31 @@ export class PipelineExecution {
     } finally {
       await this.teardown();
     }
+  }
+
+  /** `step`, or the execution's failure if that comes first (a step that fails later is then ignored). */
+  private unlessFailed<T>(step: Promise<T>): Promise<T> {
+    step.catch(() => undefined);
+    return Promise.race([step, this.failed]);
+  }
+
+  /** Fails the execution from outside (a start that outlived its deadline): it tears down and `run` rejects with `error`. */
+  abort(error: Error): void {
+    this.fail(error);
+  }
+
+  /**
+   * The components whose start is still running (committers recovering, an enumerator, readers or writers starting):
+   * what a start that takes too long waits for — usually a connection.
+   */
+  startingComponents(): FailureOrigin[] {
+    const found: FailureOrigin[] = [];
+    if (this.recovering) found.push(...(this.recovery?.committers ?? []).map(({ sinkId }) => ({ role: 'sink' as const, id: sinkId })));
+    const source = this.enumerators?.starting;
+    if (source !== undefined) found.push({ role: 'source', id: source });
+    for (const task of this.graph?.readers ?? []) if (task.starting) found.push({ role: 'source', id: task.sourceId });
+    for (const task of this.graph?.writerTasks ?? []) if (task.starting) found.push({ role: 'sink', id: task.sinkId });
+    return found.filter((origin, index) => found.findIndex((other) => other.role === origin.role && other.id === origin.id) === index);
   }
 
   /** Commits the restored checkpoint's committables before anything else runs. */
@@ -153,7 +193,21 @@ export class PipelineExecution {
 
   private initContext(componentId: string, subtask: number, parallelism: number): InitContext {
     const pipeline = this.options.components.config.name;
-    return { pipeline, componentId, subtask, parallelism, log: this.options.log.child({ component: componentId, subtask }) };
+    const origin: FailureOrigin = {
+      role: this.options.components.sources.some((entry) => entry.config.id === componentId) ? 'source' : 'sink',
+      id: componentId,
+    };
+    const reportConnectFailure = (error: Error): void => {
+      const key = `${origin.role}:${origin.id}`;
+      this.connectFailures.set(key, { count: (this.connectFailures.get(key)?.count ?? 0) + 1, last: error });
+      this.options.onConnectFailure?.(origin, error);
+    };
+    return { pipeline, componentId, subtask, parallelism, log: this.options.log.child({ component: componentId, subtask }), reportConnectFailure };
+  }
+
+  /** The failed connects `origin` reported in this execution, if any. */
+  connectFailuresOf(origin: FailureOrigin): ConnectFailures | undefined {
+    return this.connectFailures.get(`${origin.role}:${origin.id}`);
   }
 
   /**

@@ -7,9 +7,12 @@ import type { PipelineComponents } from './create-components';
 import type { ExecutionOutcome } from './checkpoint-driver';
 import { PipelineExecution } from './pipeline-execution';
 import type { PipelineMetrics } from './pipeline-metrics';
-import { restartDelayMs, startupFailure, unreachableRestartLine } from './restart-strategy';
+import { failureLabel } from './component-label';
+import { LastingFailures } from './lasting-failures';
+import { restartDelayMs } from './restart-strategy';
 import { waitBeforeRestart } from './restart-wait';
 import { startingPoint, type StartMode } from './start-check';
+import { StartWatch } from './start-watch';
 
 export interface RunPipelineOptions {
   /** Creates fresh plugin instances; called once per attempt. */
@@ -43,8 +46,9 @@ export interface RunPipelineOptions {
  * chain, such as `LS_KAFKA_INTERNALS`) it throws `LS_PIPELINE_FAILED` with the cause. Whether a failure is retriable
  * follows the error catalogue (core/errors/error-codes.ts): an error without a lockstep code is `LS_UNKNOWN`, retriable.
  * Until this process completed a checkpoint, a service that cannot be reached is restarted only until
- * `restart.startupDeadlineMs`, and a host that does not resolve fails at once ({@link startupFailure}). A restart after
- * a service could not be reached starts as soon as its address accepts connections again ({@link waitBeforeRestart}).
+ * `restart.startupDeadlineMs`, a start still connecting then is cut, a host that does not resolve fails at once, and a
+ * full disk is restarted only until that deadline after it filled ({@link LastingFailures}). A restart after a service
+ * could not be reached starts as soon as its address accepts connections again ({@link waitBeforeRestart}).
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<ExecutionOutcome> {
   const { store, log } = options;
@@ -69,7 +73,7 @@ async function runAttempts(options: RunPipelineOptions, ownerEpoch: number): Pro
   // latest checkpoint until then is an older run's, possibly later than the savepoint: restoring it would skip what the
   // savepoint was chosen to process again.
   let fromSavepoint = options.fromSavepoint ?? options.fromCheckpoint;
-  const startedAt = Date.now();
+  const lasting = new LastingFailures(Date.now());
   // Until the first start got past the sinks' traces: a failure to ask them (a service down) is restarted as any other.
   let checked = false;
   for (;;) {
@@ -80,7 +84,8 @@ async function runAttempts(options: RunPipelineOptions, ownerEpoch: number): Pro
       restored = checked ? await restoreAgain(store, fromSavepoint) : await firstStart(options, components);
       checked = true;
       log.info({ attempt, restoredCheckpoint: restored?.checkpointId, store: store.location }, restored ? 'starting from checkpoint' : 'starting fresh');
-      return await new PipelineExecution({
+      const watch = new StartWatch(components, lasting, metrics.checkpointsCompleted > 0);
+      const execution = new PipelineExecution({
         components,
         store,
         ownerEpoch,
@@ -92,7 +97,9 @@ async function runAttempts(options: RunPipelineOptions, ownerEpoch: number): Pro
         stopRequested: options.stopRequested,
         savepointName: () => options.savepointName ?? `stop-${new Date().toISOString().replace(/[:.]/g, '-')}`,
         onCheckpoint: options.onCheckpoint ?? (() => undefined),
-      }).run();
+        onConnectFailure: watch.onConnectFailure,
+      });
+      return await watch.run(execution);
     } catch (failure) {
       // A process that was taken over fails because of it (its sink fenced by the new owner, its writes refused):
       // the fencing is the cause to report, and nothing is retried.
@@ -103,6 +110,7 @@ async function runAttempts(options: RunPipelineOptions, ownerEpoch: number): Pro
       if (metrics.checkpointsCompleted > completedBefore) {
         attempt = 0;
         fromSavepoint = undefined;
+        lasting.progressed();
       }
       attempt += 1;
       const { restart } = components.config;
@@ -112,14 +120,13 @@ async function runAttempts(options: RunPipelineOptions, ownerEpoch: number): Pro
       }
       if (stopping) return stoppedWithoutSavepoint(error, metrics.lastCheckpointId ?? restored?.checkpointId);
       const delay = restartDelayMs(restart, attempt);
-      // Not one checkpoint completed in this process yet: a service that cannot be reached is retried until the deadline.
-      const startup = metrics.checkpointsCompleted === 0 ? startupFailure(error, restart, Date.now() - startedAt, delay) : undefined;
-      if (startup !== undefined) {
-        throw pipelineFailed(components.config.name, `: ${startup}`, error);
-      }
+      // An unreachable service, an unknown host, a full disk: restarted only until restart.startupDeadline.
+      const context = { label: failureLabel(components, error), checkpointed: metrics.checkpointsCompleted > 0, delayMs: delay };
+      const verdict = lasting.verdict(error, restart, context);
+      if (verdict !== undefined) throw pipelineFailed(components.config.name, `: ${verdict}`, error);
       metrics.restarts += 1;
-      const line = unreachableRestartLine(error, attempt, restart, delay);
-      if (line !== undefined) log.warn({ attempt, delayMs: delay }, line);
+      const line = lasting.restartLine(error, attempt, restart, context);
+      if (line !== undefined) log.warn({ attempt, delayMs: delay, cause: (error as Error).message }, line);
       else log.warn({ err: error, attempt, delayMs: delay }, 'pipeline failed; restarting from the last completed checkpoint');
       await waitBeforeRestart(error, restart, delay, options.stopRequested);
       if (stopping) return stoppedWithoutSavepoint(error, metrics.lastCheckpointId ?? restored?.checkpointId);

@@ -46,6 +46,8 @@ export interface ReaderTaskOptions {
  */
 export class ReaderTask implements BarrierTarget {
   readonly taskId: string;
+  /** The source this task reads (its id in the pipeline config). */
+  readonly sourceId: string;
   private readonly barriers: Array<{ id: number; kind: CheckpointKind }> = [];
   private readonly completed: number[] = [];
   private readonly incomingSplits: SourceSplit[] = [];
@@ -59,6 +61,7 @@ export class ReaderTask implements BarrierTarget {
 
   constructor(private readonly options: ReaderTaskOptions) {
     this.taskId = readerTaskId(options.sourceId, options.subtask);
+    this.sourceId = options.sourceId;
     this.deadLetters = new DeadLetterOutput(options.deadLetterChannels);
     this.policy = options.errorPolicy(this.deadLetters.add);
   }
@@ -81,6 +84,11 @@ export class ReaderTask implements BarrierTarget {
   signalNoMoreSplits(): void {
     this.noMoreSplits = true;
     this.wake.notify();
+  }
+
+  /** Whether the reader's (or a chained transform's) start is still running. */
+  get starting(): boolean {
+    return this.gate.starting;
   }
 
   cancel(): void {

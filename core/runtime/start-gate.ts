@@ -7,14 +7,19 @@ import { delayOrUntil } from '../sdk/delay';
  * resolves after at most `waitMs` either way (the close still happens when a late start resolves).
  */
 export class StartGate {
-  private starting: Promise<unknown> | undefined;
+  private running: Promise<unknown> | undefined;
+
+  /** Whether a start is running now. */
+  get starting(): boolean {
+    return this.running !== undefined;
+  }
 
   /** Runs `start` and remembers it until it settled. */
   start(start: () => Promise<void>): Promise<void> {
     const started = start();
-    this.starting = started;
+    this.running = started;
     const forget = (): void => {
-      if (this.starting === started) this.starting = undefined;
+      if (this.running === started) this.running = undefined;
     };
     started.then(forget, forget);
     return started;
@@ -25,7 +30,7 @@ export class StartGate {
    * `waitMs`; a close that fails after that is handed to `onLateError`.
    */
   async close(close: () => Promise<void>, waitMs: number, onLate: () => void, onLateError: (error: unknown) => void): Promise<void> {
-    const starting = this.starting;
+    const starting = this.running;
     if (starting === undefined) return close();
     const closed = starting.then(close, close);
     let settled = false;

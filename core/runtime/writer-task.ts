@@ -35,6 +35,8 @@ type Received = { readonly index: number; readonly element: StreamElement };
  */
 export class WriterTask {
   readonly taskId: string;
+  /** The sink this task writes (its id in the pipeline config). */
+  readonly sinkId: string;
   private readonly ended: boolean[];
   private readonly blocked: boolean[];
   private readonly receiving = new Map<number, Promise<Received>>();
@@ -45,6 +47,7 @@ export class WriterTask {
 
   constructor(private readonly options: WriterTaskOptions) {
     this.taskId = writerTaskId(options.sinkId, options.subtask);
+    this.sinkId = options.sinkId;
     this.ended = options.inputs.map(() => false);
     this.blocked = options.inputs.map(() => false);
     this.deadLetters = new DeadLetterOutput(options.deadLetterChannels);
@@ -68,6 +71,11 @@ export class WriterTask {
       }
     }
     await this.deadLetters.broadcast({ kind: 'end' });
+  }
+
+  /** Whether the writer's `init` is still running. */
+  get starting(): boolean {
+    return this.gate.starting;
   }
 
   /**

@@ -35,6 +35,7 @@ export function createKafkaSink(config: KafkaSinkConfig, context: SinkContext): 
 
 /** What both kinds share: the record encoder and the clients, named after pipeline, sink and subtask. */
 abstract class KafkaSinkBase {
+  readonly endpoint: string;
   protected readonly encoder: RecordEncoder;
   protected readonly batchSize: number;
 
@@ -49,10 +50,11 @@ abstract class KafkaSinkBase {
     if (unavailable !== undefined) throw new LockstepError(`kafka sink compression ${config.compression}: ${unavailable}`, { code: 'LS_KAFKA_COMPRESSION' });
     this.encoder = new RecordEncoder(config);
     this.batchSize = config.batchSize;
+    this.endpoint = config.brokers.join(',');
   }
 
   protected client(init: InitContext, role: string): Kafka {
-    return createKafkaClient(this.config, init.log, `lockstep-${this.context.pipeline}-${this.context.componentId}-${role}`);
+    return createKafkaClient(this.config, init.log, `lockstep-${this.context.pipeline}-${this.context.componentId}-${role}`, init.reportConnectFailure);
   }
 }
 

@@ -44,6 +44,7 @@ export interface KafkaSourceOptions {
 export class KafkaSource implements Source<KafkaSplit, KafkaEnumeratorState> {
   readonly guarantee = 'replayable' as const;
   readonly bounded: boolean;
+  readonly endpoint: string;
   readonly splitSerializer = new KafkaSplitSerializer();
   readonly enumeratorStateSerializer = new KafkaEnumeratorStateSerializer();
   private readonly settings: KafkaEnumeratorSettings;
@@ -61,6 +62,7 @@ export class KafkaSource implements Source<KafkaSplit, KafkaEnumeratorState> {
       throw configError('set topics, topicPattern, or both');
     }
     this.bounded = config.bounded === 'latest';
+    this.endpoint = config.brokers.join(',');
     this.isolationLevel =
       config.isolationLevel === 'read_uncommitted' ? ISOLATION_LEVEL.READ_UNCOMMITTED : ISOLATION_LEVEL.READ_COMMITTED;
     this.decoder = new KafkaRecordDecoder({ keyFormat: config.keyFormat, valueFormat: config.valueFormat });
@@ -110,7 +112,7 @@ export class KafkaSource implements Source<KafkaSplit, KafkaEnumeratorState> {
   }
 
   private client(init: InitContext, role: string): Kafka {
-    return createKafkaClient(this.config, init.log, `lockstep-${this.context.pipeline}-${this.context.componentId}-${role}`);
+    return createKafkaClient(this.config, init.log, `lockstep-${this.context.pipeline}-${this.context.componentId}-${role}`, init.reportConnectFailure);
   }
 }
 

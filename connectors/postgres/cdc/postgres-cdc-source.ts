@@ -7,7 +7,7 @@ import {
   type SplitEnumerator,
   type SplitEnumeratorContext,
 } from '../../../core/sdk';
-import { resolvePostgresConnection } from '../connection-options';
+import { describePostgresTarget, resolvePostgresConnection } from '../connection-options';
 import { parseQualifiedName } from '../sql';
 import type { PostgresCdcSourceConfig } from './postgres-cdc-source-config';
 import { PostgresCdcSourceReader, type PostgresCdcReaderSettings } from './postgres-cdc-source-reader';
@@ -31,12 +31,14 @@ export interface PostgresCdcSourceOptions {
 export class PostgresCdcSource implements Source<PostgresCdcSplit, PostgresCdcEnumeratorState> {
   readonly guarantee = 'replayable' as const;
   readonly bounded = false;
+  readonly endpoint: string;
   readonly splitSerializer = new PostgresCdcSplitSerializer();
   readonly enumeratorStateSerializer = new PostgresCdcEnumeratorStateSerializer();
   private readonly settings: PostgresCdcReaderSettings;
 
   constructor(config: PostgresCdcSourceConfig, context: Pick<PluginContext, 'pipeline' | 'componentId'>, options: PostgresCdcSourceOptions = {}) {
     resolvePostgresConnection(config); // refuses a url it cannot use, at validate time
+    this.endpoint = describePostgresTarget(config);
     if (config.allTables && config.tables !== undefined) throw configError('set either tables or allTables, not both');
     for (const table of config.tables ?? []) {
       try {

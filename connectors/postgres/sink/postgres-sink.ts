@@ -12,7 +12,7 @@ import type {
   SupportsTraceInspection,
 } from '../../../core/sdk';
 import { LockstepError } from '../../../core/sdk';
-import { resolvePostgresConnection } from '../connection-options';
+import { describePostgresTarget, resolvePostgresConnection } from '../connection-options';
 import { AtLeastOncePostgresWriter } from './at-least-once-writer';
 import { CommitMarkers } from './commit-markers';
 import { ExactlyOncePostgresWriter } from './exactly-once-writer';
@@ -55,6 +55,7 @@ export class PostgresSink implements CommittingSink<PostgresCommittable, never>,
   readonly committableSerializer = new PostgresCommittableSerializer();
   readonly tracesNameCheckpoints = true;
   readonly gids: PostgresGids;
+  readonly endpoint: string;
   private readonly resolved: ResolvedSinkConfig;
   private readonly markers: CommitMarkers;
   private readonly traces: PostgresSinkTraces;
@@ -65,6 +66,7 @@ export class PostgresSink implements CommittingSink<PostgresCommittable, never>,
   ) {
     this.resolved = resolveFor(true, config, context);
     this.gids = new PostgresGids(context.pipeline, context.componentId);
+    this.endpoint = describePostgresTarget(config);
     this.markers = new CommitMarkers(this.resolved.markerSchema, context.pipeline, context.componentId);
     this.traces = new PostgresSinkTraces(config, this.gids, this.markers);
   }
@@ -90,6 +92,7 @@ export class PostgresSink implements CommittingSink<PostgresCommittable, never>,
 export class AtLeastOncePostgresSink implements DirectSink<never> {
   readonly guarantee = 'at-least-once' as const;
   readonly gids: PostgresGids;
+  readonly endpoint: string;
   private readonly resolved: ResolvedSinkConfig;
 
   constructor(
@@ -98,6 +101,7 @@ export class AtLeastOncePostgresSink implements DirectSink<never> {
   ) {
     this.resolved = resolveFor(false, config, context);
     this.gids = new PostgresGids(context.pipeline, context.componentId);
+    this.endpoint = describePostgresTarget(config);
   }
 
   createWriter(init: SinkWriterInitContext): SinkWriter {

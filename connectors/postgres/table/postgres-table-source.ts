@@ -27,6 +27,7 @@ import { PostgresTableSplitSerializer } from './serializers/postgres-table-split
 export class PostgresTableSource implements Source<PostgresTableSplit, PostgresTableEnumeratorState> {
   readonly guarantee = 'replayable' as const;
   readonly bounded: boolean;
+  readonly endpoint: string;
   readonly splitSerializer = new PostgresTableSplitSerializer();
   readonly enumeratorStateSerializer = new PostgresTableEnumeratorStateSerializer();
   private readonly target: ReadTarget;
@@ -36,6 +37,7 @@ export class PostgresTableSource implements Source<PostgresTableSplit, PostgresT
     private readonly context: Pick<PluginContext, 'pipeline' | 'componentId'>,
   ) {
     resolvePostgresConnection(config); // refuses a url it cannot use, at validate time
+    this.endpoint = describePostgresTarget(config);
     this.target = readTargetOf(config);
     const incremental = config.mode === 'incremental';
     this.bounded = !incremental;
