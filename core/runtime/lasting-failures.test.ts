@@ -24,7 +24,7 @@ describe('LastingFailures.verdict', () => {
     expect(failures.verdict(refused, restart, before)).toBeUndefined();
     at(4_000);
     expect(failures.verdict(refused, restart, before)).toBe(
-      "kafka source 'orders': cannot reach 127.0.0.1:19092 for 5 s (restart.startupDeadline): connect ECONNREFUSED 127.0.0.1:19092",
+      "kafka source 'orders': cannot reach 127.0.0.1:19092 within restart.startupDeadline (5 s): connect ECONNREFUSED 127.0.0.1:19092",
     );
   });
 
@@ -47,7 +47,8 @@ describe('LastingFailures.verdict', () => {
     expect(failures.verdict(full, restart, context)).toBeUndefined();
     at(104_500);
     expect(failures.verdict(full, restart, context)).toBe(
-      'no space left on the device writing /cp/chk-000000000004.json for 5 s (restart.startupDeadline) (free space, then run again): ' +
+      'no space left on the device writing /cp/chk-000000000004.json (restarts stop at restart.startupDeadline, 5 s after the disk filled: ' +
+        'free space, then run again): ' +
         'checkpoint storage is full: cannot write /cp/chk-000000000004.json: ENOSPC (no space left on device)',
     );
     failures.progressed();
@@ -74,6 +75,9 @@ describe('LastingFailures.restartLine', () => {
       'kafka source cannot discover partitions: cannot reach localhost:19092; restart 3/10 in 8 s',
     );
     expect(failures.restartLine(new Error('boom'), 1, restart, context)).toBeUndefined();
+    expect(failures.restartLine(full, 2, restart, { ...context, label: undefined, delayMs: 500 })).toBe(
+      'no space left on the device writing /cp/chk-000000000004.json; restart 2/10 in 0.5 s',
+    );
   });
 });
 

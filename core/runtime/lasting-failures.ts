@@ -86,16 +86,19 @@ export class LastingFailures {
     else if (!context.checkpointed) since = this.startedAt;
     else return undefined;
     if (now - since + context.delayMs <= deadline) return undefined;
-    const lasting = kind.noSpace ? ' (free space, then run again)' : '';
-    return `${who}${kind.what} for ${seconds(deadline)} s (restart.startupDeadline)${lasting}: ${message}`;
+    const limit = kind.noSpace
+      ? ` (restarts stop at restart.startupDeadline, ${seconds(deadline)} s after the disk filled: free space, then run again)`
+      : ` within restart.startupDeadline (${seconds(deadline)} s)`;
+    return `${who}${kind.what}${limit}: ${message}`;
   }
 
   /** The one line logged for the restart after `error`, or undefined for failures of other kinds. */
   restartLine(error: unknown, attempt: number, config: RestartConfig, context: FailureContext): string | undefined {
     const kind = lastingKind(error);
     if (kind === undefined) return undefined;
-    const who = context.label ?? (error instanceof Error ? error.message : String(error));
-    return `${who}: ${kind.what}; restart ${attempt}/${config.maxAttempts} in ${seconds(context.delayMs)} s`;
+    // Without a component, an unreachable address is explained by the error's message; a full disk names its path.
+    const who = context.label ?? (kind.noSpace ? undefined : error instanceof Error ? error.message : String(error));
+    return `${who === undefined ? '' : `${who}: `}${kind.what}; restart ${attempt}/${config.maxAttempts} in ${seconds(context.delayMs)} s`;
   }
 
   /**

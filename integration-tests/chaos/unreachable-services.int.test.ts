@@ -88,7 +88,7 @@ describe('unreachable services fail fast', () => {
     // failed connects kafkajs made into the line (or, when its retries end first, the restarts stop at the deadline).
     expect(text).toMatch(
       new RegExp(
-        `pipeline kafka-closed FAILED: kafka source 'orders'(: cannot reach localhost:${port} for 5 s \\(restart.startupDeadline\\)| \\(localhost:${port}\\): ` +
+        `pipeline kafka-closed FAILED: kafka source 'orders'(: cannot reach localhost:${port} within restart.startupDeadline \\(5 s\\)| \\(localhost:${port}\\): ` +
           'still connecting after 5 s \\(restart.startupDeadline\\); cannot reach it: \\d+ failed connects, the last: Connection error: connect ECONNREFUSED)',
       ),
     );
@@ -105,7 +105,7 @@ describe('unreachable services fail fast', () => {
       `{ id: db, type: postgres, url: "postgres://postgres@127.0.0.1:${port}/postgres", table: t }`,
     );
     expect(code).toBe(1);
-    expect(text).toContain(`pipeline postgres-closed FAILED: postgres sink 'db': cannot reach 127.0.0.1:${port} for 5 s (restart.startupDeadline): `);
+    expect(text).toContain(`pipeline postgres-closed FAILED: postgres sink 'db': cannot reach 127.0.0.1:${port} within restart.startupDeadline (5 s): `);
     const restarts = text.split('\n').filter((line) => line.includes(`postgres sink 'db': cannot reach 127.0.0.1:${port}; restart `));
     console.log(`postgres-closed: ${restarts.length} restart lines`);
     expect(restarts.length).toBeGreaterThanOrEqual(1);
