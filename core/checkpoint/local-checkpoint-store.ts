@@ -22,9 +22,11 @@ export function checkpointFileName(id: number): string {
 /**
  * Checkpoint store in a local folder: one `chk-<id>.json` per completed checkpoint (temp file + fsync + rename +
  * folder fsync), the last `retain` kept; `checkpoint-id.json` holds the next id, the newest completed one (rewritten
- * after each record, before its commits) and the ids a reset abandoned;
- * `savepoints/<name>.json` are kept until deleted by hand; `owner-<epoch>.json` says who owns the store (see
- * {@link StoreOwnership}). Every file carries a checksum and is validated when read (see checkpoint-validation.ts).
+ * after each record, before its commits), the ids a reset abandoned and the epoch of the owner that wrote it;
+ * `savepoints/<name>.json` are kept until deleted by hand; `owner-<epoch>.json` says who owns the store, and every
+ * write goes through the owner's scratch folder `.owner-<epoch>.scratch` (see {@link StoreOwnership}: a zombie's write
+ * fails once it was taken over). Every file carries a checksum and is validated when read (see
+ * checkpoint-validation.ts). A full disk is `LS_CHECKPOINT_NO_SPACE` naming the file.
  */
 export class LocalCheckpointStore implements CheckpointStore {
   private nextId = 1;
@@ -55,7 +57,9 @@ export class LocalCheckpointStore implements CheckpointStore {
     await mkdir(join(this.dir, 'savepoints'), { recursive: true });
     const counter = await this.readCounter();
     const epochFloor = Math.max(counter?.ownerEpoch ?? 0, await this.newestRecordEpoch());
-    const ownership = await StoreOwnership.acquire(this.dir, { epochFloor, takeOver: options.takeOver === true });
+    const ownership = await StoreOwnership.acquire(this.dir, { epochFloor, takeOver: options.takeOver === true }).catch((error: unknown) => {
+      throw storageWriteError(error, join(this.dir, 'owner-<epoch>.json'));
+    });
     this.ownership = ownership;
     try {
       await removeTempFiles(this.dir, (target) => STORE_FILE.test(target));

@@ -91,6 +91,7 @@ describe('a zombie owner with a Postgres sink (SIGSTOP, take-over, SIGCONT)', ()
       expect(observer.idsOf(1).length).toBeGreaterThanOrEqual(3);
       expect(observer.idsOf(2).length).toBeGreaterThanOrEqual(3);
       expect(observer.idsOf(3).length).toBeGreaterThan(0);
+      expect(trial.successorLog).toMatch(/TAKE-OVER: took the store over from pid \d+ on .* \(owner epoch 1\) as owner epoch 2/);
       expect(trial.zombieExit).toBe(1);
       expect(trial.zombieLogAfterWake).toContain(`pipeline ${name} FAILED (fatal: LS_CHECKPOINT_FENCED)`);
       expect(trial.zombieLogAfterWake).not.toContain('starting from checkpoint');

@@ -34,6 +34,7 @@ export interface ZombieTrialResult {
   readonly zombieLogAfterWake: string;
   readonly store: { readonly beforeWake: Record<string, string>; readonly afterZombie: Record<string, string> };
   readonly sink: { readonly beforeWake: unknown; readonly afterZombie: unknown };
+  readonly successorLog: string;
   readonly finalExit: number | string;
   readonly finalLog: string;
 }
@@ -92,6 +93,7 @@ export async function runZombieTrial(options: ZombieTrialOptions): Promise<Zombi
       zombieLogAfterWake,
       store: { beforeWake: beforeWake.store, afterZombie: afterZombie.store },
       sink: { beforeWake: beforeWake.sink, afterZombie: afterZombie.sink },
+      successorLog: await readFile(join(logDir, 'successor.log'), 'utf8'),
       finalExit,
       finalLog,
     };
