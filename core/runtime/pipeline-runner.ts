@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
+import { supportsTraceInspection } from '../api/sink-traces';
 import type { CheckpointResult } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointRecord } from '../checkpoint/checkpoint-record';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
-import { fatalErrorIn, isRetriable, LockstepError } from '../errors';
+import { fatalErrorIn, isRetriable, LockstepError, type FailureOrigin } from '../errors';
 import type { PipelineComponents } from './create-components';
 import type { ExecutionOutcome } from './checkpoint-driver';
 import { PipelineExecution } from './pipeline-execution';
@@ -80,11 +81,11 @@ async function runAttempts(options: RunPipelineOptions, ownerEpoch: number): Pro
     const components = await options.components();
     const completedBefore = metrics.checkpointsCompleted;
     let restored: CheckpointRecord | undefined;
+    const watch = new StartWatch(components, lasting, metrics.checkpointsCompleted > 0);
     try {
-      restored = checked ? await restoreAgain(store, fromSavepoint) : await firstStart(options, components);
+      restored = checked ? await restoreAgain(store, fromSavepoint) : await watch.before(firstStart(options, components), inspectedSinks(components));
       checked = true;
       log.info({ attempt, restoredCheckpoint: restored?.checkpointId, store: store.location }, restored ? 'starting from checkpoint' : 'starting fresh');
-      const watch = new StartWatch(components, lasting, metrics.checkpointsCompleted > 0);
       const execution = new PipelineExecution({
         components,
         store,
@@ -101,6 +102,7 @@ async function runAttempts(options: RunPipelineOptions, ownerEpoch: number): Pro
       });
       return await watch.run(execution);
     } catch (failure) {
+      watch.dispose();
       // A process that was taken over fails because of it (its sink fenced by the new owner, its writes refused):
       // the fencing is the cause to report, and nothing is retried.
       const error = await store.verifyOwner().then(() => failure, (fenced: unknown) => fenced);
@@ -150,6 +152,11 @@ function firstStart(options: RunPipelineOptions, components: PipelineComponents)
           ? { kind: 'restore', what: 'checkpoint', from: options.fromCheckpoint }
           : { kind: 'latest' };
   return startingPoint({ pipeline: components.config.name, store: options.store, sinks: components.sinks, mode, log: options.log });
+}
+
+/** The sinks the first start asks for their traces: what that step waits for. */
+function inspectedSinks(components: PipelineComponents): FailureOrigin[] {
+  return components.sinks.filter(({ sink }) => supportsTraceInspection(sink)).map(({ config }) => ({ role: 'sink', id: config.id }));
 }
 
 /** The error that ends the runner: `pipeline <name> FAILED<detail>`, caused by the execution's failure. */

@@ -102,6 +102,25 @@ describe('the startup deadline cuts a start that hangs', () => {
     expect(ms).toBeLessThan(10_000);
   }, 30_000);
 
+  it("before the first checkpoint: cuts the first start's look at a sink's traces that hangs, naming the sink", async () => {
+    /** A sink whose trace inspection never answers (its service accepts connections and never replies). */
+    class SilentTracesSink extends ScriptedSink {
+      override findTraces(): Promise<never> {
+        return new Promise<never>(() => undefined);
+      }
+    }
+    const startedAt = Date.now();
+    const outcome = await run(new SilentTracesSink(new MemorySinkStore(), []), new PipelineMetrics(), 10).then(
+      () => 'finished',
+      (error: unknown) => error,
+    );
+    console.log(`a trace inspection hanging past a 0.5 s deadline failed after ${Date.now() - startedAt} ms`);
+    expect(outcome).toMatchObject({
+      code: 'LS_PIPELINE_FAILED',
+      message: "pipeline start-deadline FAILED: memory sink 'out' (mem://nowhere:1): still connecting after 0.5 s (restart.startupDeadline)",
+    });
+  }, 30_000);
+
   it('after a checkpoint: cuts the hanging start and restarts, and the run finishes exactly once', async () => {
     const store = new MemorySinkStore();
     const metrics = new PipelineMetrics();
