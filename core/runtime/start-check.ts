@@ -4,6 +4,7 @@ import type { Sink } from '../api/sink';
 import { supportsTraceInspection, type SupportsTraceInspection } from '../api/sink-traces';
 import type { CheckpointRecord } from '../checkpoint/checkpoint-record';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store';
+import { tagFailureOrigin } from '../errors';
 import type { PipelineConnectors } from './create-components';
 import { judgeStart, type FoundTraces } from './start-verdict';
 
@@ -76,7 +77,8 @@ async function resetStart(options: StartCheckOptions, inspectable: readonly Insp
     `RESET: deleted ${removed} checkpoints of this pipeline; starting afresh (committed output in the sinks stays and receives the replayed records again)`,
   );
   for (const { id, sink, context } of inspectable) {
-    for (const line of await sink.clearTraces(context)) log.warn({ sink: id }, `RESET: sink '${id}': ${line}`);
+    const lines = await sink.clearTraces(context).catch((error: unknown) => Promise.reject(tagFailureOrigin(error, { role: 'sink', id })));
+    for (const line of lines) log.warn({ sink: id }, `RESET: sink '${id}': ${line}`);
   }
   const blind = options.sinks.filter((entry) => !supportsTraceInspection(entry.sink)).map((entry) => `'${entry.config.id}'`);
   if (blind.length > 0) log.warn({ sinks: blind }, `RESET: sink ${blind.join(', ')} cannot be inspected or cleaned by lockstep: what it holds stays`);
@@ -109,7 +111,12 @@ function inspectableSinks(options: StartCheckOptions): InspectableSink[] {
 }
 
 async function findTraces(sinks: readonly InspectableSink[]): Promise<FoundTraces[]> {
-  return Promise.all(sinks.map(async ({ id, sink, context }) => ({ sinkId: id, traces: await sink.findTraces(context) })));
+  return Promise.all(
+    sinks.map(async ({ id, sink, context }) => {
+      const traces = await sink.findTraces(context).catch((error: unknown) => Promise.reject(tagFailureOrigin(error, { role: 'sink', id })));
+      return { sinkId: id, traces };
+    }),
+  );
 }
 
 /** The newest checkpoint id any trace names (0: none). */
