@@ -70,9 +70,15 @@ describe('LastingFailures.restartLine', () => {
     });
     const context = { label: "kafka source 'orders'", checkpointed: true, delayMs: 8_000 };
     const { failures } = clocked();
-    expect(failures.restartLine(cause, 3, restart, context)).toBe("kafka source 'orders': cannot reach localhost:19092; restart 3/10 in 8 s");
+    expect(failures.restartLine(cause, 3, restart, context)).toBe(
+      "kafka source 'orders': cannot reach localhost:19092; restart 3/10 in 8 s, or as soon as it accepts connections",
+    );
     expect(failures.restartLine(cause, 3, restart, { ...context, label: undefined })).toBe(
-      'kafka source cannot discover partitions: cannot reach localhost:19092; restart 3/10 in 8 s',
+      'kafka source cannot discover partitions: cannot reach localhost:19092; restart 3/10 in 8 s, or as soon as it accepts connections',
+    );
+    const noPort = Object.assign(new Error('cannot connect'), { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) });
+    expect(failures.restartLine(noPort, 1, restart, { ...context, label: undefined, delayMs: 100 })).toBe(
+      'cannot connect: cannot reach the service; restart 1/10 in 0.1 s',
     );
     expect(failures.restartLine(new Error('boom'), 1, restart, context)).toBeUndefined();
     expect(failures.restartLine(full, 2, restart, { ...context, label: undefined, delayMs: 500 })).toBe(

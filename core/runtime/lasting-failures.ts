@@ -1,6 +1,7 @@
 import type { RestartConfig } from '../config/pipeline-config';
 import { LockstepError } from '../errors';
 import { unreachableIn } from '../sdk/unreachable';
+import { probeTarget } from './restart-wait';
 
 /** A full disk or quota found in an error's cause chain. */
 export interface NoSpace {
@@ -92,13 +93,18 @@ export class LastingFailures {
     return `${who}${kind.what}${limit}: ${message}`;
   }
 
-  /** The one line logged for the restart after `error`, or undefined for failures of other kinds. */
+  /**
+   * The one line logged for the restart after `error`, or undefined for failures of other kinds. A `host:port` that
+   * could not be reached is probed while the restart waits (`waitBeforeRestart`, restart-wait.ts): the line says the
+   * restart comes sooner once it answers.
+   */
   restartLine(error: unknown, attempt: number, config: RestartConfig, context: FailureContext): string | undefined {
     const kind = lastingKind(error);
     if (kind === undefined) return undefined;
     // Without a component, an unreachable address is explained by the error's message; a full disk names its path.
     const who = context.label ?? (kind.noSpace ? undefined : error instanceof Error ? error.message : String(error));
-    return `${who === undefined ? '' : `${who}: `}${kind.what}; restart ${attempt}/${config.maxAttempts} in ${seconds(context.delayMs)} s`;
+    const sooner = !kind.noSpace && probeTarget(error) !== undefined ? ', or as soon as it accepts connections' : '';
+    return `${who === undefined ? '' : `${who}: `}${kind.what}; restart ${attempt}/${config.maxAttempts} in ${seconds(context.delayMs)} s${sooner}`;
   }
 
   /**
