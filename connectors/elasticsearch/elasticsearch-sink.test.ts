@@ -40,6 +40,14 @@ describe('ElasticsearchSink guarantee', () => {
   });
 });
 
+describe('ElasticsearchSink endpoint', () => {
+  it('names the nodes for messages, without user and password', () => {
+    expect(new ElasticsearchSink(BASE, CONTEXT).endpoint).toBe('http://localhost:9200');
+    const nodes = ['https://elastic:secret@es-1:9200', 'https://es-2:9200/prefix'];
+    expect(new ElasticsearchSink({ ...BASE, node: nodes }, CONTEXT).endpoint).toBe('https://es-1:9200,https://es-2:9200/prefix');
+  });
+});
+
 describe('clientOptions', () => {
   it('passes nodes, basic / API key / bearer auth and TLS, with the client\'s own retries off', () => {
     expect(clientOptions({ ...BASE, node: ['http://a:9200', 'http://b:9200'], auth: { username: 'u', password: 'p' } })).toMatchObject({

@@ -34,6 +34,7 @@ export class ElasticsearchSink implements DirectSink<never> {
   readonly guarantee: 'exactly-once' | 'at-least-once';
   readonly mechanism: 'idempotent-writes' | undefined;
   readonly guaranteeExplanation: string;
+  readonly endpoint: string;
   private readonly resolved: ResolvedElasticsearchSink;
 
   constructor(
@@ -45,9 +46,20 @@ export class ElasticsearchSink implements DirectSink<never> {
     this.guarantee = described.guarantee;
     this.mechanism = described.guarantee === 'exactly-once' ? 'idempotent-writes' : undefined;
     this.guaranteeExplanation = described.explanation;
+    this.endpoint = (typeof config.node === 'string' ? [config.node] : config.node).map(withoutCredentials).join(',');
   }
 
   createWriter(init: SinkWriterInitContext): SinkWriter {
     return new ElasticsearchSinkWriter(this.config, this.resolved, init);
+  }
+}
+
+/** A node URL without user and password, for messages. */
+function withoutCredentials(node: string): string {
+  try {
+    const url = new URL(node);
+    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return node;
   }
 }

@@ -121,7 +121,12 @@ describe('unreachable services fail fast', () => {
       `{ id: es, type: elasticsearch, node: "http://127.0.0.1:${port}", index: t }`,
     );
     expect(code).toBe(1);
-    expect(text).toContain(`pipeline elasticsearch-closed FAILED: cannot reach 127.0.0.1:${port} within 5 s`);
+    expect(text).toMatch(
+      new RegExp(
+        `pipeline elasticsearch-closed FAILED: elasticsearch sink 'es'(: cannot reach 127.0.0.1:${port} within restart.startupDeadline \\(5 s\\)| ` +
+          `\\(http://127.0.0.1:${port}\\): still connecting after 5 s)`,
+      ),
+    );
     expect(ms).toBeLessThan(BOUND_MS);
   }, 90_000);
 
@@ -132,7 +137,7 @@ describe('unreachable services fail fast', () => {
       '{ id: es, type: elasticsearch, node: "http://no-such-host.invalid:9200", index: t }',
     );
     expect(code).toBe(1);
-    expect(text).toMatch(/pipeline elasticsearch-unknown-host FAILED: host no-such-host\.invalid does not resolve/);
+    expect(text).toMatch(/pipeline elasticsearch-unknown-host FAILED: elasticsearch sink 'es': host no-such-host\.invalid does not resolve/);
     expect(text).not.toMatch(/; restart \d+\//);
   }, 90_000);
 
