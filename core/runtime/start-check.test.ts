@@ -15,7 +15,9 @@ import { runPipeline, type RunPipelineOptions } from './pipeline-runner';
 
 /**
  * The runner's first start with the sinks' traces (start-check.ts): real checkpoint folders, the memory sink as the
- * destination that outlives the runs, files removed as an operator would.
+ * destination that outlives the runs, files removed as an operator would. The source is slow against the 10 ms
+ * checkpoint interval (100 polls, 5 ms apart), so every run completes several checkpoints even on a loaded machine:
+ * the fallback tests need one older than the newest.
  */
 const RECORDS = 200;
 
@@ -68,7 +70,7 @@ describe('the first start and the sinks’ traces', () => {
     const records = Array.from({ length: RECORDS }, (_, seq) => ({ value: { id: `r-${seq}` } }));
     return () => ({
       config,
-      sources: [{ config: { id: 's', type: 'memory' }, source: new MemorySource({ splits: [records], maxPerPoll: 4, pollDelayMs: 1 }), parallelism: 1 }],
+      sources: [{ config: { id: 's', type: 'memory' }, source: new MemorySource({ splits: [records], maxPerPoll: 2, pollDelayMs: 5 }), parallelism: 1 }],
       transforms: [],
       sinks: Object.entries(sinks).map(([id, sink]) => ({ config: { id, type: 'memory' }, sink, parallelism: 1 })),
       deadLetterSinkId: undefined,
