@@ -1,0 +1,90 @@
+import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startLockstep } from '../../support/lockstep-process';
+import type { ChaosPipeline, PreparedTrial, TrialContext, TrialVerdict } from './chaos-pipeline';
+import { describeFault, type TrialPlan } from './fault-plan';
+import { endedWithin, lastLine, runFaulted, type RunOutcome } from './fault-runs';
+
+/** How a trial went: its faulted runs, the last (strict) run, the oracle's verdict and every violation found. */
+export interface TrialResult {
+  readonly plan: TrialPlan;
+  readonly runs: readonly RunOutcome[];
+  /** The last run, without faults: it must exit 0. */
+  readonly finalRun?: { readonly exit: number | string; readonly ms: number };
+  readonly verdict?: TrialVerdict;
+  /** Violations: any entry fails the trial. */
+  readonly problems: readonly string[];
+  readonly durationMs: number;
+  /** Kept (with the runs' logs) when the trial failed, removed otherwise. */
+  readonly dir: string;
+}
+
+/** How long the last run may take: bounded pipelines must exit 0 by themselves, unbounded ones must complete. */
+const FINAL_RUN_LIMIT_MS = 240_000;
+
+/**
+ * Runs one trial: sets the pipeline up, runs it once per planned fault, then once more without faults (it must exit
+ * 0: by itself when bounded, on SIGTERM once the sink is complete when not), then asks the pipeline's oracle.
+ */
+export async function runTrial(plan: TrialPlan, pipeline: ChaosPipeline, context: TrialContext): Promise<TrialResult> {
+  const startedAt = Date.now();
+  await mkdir(context.dir, { recursive: true });
+  const logFile = join(context.dir, 'runs.log');
+  const problems: string[] = [];
+  const runs: RunOutcome[] = [];
+  let finalRun: TrialResult['finalRun'];
+  let verdict: TrialVerdict | undefined;
+  let prepared: PreparedTrial | undefined;
+  try {
+    prepared = await pipeline.prepare(context);
+    for (const [index, fault] of plan.faults.entries()) {
+      await appendFile(logFile, `\n=== run ${index + 1}: ${describeFault(fault)} ===\n`);
+      const outcome = await runFaulted(fault, { pipelineFile: prepared.pipelineFile, logFile, dir: context.dir, run: index + 1 });
+      runs.push(outcome);
+      if (outcome.problem !== undefined) problems.push(outcome.problem);
+    }
+    await appendFile(logFile, `\n=== last run ===\n`);
+    finalRun = await lastRun(prepared, logFile);
+    if (finalRun.exit !== 0) problems.push(`the last run exited ${String(finalRun.exit)}: ${await lastLine(logFile)}`);
+    await prepared.background?.catch((error: unknown) => problems.push(`feeding the input failed: ${String(error)}`));
+    verdict = await prepared.verify();
+    problems.push(...verdictProblems(verdict));
+  } catch (error) {
+    problems.push(`trial aborted: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await prepared?.background?.catch(() => undefined);
+    await prepared?.cleanup();
+  }
+  if (problems.length === 0) await rm(context.dir, { recursive: true, force: true });
+  return { plan, runs, finalRun, verdict, problems, durationMs: Date.now() - startedAt, dir: context.dir };
+}
+
+/** The strict last run: bounded, it must exit by itself; unbounded, it is stopped with SIGTERM once complete. */
+async function lastRun(prepared: PreparedTrial, logFile: string): Promise<{ exit: number | string; ms: number }> {
+  const startedAt = Date.now();
+  const run = startLockstep(['run', prepared.pipelineFile], logFile);
+  const deadline = startedAt + FINAL_RUN_LIMIT_MS;
+  const complete = prepared.complete;
+  let done = false;
+  while (!done && Date.now() < deadline) {
+    done = await endedWithin(run, 1_000);
+    if (!done && complete !== undefined && (await complete())) break;
+  }
+  if (!done) run.child.kill(Date.now() < deadline && complete !== undefined ? 'SIGTERM' : 'SIGKILL');
+  const exit = await run.exited;
+  return { exit: exit === 'SIGKILL' && !done ? `SIGKILL (not finished within ${FINAL_RUN_LIMIT_MS} ms)` : exit, ms: Date.now() - startedAt };
+}
+
+/** The violations a verdict shows. */
+export function verdictProblems(verdict: TrialVerdict): string[] {
+  const problems: string[] = [];
+  const examples = verdict.examples.length === 0 ? '' : ` (${verdict.examples.join('; ')})`;
+  if (verdict.lost > 0 || verdict.duplicated > 0 || verdict.foreign > 0) {
+    problems.push(
+      `of ${verdict.expected} records: ${verdict.lost} lost, ${verdict.duplicated} duplicated, ${verdict.foreign} foreign or malformed${examples}`,
+    );
+  }
+  if (verdict.openTransactions.length > 0) problems.push(`Kafka transactions left open: ${verdict.openTransactions.join(', ')}`);
+  if (verdict.preparedXacts.length > 0) problems.push(`prepared transactions left: ${verdict.preparedXacts.join(', ')}`);
+  return problems;
+}
