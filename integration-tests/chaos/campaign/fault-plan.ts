@@ -98,8 +98,12 @@ function drawFault(random: SeededRandom, kind: FaultKind): Fault {
     case 'fail-point':
       return { kind, point: `${random.pick(['after-checkpoint-saved', 'during-commit'])}@${random.int(2, 3)}` };
     case 'zombie': {
-      const pausedMs = random.chance(LONG_PAUSE_SHARE) ? random.int(...LONG_PAUSE_MS) : random.int(...SHORT_PAUSE_MS);
-      return { kind, afterMs: random.int(1_500, 4_000), pausedMs, thenKillAfterMs: random.int(500, 3_000) };
+      const long = random.chance(LONG_PAUSE_SHARE);
+      const pausedMs = long ? random.int(...LONG_PAUSE_MS) : random.int(...SHORT_PAUSE_MS);
+      const afterMs = random.int(1_500, 4_000);
+      // After a long pause the resumed run first has to get over its fenced producer: give it time to show it does.
+      const thenKillAfterMs = random.int(500, 3_000) * (long ? 4 : 1);
+      return { kind, afterMs, pausedMs, thenKillAfterMs };
     }
     case 'kafka-restart':
     case 'postgres-restart':
