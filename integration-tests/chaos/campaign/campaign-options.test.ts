@@ -13,7 +13,8 @@ describe('parseCampaignArguments', () => {
 
   it('reads every option', () => {
     const options = parseCampaignArguments(
-      ['--trials', '200', '--seed', '7', '--pipelines', 'kafka-postgres, generator-file', '--faults', 'zombie', '--records', '1000', '--work-dir', '/tmp/x'],
+      ['--trials', '200', '--seed', '7', '--pipelines', 'kafka-postgres, generator-file', '--faults', 'zombie', '--records', '1000',
+        '--runs', '2-4', '--kafka-transaction-timeout', '20s', '--work-dir', '/tmp/x'],
       42,
     );
     expect(options).toEqual({
@@ -22,6 +23,8 @@ describe('parseCampaignArguments', () => {
       pipelines: ['kafka-postgres', 'generator-file'],
       faults: ['zombie'],
       records: 1000,
+      faultedRuns: [2, 4],
+      kafkaTransactionTimeout: '20s',
       workDir: '/tmp/x',
     });
   });
@@ -33,5 +36,7 @@ describe('parseCampaignArguments', () => {
     expect(() => parseCampaignArguments(['--pipelines', 'kafka-mysql'], 1)).toThrow("--pipelines: unknown 'kafka-mysql'");
     expect(() => parseCampaignArguments(['--faults', ','], 1)).toThrow('--faults is empty');
     expect(() => parseCampaignArguments(['--trails', '3'], 1)).toThrow("Unknown option '--trails'");
+    expect(() => parseCampaignArguments(['--runs', '4-2'], 1)).toThrow("--runs must be MIN-MAX with MIN ≤ MAX, got '4-2'");
+    expect(() => parseCampaignArguments(['--kafka-transaction-timeout', '20'], 1)).toThrow('must be a duration such as 20s');
   });
 });

@@ -22,6 +22,8 @@ export interface CampaignOptions {
   readonly records: number;
   /** Seconds of running a trial's whole input takes at its pipeline's pace (default 15; the faults land in 1.5–5 s). */
   readonly inputSeconds?: number;
+  /** The Kafka sinks' `transactionTimeout` (e.g. `20s`); unset: the sink's default, the broker's 15 min maximum. */
+  readonly kafkaTransactionTimeout?: string;
   /** Faulted runs per trial, a range (default 3–6; `--runs 2-4`). */
   readonly faultedRuns?: readonly [number, number];
   /** Where each trial's pipeline file, checkpoints and run logs go; a failed trial's folder is kept. */
@@ -30,7 +32,7 @@ export interface CampaignOptions {
 
 export const CAMPAIGN_USAGE =
   'usage: npm run chaos -- [--trials N] [--seed S] [--pipelines kafka-kafka,kafka-postgres,cdc-kafka,generator-file] ' +
-  '[--faults sigkill,fail-point,zombie,kafka-restart,postgres-restart] [--records R] [--runs MIN-MAX] [--work-dir DIR]';
+  '[--faults sigkill,fail-point,zombie,kafka-restart,postgres-restart] [--records R] [--runs MIN-MAX] [--kafka-transaction-timeout 20s] [--work-dir DIR]';
 
 /** Parses `npm run chaos` arguments; throws a one-line error naming the bad option. */
 export function parseCampaignArguments(argv: readonly string[], defaultSeed: number): CampaignOptions {
@@ -45,6 +47,7 @@ export function parseCampaignArguments(argv: readonly string[], defaultSeed: num
       faults: { type: 'string', default: FAULT_KINDS.join(',') },
       records: { type: 'string', default: '15000' },
       runs: { type: 'string' },
+      'kafka-transaction-timeout': { type: 'string' },
       'work-dir': { type: 'string' },
     },
   });
@@ -55,6 +58,9 @@ export function parseCampaignArguments(argv: readonly string[], defaultSeed: num
     faults: listOf('--faults', values.faults, FAULT_KINDS),
     records: positiveInteger('--records', values.records),
     ...(values.runs === undefined ? {} : { faultedRuns: range('--runs', values.runs) }),
+    ...(values['kafka-transaction-timeout'] === undefined
+      ? {}
+      : { kafkaTransactionTimeout: duration('--kafka-transaction-timeout', values['kafka-transaction-timeout']) }),
     ...(values['work-dir'] === undefined ? {} : { workDir: values['work-dir'] }),
   };
 }
@@ -71,6 +77,11 @@ function positiveInteger(option: string, text: string): number {
   const value = nonNegativeInteger(option, text);
   if (value === 0) throw new Error(`${option} must be at least 1, got '${text}'`);
   return value;
+}
+
+function duration(option: string, text: string): string {
+  if (!/^\d+(ms|s|m)$/.test(text)) throw new Error(`${option} must be a duration such as 20s, 90000ms or 2m, got '${text}'`);
+  return text;
 }
 
 function range(option: string, text: string): [number, number] {

@@ -27,7 +27,11 @@ export const CHAOS_PIPELINES: Record<PipelineName, ChaosPipeline> = {
 /** The command that replays one trial of a campaign. */
 export function replayCommand(options: CampaignOptions, seed: number, pipeline: PipelineName): string {
   const runs = options.faultedRuns === undefined ? '' : ` --runs ${options.faultedRuns.join('-')}`;
-  return `npm run chaos -- --trials 1 --seed ${seed} --pipelines ${pipeline} --records ${options.records} --faults ${options.faults.join(',')}${runs}`;
+  const timeout = options.kafkaTransactionTimeout === undefined ? '' : ` --kafka-transaction-timeout ${options.kafkaTransactionTimeout}`;
+  return (
+    `npm run chaos -- --trials 1 --seed ${seed} --pipelines ${pipeline} --records ${options.records} ` +
+    `--faults ${options.faults.join(',')}${runs}${timeout}`
+  );
 }
 
 /** The services a campaign runs against (the local provider's, so that they can be restarted). */
@@ -73,6 +77,7 @@ export async function runCampaign(
       dir: join(workDir, `trial-${index + 1}-${pipeline}-seed-${seed}`),
       records: options.records,
       inputSeconds: options.inputSeconds ?? DEFAULT_INPUT_SECONDS,
+      ...(options.kafkaTransactionTimeout === undefined ? {} : { kafkaTransactionTimeout: options.kafkaTransactionTimeout }),
       brokers: services.brokers,
       postgresUrl: services.postgresUrl,
       oracle,

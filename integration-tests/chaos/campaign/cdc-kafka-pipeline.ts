@@ -6,7 +6,7 @@ import { readCommitted } from '../../support/kafka-read-committed';
 import { createTestTopics, testKafka } from '../../support/test-kafka';
 import {
   bestEffort,
-  KAFKA_TRANSACTION_TIMEOUT,
+  kafkaTransactionTimeout,
   pace,
   pipelineHead,
   verdictOf,
@@ -78,7 +78,7 @@ function pipelineYaml(name: string, context: TrialContext, table: string, topic:
     'transforms:',
     `  - { id: pace, type: throttle, recordsPerSecond: ${pace(context)} }`,
     'sinks:',
-    `  - { id: out, type: kafka, brokers: ${JSON.stringify(context.brokers)}, topic: ${topic}, keyFormat: json, transactionTimeout: ${KAFKA_TRANSACTION_TIMEOUT} }`,
+    `  - { id: out, type: kafka, brokers: ${JSON.stringify(context.brokers)}, topic: ${topic}, keyFormat: json${kafkaTransactionTimeout(context)} }`,
     '',
   ].join('\n');
 }

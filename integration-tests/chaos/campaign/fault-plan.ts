@@ -42,8 +42,8 @@ const RESTARTS_FELT: Record<PipelineName, readonly FaultKind[]> = {
 /** Faulted runs per trial, both included (campaign default). */
 export const FAULTED_RUNS: readonly [number, number] = [3, 6];
 /**
- * A long pause outlives the Kafka sinks' transaction timeout (see chaos-pipelines.ts), so the broker aborts the
- * paused run's transaction and fences its producer before it resumes.
+ * A long pause outlives the checkpoint timeout (15 s) and, with `--kafka-transaction-timeout 20s`, the Kafka sinks'
+ * transaction timeout, so that the broker aborts the paused run's transaction and fences its producer before it resumes.
  */
 const LONG_PAUSE_SHARE = 0.2;
 const LONG_PAUSE_MS: readonly [number, number] = [22_000, 26_000];
@@ -101,7 +101,7 @@ function drawFault(random: SeededRandom, kind: FaultKind): Fault {
       const long = random.chance(LONG_PAUSE_SHARE);
       const pausedMs = long ? random.int(...LONG_PAUSE_MS) : random.int(...SHORT_PAUSE_MS);
       const afterMs = random.int(1_500, 4_000);
-      // After a long pause the resumed run first has to get over its fenced producer: give it time to show it does.
+      // After a long pause the resumed run first has to get over a timed-out checkpoint: give it time to show it does.
       const thenKillAfterMs = random.int(500, 3_000) * (long ? 4 : 1);
       return { kind, afterMs, pausedMs, thenKillAfterMs };
     }

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { produceChaosRecords, type ChaosRecord } from '../../support/kafka-topics';
 import { createTestTopics, testKafka } from '../../support/test-kafka';
 import {
-  KAFKA_TRANSACTION_TIMEOUT,
+  kafkaTransactionTimeout,
   pace,
   pipelineHead,
   verdictOf,
@@ -55,7 +55,7 @@ function pipelineYaml(name: string, context: TrialContext, input: string, output
     '  - { id: tag, type: map, set: { doubled: "value.seq * 2" } }',
     `  - { id: pace, type: throttle, recordsPerSecond: ${pace(context)} }`,
     'sinks:',
-    `  - { id: out, type: kafka, brokers: ${brokers}, topic: ${output}, keyField: id, transactionTimeout: ${KAFKA_TRANSACTION_TIMEOUT} }`,
+    `  - { id: out, type: kafka, brokers: ${brokers}, topic: ${output}, keyField: id${kafkaTransactionTimeout(context)} }`,
     '',
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startLockstep } from '../../support/lockstep-process';
 import type { ChaosPipeline, PreparedTrial, TrialContext, TrialVerdict } from './chaos-pipeline';
@@ -18,6 +18,9 @@ export interface TrialResult {
   /** Kept (with the runs' logs) when the trial failed, removed otherwise. */
   readonly dir: string;
 }
+
+/** What the engine logs when it drops a commit that can no longer be done (core/checkpoint/pending-commits.ts). */
+const DATA_LOSS_LINE = 'POSSIBLE DATA LOSS';
 
 /** How long the last run may take: bounded pipelines must exit 0 by themselves, unbounded ones must complete. */
 const FINAL_RUN_LIMIT_MS = 240_000;
@@ -49,6 +52,9 @@ export async function runTrial(plan: TrialPlan, pipeline: ChaosPipeline, context
     await prepared.background?.catch((error: unknown) => problems.push(`feeding the input failed: ${String(error)}`));
     verdict = await prepared.verify();
     problems.push(...verdictProblems(verdict));
+    if (verdict.lost > 0 && (await readFile(logFile, 'utf8')).includes(DATA_LOSS_LINE)) {
+      problems.push(`the runs logged '${DATA_LOSS_LINE}' (a pre-committed transaction could no longer be committed)`);
+    }
   } catch (error) {
     problems.push(`trial aborted: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
