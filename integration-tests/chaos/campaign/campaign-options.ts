@@ -20,19 +20,21 @@ export interface CampaignOptions {
   readonly faults: readonly FaultKind[];
   /** Records (rows, ids) each trial moves through its pipeline. */
   readonly records: number;
-  /** Seconds of running a trial's whole input takes at its pipeline's pace (default 15; the faults land in 1.5–5 s). */
+  /** Seconds of running a trial's whole input takes at its pipeline's pace (default 15; the faults land in 1.5–5 s; `--input-seconds`). */
   readonly inputSeconds?: number;
   /** The Kafka sinks' `transactionTimeout` (e.g. `20s`); unset: the sink's default, the broker's 15 min maximum. */
   readonly kafkaTransactionTimeout?: string;
   /** Faulted runs per trial, a range (default 3–6; `--runs 2-4`). */
   readonly faultedRuns?: readonly [number, number];
+  /** Keep every trial's folder, not only those of failed trials (`--keep`). */
+  readonly keepTrialFolders?: boolean;
   /** Where each trial's pipeline file, checkpoints and run logs go; a failed trial's folder is kept. */
   readonly workDir?: string;
 }
 
 export const CAMPAIGN_USAGE =
   'usage: npm run chaos -- [--trials N] [--seed S] [--pipelines kafka-kafka,kafka-postgres,cdc-kafka,generator-file] ' +
-  '[--faults sigkill,fail-point,zombie,kafka-restart,postgres-restart] [--records R] [--runs MIN-MAX] [--kafka-transaction-timeout 20s] [--work-dir DIR]';
+  '[--faults sigkill,fail-point,zombie,kafka-restart,postgres-restart] [--records R] [--runs MIN-MAX] [--input-seconds 15] [--kafka-transaction-timeout 20s] [--work-dir DIR] [--keep]';
 
 /** Parses `npm run chaos` arguments; throws a one-line error naming the bad option. */
 export function parseCampaignArguments(argv: readonly string[], defaultSeed: number): CampaignOptions {
@@ -48,6 +50,8 @@ export function parseCampaignArguments(argv: readonly string[], defaultSeed: num
       records: { type: 'string', default: '15000' },
       runs: { type: 'string' },
       'kafka-transaction-timeout': { type: 'string' },
+      'input-seconds': { type: 'string' },
+      keep: { type: 'boolean' },
       'work-dir': { type: 'string' },
     },
   });
@@ -61,6 +65,8 @@ export function parseCampaignArguments(argv: readonly string[], defaultSeed: num
     ...(values['kafka-transaction-timeout'] === undefined
       ? {}
       : { kafkaTransactionTimeout: duration('--kafka-transaction-timeout', values['kafka-transaction-timeout']) }),
+    ...(values['input-seconds'] === undefined ? {} : { inputSeconds: positiveInteger('--input-seconds', values['input-seconds']) }),
+    ...(values.keep === true ? { keepTrialFolders: true } : {}),
     ...(values['work-dir'] === undefined ? {} : { workDir: values['work-dir'] }),
   };
 }

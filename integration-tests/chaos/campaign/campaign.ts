@@ -26,11 +26,14 @@ export const CHAOS_PIPELINES: Record<PipelineName, ChaosPipeline> = {
 
 /** The command that replays one trial of a campaign. */
 export function replayCommand(options: CampaignOptions, seed: number, pipeline: PipelineName): string {
-  const runs = options.faultedRuns === undefined ? '' : ` --runs ${options.faultedRuns.join('-')}`;
-  const timeout = options.kafkaTransactionTimeout === undefined ? '' : ` --kafka-transaction-timeout ${options.kafkaTransactionTimeout}`;
+  const extra = [
+    options.faultedRuns === undefined ? '' : ` --runs ${options.faultedRuns.join('-')}`,
+    options.inputSeconds === undefined ? '' : ` --input-seconds ${options.inputSeconds}`,
+    options.kafkaTransactionTimeout === undefined ? '' : ` --kafka-transaction-timeout ${options.kafkaTransactionTimeout}`,
+  ].join('');
   return (
     `npm run chaos -- --trials 1 --seed ${seed} --pipelines ${pipeline} --records ${options.records} ` +
-    `--faults ${options.faults.join(',')}${runs}${timeout}`
+    `--faults ${options.faults.join(',')}${extra}`
   );
 }
 
@@ -72,7 +75,7 @@ export async function runCampaign(
     const seed = options.seed + index;
     const plan = planTrial(index, seed, pipeline, options.faults, options.faultedRuns);
     const id = `${tag}_${index}`;
-    const result = await runTrial(plan, CHAOS_PIPELINES[pipeline], {
+    const result = await runTrial(plan, CHAOS_PIPELINES[pipeline], options.keepTrialFolders === true, {
       id,
       dir: join(workDir, `trial-${index + 1}-${pipeline}-seed-${seed}`),
       records: options.records,

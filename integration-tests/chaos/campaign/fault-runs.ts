@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { restartService } from '../../env';
@@ -14,6 +14,8 @@ export interface RunFiles {
   readonly dir: string;
   /** 1-based number of the run in its trial. */
   readonly run: number;
+  /** Size of the log before this run: its own output starts there. */
+  readonly logOffset: number;
 }
 
 /** How one faulted run went. */
@@ -38,9 +40,14 @@ export interface RunOutcome {
 export const SECOND_START_OK = {
   /** The paused owner is alive: the store is not taken. */
   refused: 'refused',
-  /** Paused while it was ending, the owner had released the store: the second start found nothing to do. */
+  /** Paused while it was ending, the owner had released the store: the second start read and wrote nothing. */
   afterOwnerFinished: 'ran after the owner finished',
 } as const;
+
+/** What the engine logs once it owns the store and restored (`starting fresh`, `starting from checkpoint`). */
+const STARTED_LINE = '"msg":"starting';
+/** A run that has not logged its start after this long is treated as started (its fault goes ahead). */
+const START_LIMIT_MS = 60_000;
 
 /** A run whose fail point is never reached is killed after this long. */
 const FAIL_POINT_BACKSTOP_MS = 60_000;
@@ -84,13 +91,13 @@ async function applyFault(fault: Fault, run: LockstepProcess, files: RunFiles): 
       return zombieEpisode(fault, run, files);
     case 'kafka-restart':
     case 'postgres-restart':
-      return serviceRestart(fault, run);
+      return serviceRestart(fault, run, files);
   }
 }
 
 /** SIGSTOP, a second start that must be refused, SIGCONT after the pause, then SIGKILL. */
 async function zombieEpisode(fault: Extract<Fault, { kind: 'zombie' }>, run: LockstepProcess, files: RunFiles): Promise<FaultEffect> {
-  if (await endedWithin(run, fault.afterMs)) return { applied: false };
+  if (!(await startedOrEnded(run, files)) || (await endedWithin(run, fault.afterMs))) return { applied: false };
   run.child.kill('SIGSTOP');
   const pausedAt = Date.now();
   let secondStart: string;
@@ -102,8 +109,7 @@ async function zombieEpisode(fault: Extract<Fault, { kind: 'zombie' }>, run: Loc
     run.child.kill('SIGCONT');
   }
   if (!(await endedWithin(run, fault.thenKillAfterMs))) run.child.kill('SIGKILL');
-  if (secondStart === 'exited 0' && (await run.exited) === 0) return { applied: true, secondStart: SECOND_START_OK.afterOwnerFinished };
-  const ok = secondStart === SECOND_START_OK.refused;
+  const ok = secondStart === SECOND_START_OK.refused || secondStart === SECOND_START_OK.afterOwnerFinished;
   return { applied: true, secondStart, ...(ok ? {} : { problem: `second start while paused: ${secondStart}` }) };
 }
 
@@ -119,19 +125,54 @@ async function secondStartWhilePaused(files: RunFiles): Promise<string> {
   const exit = await second.exited;
   const log = await readFile(logFile, 'utf8').catch(() => '');
   if (exit === 1 && log.includes('LS_CHECKPOINT_OWNED')) return SECOND_START_OK.refused;
-  return exit === 0 ? 'exited 0' : `exited ${String(exit)}: ${await lastLine(logFile)}`;
+  // The owner was paused after it had finished and released the store: the second run had nothing left to do.
+  if (exit === 0 && log.includes(' 0 records read, 0 written')) return SECOND_START_OK.afterOwnerFinished;
+  return `exited ${String(exit)}: ${await lastLine(logFile)}`;
 }
 
 /** Kills the service after `afterMs`, starts it again `downForMs` later, SIGKILLs the run once it had time to recover. */
 async function serviceRestart(
   fault: Extract<Fault, { kind: 'kafka-restart' | 'postgres-restart' }>,
   run: LockstepProcess,
+  files: RunFiles,
 ): Promise<FaultEffect> {
-  const endedEarly = await endedWithin(run, fault.afterMs);
+  const endedEarly = !(await startedOrEnded(run, files)) || (await endedWithin(run, fault.afterMs));
   // Also when the run has ended: the next run then starts against a service that just recovered.
   const restart = await restartService(fault.kind === 'kafka-restart' ? 'kafka' : 'postgres', { downForMs: fault.downForMs });
   if (!endedEarly && !(await endedWithin(run, fault.thenKillAfterMs))) run.child.kill('SIGKILL');
   return { applied: true, serviceDownMs: restart.downMs };
+}
+
+/** The text of `file` from byte `offset` on. */
+async function readFrom(file: string, offset: number): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const buffer = Buffer.alloc(Math.max(0, size - offset));
+    await handle.read(buffer, 0, buffer.length, offset);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** True once the run whose output is appended to `logFile` from `offset` on logged its start (it owns the store). */
+export async function hasStarted(logFile: string, offset: number): Promise<boolean> {
+  return (await readFrom(logFile, offset)).includes(STARTED_LINE);
+}
+
+/**
+ * Waits until the run logged its start (then it owns the checkpoint store and has restored) or ended; false when it
+ * ended first. A zombie or a service restart is timed from there, so that a slow start on a loaded machine does not
+ * make it land before the run does anything.
+ */
+async function startedOrEnded(run: LockstepProcess, files: RunFiles): Promise<boolean> {
+  const deadline = Date.now() + START_LIMIT_MS;
+  while (Date.now() < deadline) {
+    if (await hasStarted(files.logFile, files.logOffset)) return true;
+    if (await endedWithin(run, 100)) return false;
+  }
+  return !(await endedWithin(run, 0));
 }
 
 /** True when `run` exits within `ms`. */

@@ -1,9 +1,9 @@
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startLockstep } from '../../support/lockstep-process';
 import type { ChaosPipeline, PreparedTrial, TrialContext, TrialVerdict } from './chaos-pipeline';
 import { describeFault, type TrialPlan } from './fault-plan';
-import { endedWithin, lastLine, runFaulted, type RunOutcome } from './fault-runs';
+import { endedWithin, hasStarted, lastLine, runFaulted, type RunOutcome } from './fault-runs';
 
 /** How a trial went: its faulted runs, the last (strict) run, the oracle's verdict and every violation found. */
 export interface TrialResult {
@@ -27,9 +27,10 @@ const FINAL_RUN_LIMIT_MS = 240_000;
 
 /**
  * Runs one trial: sets the pipeline up, runs it once per planned fault, then once more without faults (it must exit
- * 0: by itself when bounded, on SIGTERM once the sink is complete when not), then asks the pipeline's oracle.
+ * 0: by itself when bounded, on SIGTERM once the sink is complete when not), then asks the pipeline's oracle. The
+ * trial's folder is removed afterwards unless the trial failed or `keepFolder` is set.
  */
-export async function runTrial(plan: TrialPlan, pipeline: ChaosPipeline, context: TrialContext): Promise<TrialResult> {
+export async function runTrial(plan: TrialPlan, pipeline: ChaosPipeline, keepFolder: boolean, context: TrialContext): Promise<TrialResult> {
   const startedAt = Date.now();
   await mkdir(context.dir, { recursive: true });
   const logFile = join(context.dir, 'runs.log');
@@ -42,7 +43,8 @@ export async function runTrial(plan: TrialPlan, pipeline: ChaosPipeline, context
     prepared = await pipeline.prepare(context);
     for (const [index, fault] of plan.faults.entries()) {
       await appendFile(logFile, `\n=== run ${index + 1}: ${describeFault(fault)} ===\n`);
-      const outcome = await runFaulted(fault, { pipelineFile: prepared.pipelineFile, logFile, dir: context.dir, run: index + 1 });
+      const logOffset = (await stat(logFile)).size;
+      const outcome = await runFaulted(fault, { pipelineFile: prepared.pipelineFile, logFile, dir: context.dir, run: index + 1, logOffset });
       runs.push(outcome);
       if (outcome.problem !== undefined) problems.push(outcome.problem);
     }
@@ -61,20 +63,25 @@ export async function runTrial(plan: TrialPlan, pipeline: ChaosPipeline, context
     await prepared?.background?.catch(() => undefined);
     await prepared?.cleanup();
   }
-  if (problems.length === 0) await rm(context.dir, { recursive: true, force: true });
+  if (problems.length === 0 && !keepFolder) await rm(context.dir, { recursive: true, force: true });
   return { plan, runs, finalRun, verdict, problems, durationMs: Date.now() - startedAt, dir: context.dir };
 }
 
-/** The strict last run: bounded, it must exit by itself; unbounded, it is stopped with SIGTERM once complete. */
+/**
+ * The strict last run: bounded, it must exit by itself; unbounded, it is stopped with SIGTERM once complete — and once
+ * it has logged its start (its signal handlers are installed by then: a SIGTERM during Node's start-up just kills it).
+ */
 async function lastRun(prepared: PreparedTrial, logFile: string): Promise<{ exit: number | string; ms: number }> {
   const startedAt = Date.now();
+  const logOffset = (await stat(logFile)).size;
   const run = startLockstep(['run', prepared.pipelineFile], logFile);
   const deadline = startedAt + FINAL_RUN_LIMIT_MS;
   const complete = prepared.complete;
+  const started = (): Promise<boolean> => hasStarted(logFile, logOffset);
   let done = false;
   while (!done && Date.now() < deadline) {
     done = await endedWithin(run, 1_000);
-    if (!done && complete !== undefined && (await complete())) break;
+    if (!done && complete !== undefined && (await started()) && (await complete())) break;
   }
   if (!done) run.child.kill(Date.now() < deadline && complete !== undefined ? 'SIGTERM' : 'SIGKILL');
   const exit = await run.exited;
