@@ -32,6 +32,8 @@ const FINAL_RUN_LIMIT_MS = 240_000;
  */
 export async function runTrial(plan: TrialPlan, pipeline: ChaosPipeline, keepFolder: boolean, context: TrialContext): Promise<TrialResult> {
   const startedAt = Date.now();
+  // A folder left by an interrupted campaign would hand its checkpoints to this trial.
+  await rm(context.dir, { recursive: true, force: true });
   await mkdir(context.dir, { recursive: true });
   const logFile = join(context.dir, 'runs.log');
   const problems: string[] = [];
