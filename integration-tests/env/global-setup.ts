@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { SERVICES_ENV_VAR } from './index';
-import { SERVICES_CONTROL_ENV_VAR, SUPERVISOR_LINES, type SupervisorReady } from './supervisor-protocol';
+import { SERVICES_CONTROL_ENV_VAR, SERVICES_RUN_DIR_ENV_VAR, SUPERVISOR_LINES, type SupervisorReady } from './supervisor-protocol';
 
 /** Environment variable holding the supervisor's pid, for the global teardown. */
 export const SUPERVISOR_PID_VAR = 'LOCKSTEP_SUPERVISOR_PID';
@@ -59,4 +59,5 @@ export default async function globalSetup(): Promise<void> {
   process.stderr.write(`[services] ready: ${JSON.stringify(outcome.services)}\n`);
   process.env[SERVICES_ENV_VAR] = JSON.stringify(outcome.services);
   process.env[SERVICES_CONTROL_ENV_VAR] = outcome.control;
+  process.env[SERVICES_RUN_DIR_ENV_VAR] = outcome.runDir;
 }

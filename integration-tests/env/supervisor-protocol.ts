@@ -11,6 +11,9 @@ export const SUPERVISOR_LINES = {
  */
 export const SERVICES_CONTROL_ENV_VAR = 'LOCKSTEP_SERVICES_CONTROL';
 
+/** Environment variable holding the supervisor's run folder (services' logs and data), set by the global setup. */
+export const SERVICES_RUN_DIR_ENV_VAR = 'LOCKSTEP_SERVICES_RUN_DIR';
+
 /** What the supervisor can do to one service through its control socket (`POST /services/<name>/<action>`). */
 export const SERVICE_ACTIONS = ['kill', 'start'] as const;
 export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
