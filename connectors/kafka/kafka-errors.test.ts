@@ -7,6 +7,7 @@ import {
   KAFKA_ERROR,
   mapKafkaSourceError,
   messageTooLarge,
+  producerOutOfSequence,
 } from './kafka-errors';
 
 /** An error shaped like a kafkajs protocol error. */
@@ -30,6 +31,9 @@ describe('classifyKafkaError', () => {
     [protocolError('RECORD_LIST_TOO_LARGE', 18, false), 'too-large'],
     // kafkajs' retrier wraps what it does not retry, keeping the protocol error as the cause
     [Object.assign(named('KafkaJSNonRetriableError', false), { cause: protocolError('MESSAGE_TOO_LARGE', 10, false) }), 'too-large'],
+    [protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER', 45, false), 'sequence'],
+    [Object.assign(named('KafkaJSNonRetriableError', false), { cause: protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER', 45, false) }), 'sequence'],
+    [protocolError('UNKNOWN_PRODUCER_ID', 59, false), 'sequence'],
     [protocolError('TOPIC_AUTHORIZATION_FAILED', 29, false), 'auth'],
     [protocolError('NOT_LEADER_FOR_PARTITION', 6, true), 'leader-moved'],
     [protocolError('CONCURRENT_TRANSACTIONS', 51, true), 'coordinator-busy'],
@@ -74,6 +78,13 @@ describe('what callers do with a class', () => {
     const error = messageTooLarge(wrapped, 'a produce request of 1 record (record in/0@5) to out');
     expect(error).toMatchObject({ code: 'LS_KAFKA_MESSAGE_TOO_LARGE', retriable: false, cause: wrapped });
     expect(error.message).toMatch(/^kafka broker refused a produce request of 1 record \(record in\/0@5\) to out as too large \(RECORD_LIST_TOO_LARGE\); retrying cannot help: raise the topic's max.message.bytes/);
+  });
+
+  it('makes a sequence refusal a retriable error (a restart from the checkpoint with a new producer mends it)', () => {
+    const wrapped = Object.assign(named('KafkaJSNonRetriableError', false), { cause: protocolError('OUT_OF_ORDER_SEQUENCE_NUMBER', 45, false) });
+    const error = producerOutOfSequence(wrapped, 'a produce request of 2 records to out');
+    expect(error).toMatchObject({ code: 'LS_KAFKA_ERROR', retriable: true, cause: wrapped, context: { kafkaError: 'OUT_OF_ORDER_SEQUENCE_NUMBER' } });
+    expect(error.message).toMatch(/^kafka broker refused a produce request of 2 records to out for its producer sequence numbers \(OUT_OF_ORDER_SEQUENCE_NUMBER\); .*restarting from the last checkpoint/);
   });
 
   it('shapes fetch partition error codes like kafkajs errors', () => {

@@ -28,6 +28,7 @@ export const KAFKA_ERROR = {
  * - `fenced`: a newer producer took the transactional id (or the epoch is old);
  * - `transaction-lost`: the transaction or its id no longer exists in a state that can be finished;
  * - `too-large`: a message or batch over the broker's limits (retrying cannot help);
+ * - `sequence`: an idempotent producer's sequence numbers are out of step with the broker's (a new producer mends it);
  * - `auth`: authentication or authorization refused;
  * - `leader-moved`: stale metadata (leader re-elected, partition just created): refresh and retry;
  * - `coordinator-busy`: the transaction or group coordinator is loading, moving or finishing a commit: retry;
@@ -41,6 +42,7 @@ export type KafkaErrorClass =
   | 'fenced'
   | 'transaction-lost'
   | 'too-large'
+  | 'sequence'
   | 'auth'
   | 'leader-moved'
   | 'coordinator-busy'
@@ -57,6 +59,8 @@ const LOST_CODES: ReadonlySet<number> = new Set([
 ]);
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+const SEQUENCE = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID']);
 
 const AUTH = new Set([
   'SASL_AUTHENTICATION_FAILED',
@@ -122,18 +126,20 @@ function errorName(error: unknown): string | undefined {
 }
 
 /**
- * The too-large error type of `error` or of one of its causes: kafkajs' retrier wraps a protocol error it does not
- * retry in a KafkaJSNonRetriableError whose `cause` holds it.
+ * The error type of `error` or of one of its causes that is one of `types`: kafkajs' retrier wraps a protocol error
+ * it does not retry in a KafkaJSNonRetriableError whose `cause` holds it.
  */
-function tooLargeType(error: unknown): string | undefined {
+function typeInCauses(error: unknown, types: ReadonlySet<string>): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth += 1) {
     const type = kafkaErrorType(current);
-    if (type !== undefined && TOO_LARGE.has(type)) return type;
+    if (type !== undefined && types.has(type)) return type;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
 }
+
+const tooLargeType = (error: unknown): string | undefined => typeInCauses(error, TOO_LARGE);
 
 /** Sorts a Kafka error into a {@link KafkaErrorClass}. */
 export function classifyKafkaError(error: unknown): KafkaErrorClass {
@@ -144,6 +150,7 @@ export function classifyKafkaError(error: unknown): KafkaErrorClass {
   if (code !== undefined && FENCED_CODES.has(code)) return 'fenced';
   if (code !== undefined && LOST_CODES.has(code)) return 'transaction-lost';
   if (tooLargeType(error) !== undefined) return 'too-large';
+  if (typeInCauses(error, SEQUENCE) !== undefined) return 'sequence';
   if (type !== undefined && AUTH.has(type)) return 'auth';
   if (type !== undefined && LEADER_MOVED.has(type)) return 'leader-moved';
   if (type !== undefined && COORDINATOR_BUSY.has(type)) return 'coordinator-busy';
@@ -207,6 +214,21 @@ export function messageTooLarge(cause: unknown, batch: string): LockstepError {
     `kafka broker refused ${batch} as too large (${type}); retrying cannot help: raise the topic's max.message.bytes ` +
       '(the broker\'s message.max.bytes for new topics) or write smaller records',
     { code: 'LS_KAFKA_MESSAGE_TOO_LARGE', retriable: false, cause, context: { kafkaError: type } },
+  );
+}
+
+/**
+ * The error for a produce request the broker refused for its producer sequence numbers (`sequence`): the producer's
+ * state is out of step with the broker's, which no retry by the same producer mends. Retriable: the restart replays
+ * from the last checkpoint with a new producer (at-least-once: records after the checkpoint may be written twice;
+ * exactly-once: the open transaction is aborted).
+ */
+export function producerOutOfSequence(cause: unknown, batch: string): LockstepError {
+  const type = typeInCauses(cause, SEQUENCE) ?? 'OUT_OF_ORDER_SEQUENCE_NUMBER';
+  return new LockstepError(
+    `kafka broker refused ${batch} for its producer sequence numbers (${type}); the producer's state is out of step ` +
+      'with the broker\'s: restarting from the last checkpoint with a new producer',
+    { code: 'LS_KAFKA_ERROR', retriable: true, cause, context: { kafkaError: type } },
   );
 }
 

@@ -11,10 +11,11 @@
  *   sequence numbers, retries), bound to that eosManager.
  * - `kafkajs/src/retry`: kafkajs' retrier, which the send path expects.
  */
-import { type CompressionTypes, Partitioners, type Kafka, type Message } from 'kafkajs';
+import { type CompressionTypes, type Kafka, type Message, type PartitionerArgs } from 'kafkajs';
 import { LockstepError } from '../../../core/sdk';
 import type { KafkaCluster } from './cluster';
 import { installCompressionCodecs } from './compression-codecs';
+import { StablePartitioner } from '../stable-partitioner';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 type KafkaLogger = ReturnType<Kafka['logger']>;
@@ -46,7 +47,7 @@ type SendBatch = (request: {
 type CreateMessageProducer = (options: {
   logger: KafkaLogger;
   cluster: KafkaCluster;
-  partitioner: ReturnType<typeof Partitioners.DefaultPartitioner>;
+  partitioner: (args: PartitionerArgs) => number;
   eosManager: EosManager;
   idempotent: boolean;
   retrier: unknown;
@@ -105,7 +106,8 @@ export class KafkaTransaction {
     const { sendBatch } = createMessageProducer({
       logger,
       cluster,
-      partitioner: Partitioners.DefaultPartitioner(),
+      // a retry resends each partition's batch unchanged (see StablePartitioner)
+      partitioner: StablePartitioner(),
       eosManager: eos,
       idempotent: true,
       // ≈ 9.5 s of retries, never more than 1 s apart: a broker back from a restart gets the send within a second.

@@ -17,7 +17,7 @@ import {
   listTransactions,
   type TransactionHandle,
 } from '../internals';
-import { classifyKafkaError, messageTooLarge } from '../kafka-errors';
+import { classifyKafkaError, messageTooLarge, producerOutOfSequence } from '../kafka-errors';
 import { parseTransactionalId, transactionalId } from './kafka-sink-config';
 import type { KafkaWriterState } from './kafka-sink-serializers';
 import { bufferRecords, describeBatch, PendingBatch, type TakenBatch } from './pending-batch';
@@ -203,7 +203,8 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
   }
 
   /**
-   * A send refused as too large fails for good: the same records would be refused again. A send refused for an old
+   * A send refused as too large fails for good: the same records would be refused again. One refused for its sequence
+   * numbers is retriable (the restart aborts this transaction and opens a new one). A send refused for an old
    * epoch means the transaction is gone. Timed out (the broker aborted it): retriable, the restart replays from the
    * checkpoint. Taken over by another producer with the same transactional id (a second pipeline with this prefix):
    * not retriable — this instance is the zombie and stops, the newer one goes on.
@@ -212,6 +213,7 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     const cause = error instanceof Error ? error : new Error(String(error));
     const kind = classifyKafkaError(error);
     if (kind === 'too-large') return messageTooLarge(error, describeBatch(batch, this.limits));
+    if (kind === 'sequence') return producerOutOfSequence(error, describeBatch(batch, this.limits));
     if (kind !== 'fenced') return cause;
     const now = await describeTransaction(this.cluster as KafkaCluster, handle.transactionalId).catch(() => undefined);
     if (now !== undefined && (now.state === 'PrepareAbort' || now.state === 'CompleteAbort') && now.producerEpoch === handle.producerEpoch + 1) {

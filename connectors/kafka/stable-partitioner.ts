@@ -1,0 +1,23 @@
+import { Partitioners, type ICustomPartitioner, type Message, type PartitionerArgs } from 'kafkajs';
+
+/**
+ * kafkajs' default partitioner, except that a message keeps the partition it was first given. kafkajs retries a
+ * failed produce call by partitioning its messages again, and spreads messages without a key round-robin, so a retry
+ * would put different messages (and a different count) on each partition. On an idempotent producer that breaks the
+ * retry: kafkajs rewinds every partition's sequence number after a failed request, but the broker may have written
+ * part or all of it (a request timeout, or an error for one partition of several), so the resent batch for a
+ * partition carries the same first sequence number with other records — refused as OUT_OF_ORDER_SEQUENCE_NUMBER when
+ * its length differs, and taken for a duplicate (its records silently dropped) when it is the same. With this
+ * partitioner a retry resends the very batch the broker may already hold, which the broker recognises as a duplicate.
+ */
+export const StablePartitioner: ICustomPartitioner = () => {
+  const defaultPartition = Partitioners.DefaultPartitioner();
+  const chosen = new WeakMap<Message, number>();
+  return (args: PartitionerArgs): number => {
+    const earlier = chosen.get(args.message);
+    if (earlier !== undefined && earlier < args.partitionMetadata.length) return earlier;
+    const partition = defaultPartition(args);
+    chosen.set(args.message, partition);
+    return partition;
+  };
+};
