@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
 import { KinesisTestBed } from '../kinesis/kinesis-test-bed';
-import { preparedGids } from '../postgres/postgres-sink-fixtures';
+import { usePostgresClient, useTempDir } from '../support/chaos-fixtures';
+import { DOUBLED_TRANSFORM_LINE, exactlyOnceHeader } from '../support/chaos-pipeline-yaml';
 import { describeCrashTrial, runCrashTrial } from '../support/crash-trial';
-import { chaosRecord, describeTally, tallyIds } from '../support/kafka-topics';
+import { chaosRecord } from '../support/kafka-topics';
+import { checkTargetTable, createTargetTable, describeTargetTable } from '../support/postgres-target';
 
 /**
  * Crash test with real processes: `lockstep run` on a 4-shard Kinesis stream of kinesis-mock (50,000 records; one
@@ -27,10 +27,7 @@ const RATE = Number(process.env.LOCKSTEP_KINESIS_CRASH_RATE ?? 5_000);
 function pipelineYaml(name: string, dir: string, stream: string, table: string): string {
   const { endpoint, region, credentials } = services.kinesis;
   return [
-    `name: ${name}`,
-    'guarantee: exactly-once',
-    `checkpoint: { interval: 500ms, timeout: 30s, storage: "${join(dir, 'checkpoints')}" }`,
-    'parallelism: 2',
+    ...exactlyOnceHeader(name, dir, 2),
     'sources:',
     `  - id: in`,
     `    type: kinesis`,
@@ -42,7 +39,7 @@ function pipelineYaml(name: string, dir: string, stream: string, table: string):
     '    pollInterval: 200ms',
     '    valueFormat: json',
     'transforms:',
-    '  - { id: tag, type: map, set: { doubled: "value.seq * 2" } }',
+    DOUBLED_TRANSFORM_LINE,
     // Paced so that the kills land mid-stream.
     `  - { id: pace, type: throttle, recordsPerSecond: ${RATE} }`,
     'sinks:',
@@ -52,24 +49,17 @@ function pipelineYaml(name: string, dir: string, stream: string, table: string):
 }
 
 describe('kinesis → postgres under kill -9', () => {
-  let dir: string;
-  let db: Client;
+  const tempDir = useTempDir('lockstep-kinesis-crash-');
+  const pg = usePostgresClient(url);
   let bed: KinesisTestBed;
-  beforeAll(async () => {
-    db = new Client({ connectionString: url });
-    await db.connect();
-  });
-  afterAll(() => db.end());
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lockstep-kinesis-crash-'));
+  beforeEach(() => {
     bed = new KinesisTestBed(services.kinesis);
   });
-  afterEach(async () => {
-    await bed.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => bed.close());
 
   it.each(SEEDS)('seed %i: every id exactly once in the table after ≥5 kills, no prepared transaction left', async (seed) => {
+    const dir = tempDir();
+    const db = pg();
     const random = new SeededRandom(seed);
     const run = `${seed}-${randomUUID().slice(0, 8)}`;
     const name = `chaos-kinesis-${run}`;
@@ -81,30 +71,24 @@ describe('kinesis → postgres under kill -9', () => {
       await put(0, RECORDS / 2);
       await bed.split(stream, 'shardId-000000000001');
       await put(RECORDS / 2, RECORDS);
-      // No unique constraint on id: a duplicate must show up in the count, not be refused by the database.
-      await db.query(`CREATE TABLE ${table} (id text NOT NULL, seq integer NOT NULL, note text, doubled integer NOT NULL)`);
+      await createTargetTable(db, table, { doubled: true });
 
       const file = join(dir, 'pipeline.yaml');
       await writeFile(file, pipelineYaml(name, dir, stream, table));
       const trial = await runCrashTrial({ pipelineFile: file, logFile: join(dir, 'runs.log'), random, randomKills: KILLS, killAfterMs: [2_000, 4_500] });
 
-      const counts = await db.query<{ total: string; ids: string; wrong: string }>(
-        `SELECT count(*) AS total, count(DISTINCT id) AS ids, count(*) FILTER (WHERE doubled <> seq * 2) AS wrong FROM ${table}`,
-      );
-      const { total, ids, wrong } = counts.rows[0] as { total: string; ids: string; wrong: string };
-      const tally = tallyIds((await db.query<{ id: string }>(`SELECT id FROM ${table}`)).rows.map((row) => row.id), RECORDS);
-      const prepared = await preparedGids(db, `lockstep:${name}:`);
+      const check = await checkTargetTable(db, table, { records: RECORDS, gidPrefix: `lockstep:${name}:`, doubled: true });
       process.stdout.write(
         `kinesis → postgres crash trial, seed ${seed}: ${RECORDS} records, ${describeCrashTrial(trial)}; ` +
-          `count(*) ${total}, count(DISTINCT id) ${ids}: ${describeTally(tally)}, ${wrong} malformed; ${prepared.length} prepared transactions left\n`,
+          `${describeTargetTable(check)}\n`,
       );
 
       expect(trial.kills).toBeGreaterThanOrEqual(KILLS);
       expect(trial.failPointKills.length).toBeGreaterThanOrEqual(1);
-      expect({ total: Number(total), ids: Number(ids), wrong: Number(wrong) }).toEqual({ total: RECORDS, ids: RECORDS, wrong: 0 });
-      expect(tally.missing.slice(0, 5)).toEqual([]);
-      expect(tally.foreign.slice(0, 5)).toEqual([]);
-      expect(prepared).toEqual([]);
+      expect({ total: check.total, ids: check.ids, wrong: check.wrong }).toEqual({ total: RECORDS, ids: RECORDS, wrong: 0 });
+      expect(check.tally.missing.slice(0, 5)).toEqual([]);
+      expect(check.tally.foreign.slice(0, 5)).toEqual([]);
+      expect(check.prepared).toEqual([]);
     } finally {
       await db.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     }

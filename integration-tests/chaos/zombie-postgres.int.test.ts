@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { testServices } from '../env';
 import { preparedGids } from '../postgres/postgres-sink-fixtures';
-import { describeTally, produceChaosRecords, tallyIds } from '../support/kafka-topics';
+import { usePostgresClient, useTempDir } from '../support/chaos-fixtures';
+import { exactlyOnceHeader, kafkaJsonSourceLine } from '../support/chaos-pipeline-yaml';
+import { produceChaosRecords } from '../support/kafka-topics';
+import { checkTargetTable, createTargetTable, describeTargetTable } from '../support/postgres-target';
 import { createTestTopics, testKafka } from '../support/test-kafka';
 import { runZombieTrial } from '../support/zombie-trial';
 
@@ -26,12 +27,9 @@ const RATE = 2_500;
 
 function pipelineYaml(name: string, dir: string, topic: string, table: string): string {
   return [
-    `name: ${name}`,
-    'guarantee: exactly-once',
-    `checkpoint: { interval: 500ms, timeout: 30s, storage: "${join(dir, 'checkpoints')}" }`,
-    'parallelism: 2',
+    ...exactlyOnceHeader(name, dir, 2),
     'sources:',
-    `  - { id: in, type: kafka, brokers: ${JSON.stringify(brokers)}, topics: [${topic}], bounded: latest, valueFormat: json }`,
+    kafkaJsonSourceLine(brokers, topic),
     'transforms:',
     `  - { id: pace, type: throttle, recordsPerSecond: ${RATE} }`,
     'sinks:',
@@ -42,19 +40,12 @@ function pipelineYaml(name: string, dir: string, topic: string, table: string): 
 
 describe('a zombie owner with a Postgres sink (SIGSTOP, take-over, SIGCONT)', () => {
   const kafka = testKafka(brokers, 'lockstep-zombie');
-  let dir: string;
-  let db: Client;
-  beforeAll(async () => {
-    db = new Client({ connectionString: url });
-    await db.connect();
-  });
-  afterAll(() => db.end());
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lockstep-zombie-pg-'));
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('lockstep-zombie-pg-');
+  const pg = usePostgresClient(url);
 
   it('fences the woken zombie: it writes nothing more, and every id lands exactly once', async () => {
+    const dir = tempDir();
+    const db = pg();
     const run = randomUUID().slice(0, 8);
     const name = `zombie-pg-${run}`;
     const topic = `zombie-pg-in-${run}`;
@@ -64,7 +55,7 @@ describe('a zombie owner with a Postgres sink (SIGSTOP, take-over, SIGCONT)', ()
     try {
       await createTestTopics(admin, [{ topic, numPartitions: 2 }]);
       await produceChaosRecords(kafka, topic, RECORDS);
-      await db.query(`CREATE TABLE ${table} (id text NOT NULL, seq integer NOT NULL, note text)`);
+      await createTargetTable(db, table, { doubled: false });
       const file = join(dir, 'pipeline.yaml');
       await writeFile(file, pipelineYaml(name, dir, topic, table));
       const gidPrefix = `lockstep:${name}:pg:`;
@@ -76,15 +67,12 @@ describe('a zombie owner with a Postgres sink (SIGSTOP, take-over, SIGCONT)', ()
 
       const trial = await runZombieTrial({ pipelineFile: file, storeDir: join(dir, 'checkpoints'), logDir: dir, takeOver: 'flag', sinkState });
 
-      const counts = await db.query<{ total: string; ids: string }>(`SELECT count(*) AS total, count(DISTINCT id) AS ids FROM ${table}`);
-      const { total, ids } = counts.rows[0] as { total: string; ids: string };
-      const tally = tallyIds((await db.query<{ id: string }>(`SELECT id FROM ${table}`)).rows.map((row) => row.id), RECORDS);
-      const prepared = await preparedGids(db, gidPrefix);
+      const check = await checkTargetTable(db, table, { records: RECORDS, gidPrefix, doubled: false });
       const { observer } = trial;
       process.stdout.write(
         `zombie with a postgres sink: owner checkpoints ${[1, 2, 3].map((epoch) => `${epoch}: [${observer.idsOf(epoch).join(',')}]`).join('; ')}; ` +
           `zombie exited ${String(trial.zombieExit)} ${trial.zombieExitMs} ms after SIGCONT; final run exit ${String(trial.finalExit)}; ` +
-          `count(*) ${total}, count(DISTINCT id) ${ids}: ${describeTally(tally)}; ${prepared.length} prepared transactions left\n`,
+          `${describeTargetTable(check)}\n`,
       );
 
       // Strictly increasing owner epochs: A 1, B 2, the final run 3 (each fenced its predecessor).
@@ -100,9 +88,9 @@ describe('a zombie owner with a Postgres sink (SIGSTOP, take-over, SIGCONT)', ()
       expect(trial.sink.afterZombie).toEqual(trial.sink.beforeWake);
       expect(trial.finalExit).toBe(0);
       expect(observer.violations()).toEqual([]);
-      expect({ total: Number(total), ids: Number(ids) }).toEqual({ total: RECORDS, ids: RECORDS });
-      expect(tally.missing.slice(0, 5)).toEqual([]);
-      expect(prepared).toEqual([]);
+      expect({ total: check.total, ids: check.ids }).toEqual({ total: RECORDS, ids: RECORDS });
+      expect(check.tally.missing.slice(0, 5)).toEqual([]);
+      expect(check.prepared).toEqual([]);
     } finally {
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();
