@@ -1,21 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kafkaServiceUnderTest, killService, startService, testServices } from '../env';
-import { readCommitted } from '../support/kafka-read-committed';
+import { useTempDir } from '../support/chaos-fixtures';
+import { DOUBLED_TRANSFORM_LINE, exactlyOnceHeader, kafkaJsonSourceLine } from '../support/chaos-pipeline-yaml';
+import { readDoubledOutput } from '../support/kafka-doubled-output';
+import { describeTally, produceChaosRecords } from '../support/kafka-topics';
 import { startLockstep } from '../support/lockstep-process';
 import { createTestTopics, testKafka } from '../support/test-kafka';
-import type { Kafka } from 'kafkajs';
-import {
-  describeTally,
-  openKafkaTransactions,
-  produceChaosRecords,
-  tallyIds,
-  type ChaosRecord,
-  type IdTally,
-} from '../support/kafka-topics';
 
 /**
  * The broker dies under a running pipeline: `lockstep run` copies Kafka (3 partitions, bounded) → map → throttle →
@@ -36,17 +29,14 @@ const DOWN_MS = Number(process.env.LOCKSTEP_BROKER_RESTART_DOWN_MS ?? 10_000);
 const KILL_AFTER_FIRST_CHECKPOINT_MS = 2_000;
 const PARTITIONS = 3;
 
-function pipelineYaml(name: string, checkpoints: string, input: string, output: string): string {
+function pipelineYaml(name: string, dir: string, input: string, output: string): string {
   const brokerList = JSON.stringify(brokers);
   return [
-    `name: ${name}`,
-    'guarantee: exactly-once',
-    `checkpoint: { interval: 500ms, timeout: 30s, storage: "${checkpoints}" }`,
-    'parallelism: 3',
+    ...exactlyOnceHeader(name, dir, 3),
     'sources:',
-    `  - { id: in, type: kafka, brokers: ${brokerList}, topics: [${input}], bounded: latest, valueFormat: json }`,
+    kafkaJsonSourceLine(brokers, input),
     'transforms:',
-    '  - { id: tag, type: map, set: { doubled: "value.seq * 2" } }',
+    DOUBLED_TRANSFORM_LINE,
     `  - { id: pace, type: throttle, recordsPerSecond: ${RATE} }`,
     'sinks:',
     `  - { id: out, type: kafka, brokers: ${brokerList}, topic: ${output}, keyField: id }`,
@@ -92,28 +82,6 @@ class CheckpointWatch {
   }
 }
 
-/** What an independent read_committed consumer (kafkajs' public consumer) sees in the output, and what is left open. */
-interface Verdict {
-  readonly records: number;
-  readonly tally: IdTally;
-  /** Records whose transform was not applied or whose key is not their id. */
-  readonly malformed: readonly string[];
-  readonly open: readonly string[];
-}
-
-async function verdict(kafka: Kafka, output: string, prefix: string): Promise<Verdict> {
-  const messages = await readCommitted(brokers, output);
-  const ids: string[] = [];
-  const malformed: string[] = [];
-  for (const message of messages) {
-    const value = JSON.parse(message.value ?? 'null') as (ChaosRecord & { doubled?: number }) | null;
-    if (value === null || value.doubled !== value.seq * 2 || message.key !== value.id) malformed.push(`${message.partition}@${message.offset}`);
-    else ids.push(value.id);
-  }
-  const open = (await openKafkaTransactions(kafka, prefix)).map((entry) => `${entry.transactionalId} (${entry.state})`);
-  return { records: messages.length, tally: tallyIds(ids, RECORDS), malformed, open };
-}
-
 /** The engine's restart lines in a run's log. */
 function restartsIn(text: string): number {
   return text.split('\n').filter((line) => /; restart \d+\/\d+|restarting from the last completed checkpoint/.test(line)).length;
@@ -131,11 +99,7 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs: number
 
 describe(`kafka → kafka while the broker (${kafkaService}) is killed and started again`, () => {
   const kafka = testKafka(brokers, 'lockstep-broker-restart');
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lockstep-broker-restart-'));
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('lockstep-broker-restart-');
 
   /** Entries in `topic`'s log, all partitions: an upper bound of the records written to it. */
   async function logLength(topic: string): Promise<number> {
@@ -183,6 +147,7 @@ describe(`kafka → kafka while the broker (${kafkaService}) is killed and start
   }
 
   it('recovers in the same run: every id exactly once, no transaction left open', async () => {
+    const dir = tempDir();
     const run = randomUUID().slice(0, 8);
     const name = `broker-restart-${run}`;
     const [input, output] = [`broker-restart-in-${run}`, `broker-restart-out-${run}`];
@@ -190,7 +155,7 @@ describe(`kafka → kafka while the broker (${kafkaService}) is killed and start
       await produceChaosRecords(kafka, input, RECORDS);
       const checkpoints = join(dir, 'checkpoints');
       const file = join(dir, 'pipeline.yaml');
-      await writeFile(file, pipelineYaml(name, checkpoints, input, output));
+      await writeFile(file, pipelineYaml(name, dir, input, output));
       const logFile = join(dir, 'run.log');
       const watch = new CheckpointWatch(checkpoints);
       // Production retry timings: jest's NODE_ENV=test would give kafkajs and core/sdk retry their fast test defaults.
@@ -201,7 +166,7 @@ describe(`kafka → kafka while the broker (${kafkaService}) is killed and start
         const outage = await breakBroker(watch, output, () => exit !== undefined);
         const code = await Promise.race([lockstep.exited, sleep(300_000, 'still running', { ref: false })]);
         const text = await readFile(logFile, 'utf8');
-        const seen = await verdict(kafka, output, `${name}-out`);
+        const seen = await readDoubledOutput(kafka, brokers, output, { records: RECORDS, transactionPrefix: `${name}-out` });
         const { recovered } = outage;
         process.stdout.write(
           `broker restart (${testServices().kafka.version}): down ${seconds(outage.downMs)} (its start took ${seconds(outage.startMs)}); ` +

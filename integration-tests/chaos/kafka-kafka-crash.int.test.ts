@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTestTopics, testKafka } from '../support/test-kafka';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
-import { readCommitted } from '../support/kafka-read-committed';
+import { useTempDir } from '../support/chaos-fixtures';
+import { DOUBLED_TRANSFORM_LINE, exactlyOnceHeader, kafkaJsonSourceLine } from '../support/chaos-pipeline-yaml';
 import { describeCrashTrial, runCrashTrial } from '../support/crash-trial';
-import { describeTally, openKafkaTransactions, produceChaosRecords, tallyIds, type ChaosRecord } from '../support/kafka-topics';
+import { readDoubledOutput } from '../support/kafka-doubled-output';
+import { describeTally, produceChaosRecords } from '../support/kafka-topics';
+import { createTestTopics, testKafka } from '../support/test-kafka';
 
 /**
  * Crash test with real processes against the real broker: `lockstep run` on Kafka (3 partitions, bounded) → map →
@@ -26,14 +27,11 @@ const RATE = Number(process.env.LOCKSTEP_KAFKA_CRASH_RATE ?? 6_000);
 function pipelineYaml(run: string, dir: string, input: string, output: string): string {
   const brokerList = JSON.stringify(brokers);
   return [
-    `name: chaos-kafka-${run}`,
-    'guarantee: exactly-once',
-    `checkpoint: { interval: 500ms, timeout: 30s, storage: "${join(dir, 'checkpoints')}" }`,
-    'parallelism: 3',
+    ...exactlyOnceHeader(`chaos-kafka-${run}`, dir, 3),
     'sources:',
-    `  - { id: in, type: kafka, brokers: ${brokerList}, topics: [${input}], bounded: latest, valueFormat: json }`,
+    kafkaJsonSourceLine(brokers, input),
     'transforms:',
-    '  - { id: tag, type: map, set: { doubled: "value.seq * 2" } }',
+    DOUBLED_TRANSFORM_LINE,
     // Paced so that every run makes progress for a few seconds and the kills land mid-stream (unthrottled, the
     // whole topic is copied in about two seconds).
     `  - { id: pace, type: throttle, recordsPerSecond: ${RATE} }`,
@@ -45,13 +43,10 @@ function pipelineYaml(run: string, dir: string, input: string, output: string): 
 
 describe('kafka → kafka under kill -9', () => {
   const kafka = testKafka(brokers, 'lockstep-chaos');
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lockstep-kafka-crash-'));
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('lockstep-kafka-crash-');
 
   it.each(SEEDS)('seed %i: every id exactly once after ≥5 kills, no transaction left open', async (seed) => {
+    const dir = tempDir();
     const random = new SeededRandom(seed);
     const run = `${seed}-${randomUUID().slice(0, 8)}`;
     const input = `chaos-in-${run}`;
@@ -74,30 +69,21 @@ describe('kafka → kafka under kill -9', () => {
         killAfterMs: [2_000, 4_500],
       });
 
-      const messages = await readCommitted(brokers, output);
-      const ids: string[] = [];
-      const wrong: string[] = [];
-      for (const message of messages) {
-        const value = JSON.parse(message.value ?? 'null') as (ChaosRecord & { doubled?: number }) | null;
-        if (value === null || value.doubled !== value.seq * 2 || message.key !== value.id) wrong.push(`${message.partition}@${message.offset}: ${message.value}`);
-        else ids.push(value.id);
-      }
-      const tally = tallyIds(ids, RECORDS);
-      const open = (await openKafkaTransactions(kafka, `chaos-kafka-${run}-out`)).map((entry) => `${entry.transactionalId} (${entry.state})`);
+      const seen = await readDoubledOutput(kafka, brokers, output, { records: RECORDS, transactionPrefix: `chaos-kafka-${run}-out` });
       process.stdout.write(
         `kafka → kafka crash trial, seed ${seed}: ${RECORDS} records (produced in ${produceMs} ms), ${describeCrashTrial(trial)}; ` +
-          `read_committed saw ${messages.length} records: ${describeTally(tally)}, ${wrong.length} malformed; ` +
-          `${open.length} transactions left open\n`,
+          `read_committed saw ${seen.records} records: ${describeTally(seen.tally)}, ${seen.malformed.length} malformed; ` +
+          `${seen.open.length} transactions left open\n`,
       );
 
       expect(trial.kills).toBeGreaterThanOrEqual(KILLS);
       expect(trial.failPointKills.length).toBeGreaterThanOrEqual(1);
-      expect(wrong.slice(0, 5)).toEqual([]);
-      expect(tally.duplicated.slice(0, 5)).toEqual([]);
-      expect(tally.missing.slice(0, 5)).toEqual([]);
-      expect(tally.foreign.slice(0, 5)).toEqual([]);
-      expect(messages).toHaveLength(RECORDS);
-      expect(open).toEqual([]);
+      expect(seen.malformed.slice(0, 5)).toEqual([]);
+      expect(seen.tally.duplicated.slice(0, 5)).toEqual([]);
+      expect(seen.tally.missing.slice(0, 5)).toEqual([]);
+      expect(seen.tally.foreign.slice(0, 5)).toEqual([]);
+      expect(seen.records).toBe(RECORDS);
+      expect(seen.open).toEqual([]);
     } finally {
       await admin.deleteTopics({ topics: [input, output] }).catch(() => undefined);
       await admin.disconnect();
