@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
 import { countDocuments, createIndex, oracleClient, readDocuments } from '../elasticsearch/elasticsearch-fixtures';
+import { useTempDir } from '../support/chaos-fixtures';
+import { DOUBLED_TRANSFORM_LINE, exactlyOnceHeader, kafkaJsonSourceLine } from '../support/chaos-pipeline-yaml';
 import { describeCrashTrial, runCrashTrial } from '../support/crash-trial';
 import { describeTally, produceChaosRecords, tallyIds } from '../support/kafka-topics';
 import { createTestTopics, testKafka } from '../support/test-kafka';
@@ -28,14 +29,11 @@ const RATE = Number(process.env.LOCKSTEP_ES_CRASH_RATE ?? 2_500);
 
 function pipelineYaml(name: string, dir: string, topic: string, index: string): string {
   return [
-    `name: ${name}`,
-    'guarantee: exactly-once',
-    `checkpoint: { interval: 500ms, timeout: 30s, storage: "${join(dir, 'checkpoints')}" }`,
-    'parallelism: 3',
+    ...exactlyOnceHeader(name, dir, 3),
     'sources:',
-    `  - { id: in, type: kafka, brokers: ${JSON.stringify(brokers)}, topics: [${topic}], bounded: latest, valueFormat: json }`,
+    kafkaJsonSourceLine(brokers, topic),
     'transforms:',
-    '  - { id: tag, type: map, set: { doubled: "value.seq * 2" } }',
+    DOUBLED_TRANSFORM_LINE,
     // Paced so that the kills land mid-stream.
     `  - { id: pace, type: throttle, recordsPerSecond: ${RATE} }`,
     'sinks:',
@@ -46,18 +44,15 @@ function pipelineYaml(name: string, dir: string, topic: string, index: string): 
 
 describe('kafka → elasticsearch under kill -9', () => {
   const kafka = testKafka(brokers, 'lockstep-chaos');
-  let dir: string;
+  const tempDir = useTempDir('lockstep-es-crash-');
   let client: Client;
   beforeAll(() => {
     client = oracleClient();
   });
   afterAll(() => client.close());
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lockstep-es-crash-'));
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
 
   it.each(SEEDS)('seed %i: every id exactly once in the index after ≥5 kills, no document rewritten', async (seed) => {
+    const dir = tempDir();
     const random = new SeededRandom(seed);
     const run = `${seed}-${randomUUID().slice(0, 8)}`;
     const name = `chaos-es-${run}`;

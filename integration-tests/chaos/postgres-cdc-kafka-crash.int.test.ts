@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestTopics, testKafka } from '../support/test-kafka';
 import { Client } from 'pg';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
+import { usePostgresClient, useTempDir } from '../support/chaos-fixtures';
+import { exactlyOnceHeader } from '../support/chaos-pipeline-yaml';
 import { describeCrashTrial, runCrashTrial } from '../support/crash-trial';
 import { readCommitted } from '../support/kafka-read-committed';
 import { describeTally, openKafkaTransactions, tallyIds } from '../support/kafka-topics';
+import { createTestTopics, testKafka } from '../support/test-kafka';
 
 /**
  * Crash test with real processes: `lockstep run` on Postgres CDC (pgoutput, a slot and a publication of its own) →
@@ -35,9 +36,7 @@ interface ChangeEvent {
 
 function pipelineYaml(name: string, dir: string, table: string, topic: string): string {
   return [
-    `name: ${name}`,
-    'guarantee: exactly-once',
-    `checkpoint: { interval: 500ms, timeout: 30s, storage: "${join(dir, 'checkpoints')}" }`,
+    ...exactlyOnceHeader(name, dir),
     'sources:',
     `  - { id: cdc, type: postgres-cdc, url: "${url}", tables: [${table}], slot: ${table}, publication: ${table}, snapshot: never }`,
     'transforms:',
@@ -79,19 +78,12 @@ async function insertBatches(db: Client, table: string, perSecond: number): Prom
 
 describe('postgres cdc → kafka under kill -9', () => {
   const kafka = testKafka(brokers, 'lockstep-chaos');
-  let dir: string;
-  let db: Client;
-  beforeAll(async () => {
-    db = new Client({ connectionString: url });
-    await db.connect();
-  });
-  afterAll(() => db.end());
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lockstep-cdc-crash-'));
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('lockstep-cdc-crash-');
+  const pg = usePostgresClient(url);
 
   it.each(SEEDS)('seed %i: one insert event per row in Kafka after ≥5 kills', async (seed) => {
+    const dir = tempDir();
+    const db = pg();
     const random = new SeededRandom(seed);
     const run = `${seed}_${randomUUID().replaceAll('-', '').slice(0, 8)}`;
     const name = `chaos-cdc-${run.replaceAll('_', '-')}`;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testServices } from '../env';
+import { useTempDir } from '../support/chaos-fixtures';
+import { exactlyOnceHeader, kafkaJsonSourceLine } from '../support/chaos-pipeline-yaml';
 import { readCommitted } from '../support/kafka-read-committed';
 import { describeTally, openKafkaTransactions, produceChaosRecords, tallyIds } from '../support/kafka-topics';
 import { createTestTopics, testKafka } from '../support/test-kafka';
@@ -26,12 +27,9 @@ const RATE = 2_500;
 function pipelineYaml(name: string, dir: string, input: string, output: string): string {
   const brokerList = JSON.stringify(brokers);
   return [
-    `name: ${name}`,
-    'guarantee: exactly-once',
-    `checkpoint: { interval: 500ms, timeout: 30s, storage: "${join(dir, 'checkpoints')}" }`,
-    'parallelism: 2',
+    ...exactlyOnceHeader(name, dir, 2),
     'sources:',
-    `  - { id: in, type: kafka, brokers: ${brokerList}, topics: [${input}], bounded: latest, valueFormat: json }`,
+    kafkaJsonSourceLine(brokers, input),
     'transforms:',
     `  - { id: pace, type: throttle, recordsPerSecond: ${RATE} }`,
     'sinks:',
@@ -42,13 +40,10 @@ function pipelineYaml(name: string, dir: string, input: string, output: string):
 
 describe('a zombie owner with a Kafka sink (SIGSTOP, owner file deleted, SIGCONT)', () => {
   const kafka = testKafka(brokers, 'lockstep-zombie');
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lockstep-zombie-kafka-'));
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  const tempDir = useTempDir('lockstep-zombie-kafka-');
 
   it('fences the woken zombie: it writes nothing more, and a read_committed consumer sees every id once', async () => {
+    const dir = tempDir();
     const run = randomUUID().slice(0, 8);
     const name = `zombie-kafka-${run}`;
     const input = `zombie-in-${run}`;
