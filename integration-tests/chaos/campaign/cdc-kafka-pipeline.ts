@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 import { readCommitted } from '../../support/kafka-read-committed';
-import { createTestTopics, testKafka } from '../../support/test-kafka';
 import {
   bestEffort,
   kafkaTransactionTimeout,
@@ -15,7 +14,7 @@ import {
   type TrialContext,
   type TrialVerdict,
 } from './chaos-pipeline';
-import { deleteTopics, describeRecord, openAndHanging, parseJson } from './kafka-trial-support';
+import { createTopics, deleteTopics, describeRecord, openAndHanging, parseJson } from './kafka-trial-support';
 
 const PARTITIONS = 3;
 const ROWS_PER_TRANSACTION = 500;
@@ -40,13 +39,7 @@ export const cdcKafkaPipeline: ChaosPipeline = {
     const name = `chaos-cdc-${context.id}`;
     const table = `chaos_cdc_${context.id}`;
     const topic = `${name}-out`;
-    const admin = testKafka(context.brokers, 'lockstep-chaos-campaign').admin();
-    await admin.connect();
-    try {
-      await createTestTopics(admin, [{ topic, numPartitions: PARTITIONS }]);
-    } finally {
-      await admin.disconnect();
-    }
+    await createTopics(context, [topic], PARTITIONS);
     await withPostgres(context.postgresUrl, (db) => db.query(`CREATE TABLE ${table} (id text PRIMARY KEY, seq integer NOT NULL, note text)`));
     const pipelineFile = join(context.dir, 'pipeline.yaml');
     await writeFile(pipelineFile, pipelineYaml(name, context, table, topic));

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
+import { DOUBLED_TRANSFORM_LINE, kafkaJsonSourceLine } from '../../support/chaos-pipeline-yaml';
 import { produceChaosRecords, type ChaosRecord } from '../../support/kafka-topics';
-import { createTestTopics, testKafka } from '../../support/test-kafka';
 import {
   kafkaTransactionTimeout,
   pace,
@@ -11,7 +11,7 @@ import {
   type TrialContext,
   type TrialVerdict,
 } from './chaos-pipeline';
-import { deleteTopics, describeRecord, openAndHanging, parseJson } from './kafka-trial-support';
+import { createTopics, deleteTopics, describeRecord, openAndHanging, parseJson } from './kafka-trial-support';
 
 const PARTITIONS = 3;
 
@@ -26,14 +26,7 @@ export const kafkaKafkaPipeline: ChaosPipeline = {
     const name = `chaos-kk-${context.id}`;
     const input = `${name}-in`;
     const output = `${name}-out`;
-    const kafka = testKafka(context.brokers, 'lockstep-chaos-campaign');
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await createTestTopics(admin, [input, output].map((topic) => ({ topic, numPartitions: PARTITIONS })));
-    } finally {
-      await admin.disconnect();
-    }
+    const kafka = await createTopics(context, [input, output], PARTITIONS);
     await produceChaosRecords(kafka, input, context.records);
     const pipelineFile = join(context.dir, 'pipeline.yaml');
     await writeFile(pipelineFile, pipelineYaml(name, context, input, output));
@@ -50,9 +43,9 @@ function pipelineYaml(name: string, context: TrialContext, input: string, output
   return [
     ...pipelineHead(name, context, PARTITIONS),
     'sources:',
-    `  - { id: in, type: kafka, brokers: ${brokers}, topics: [${input}], bounded: latest, valueFormat: json }`,
+    kafkaJsonSourceLine(context.brokers, input),
     'transforms:',
-    '  - { id: tag, type: map, set: { doubled: "value.seq * 2" } }',
+    DOUBLED_TRANSFORM_LINE,
     `  - { id: pace, type: throttle, recordsPerSecond: ${pace(context)} }`,
     'sinks:',
     `  - { id: out, type: kafka, brokers: ${brokers}, topic: ${output}, keyField: id${kafkaTransactionTimeout(context)} }`,

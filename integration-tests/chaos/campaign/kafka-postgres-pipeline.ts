@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DOUBLED_TRANSFORM_LINE, kafkaJsonSourceLine } from '../../support/chaos-pipeline-yaml';
 import { produceChaosRecords } from '../../support/kafka-topics';
-import { createTestTopics, testKafka } from '../../support/test-kafka';
+import { createTargetTable } from '../../support/postgres-target';
 import {
   bestEffort,
   leftPreparedXacts,
@@ -13,7 +14,7 @@ import {
   type TrialContext,
   type TrialVerdict,
 } from './chaos-pipeline';
-import { deleteTopics } from './kafka-trial-support';
+import { createTopics, deleteTopics } from './kafka-trial-support';
 
 const PARTITIONS = 3;
 
@@ -29,18 +30,9 @@ export const kafkaPostgresPipeline: ChaosPipeline = {
     const name = `chaos-kp-${context.id}`;
     const topic = `${name}-in`;
     const table = `chaos_kp_${context.id}`;
-    const kafka = testKafka(context.brokers, 'lockstep-chaos-campaign');
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await createTestTopics(admin, [{ topic, numPartitions: PARTITIONS }]);
-    } finally {
-      await admin.disconnect();
-    }
+    const kafka = await createTopics(context, [topic], PARTITIONS);
     await produceChaosRecords(kafka, topic, context.records);
-    await withPostgres(context.postgresUrl, (db) =>
-      db.query(`CREATE TABLE ${table} (id text NOT NULL, seq integer NOT NULL, note text, doubled integer NOT NULL)`),
-    );
+    await withPostgres(context.postgresUrl, (db) => createTargetTable(db, table, { doubled: true }));
     const pipelineFile = join(context.dir, 'pipeline.yaml');
     await writeFile(pipelineFile, pipelineYaml(name, context, topic, table));
     return {
@@ -59,9 +51,9 @@ function pipelineYaml(name: string, context: TrialContext, topic: string, table:
   return [
     ...pipelineHead(name, context, PARTITIONS),
     'sources:',
-    `  - { id: in, type: kafka, brokers: ${JSON.stringify(context.brokers)}, topics: [${topic}], bounded: latest, valueFormat: json }`,
+    kafkaJsonSourceLine(context.brokers, topic),
     'transforms:',
-    '  - { id: tag, type: map, set: { doubled: "value.seq * 2" } }',
+    DOUBLED_TRANSFORM_LINE,
     `  - { id: pace, type: throttle, recordsPerSecond: ${pace(context)} }`,
     'sinks:',
     `  - { id: pg, type: postgres, url: "${context.postgresUrl}", table: ${table} }`,

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SERVICES_RUN_DIR_ENV_VAR } from '../../env/supervisor-protocol';
-import { testKafka } from '../../support/test-kafka';
+import type { Kafka } from 'kafkajs';
+import { createTestTopics, testKafka } from '../../support/test-kafka';
 import { bestEffort, type TrialContext } from './chaos-pipeline';
 import type { ConsumedRecord, KafkaOracle } from './kafka-oracle';
 
@@ -47,9 +48,27 @@ export function describeRecord(record: ConsumedRecord): string {
   return `${record.partition}@${record.offset} ${record.key} ${record.value}`;
 }
 
+/** The campaign's kafkajs client for the trial's brokers (setup and clean-up only; the oracle is separate). */
+export function campaignKafka(context: TrialContext): Kafka {
+  return testKafka(context.brokers, 'lockstep-chaos-campaign');
+}
+
+/** Creates a trial's topics, `partitions` each; answers the campaign's client for producing the input. */
+export async function createTopics(context: TrialContext, topics: readonly string[], partitions: number): Promise<Kafka> {
+  const kafka = campaignKafka(context);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await createTestTopics(admin, topics.map((topic) => ({ topic, numPartitions: partitions })));
+  } finally {
+    await admin.disconnect();
+  }
+  return kafka;
+}
+
 /** Deletes a trial's topics (best effort). */
 export async function deleteTopics(context: TrialContext, topics: string[]): Promise<void> {
-  const admin = testKafka(context.brokers, 'lockstep-chaos-campaign').admin();
+  const admin = campaignKafka(context).admin();
   await bestEffort(
     () => admin.connect(),
     () => admin.deleteTopics({ topics }),
