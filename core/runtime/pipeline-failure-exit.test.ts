@@ -7,11 +7,11 @@ import type { SinkWriterInitContext } from '../api/init-context';
 import type { CommittingSinkWriter } from '../api/sink-writer';
 import type { SourceReader } from '../api/source-reader';
 import { LocalCheckpointStore } from '../checkpoint/local-checkpoint-store';
-import type { PipelineConfig } from '../config/pipeline-config';
 import { LockstepError } from '../errors';
 import { MemorySink, MemorySinkStore, MemorySource, type MemoryCommittable, type MemorySplit } from './memory';
 import { PipelineMetrics } from './pipeline-metrics';
 import { runPipeline } from './pipeline-runner';
+import { runnerTestConfig } from './fixtures/runner-test-config';
 
 /**
  * Issue 11, reproduction 5: a source failing at start while the sink writers are still in `init` must fail the
@@ -71,16 +71,7 @@ describe('a pipeline that fails for good exits', () => {
   }
 
   function run(sink: SlowStartSink): { result: Promise<unknown>; reserved: () => number } {
-    const config: PipelineConfig = {
-      name: 'failing-at-start',
-      checkpoint: { intervalMs: 30, timeoutMs: 120_000, storage: dir, retain: 10 },
-      parallelism: 2,
-      sources: [],
-      transforms: [],
-      sinks: [],
-      errors: { policy: 'fail' },
-      restart: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 5, jitter: 0 },
-    };
+    const config = runnerTestConfig('failing-at-start', { intervalMs: 30, timeoutMs: 120_000, storage: dir, retain: 10 }, { parallelism: 2 });
     const store = new LocalCheckpointStore(dir, 10);
     let reserved = 0;
     const reserve = store.reserveCheckpointId.bind(store);
@@ -143,16 +134,11 @@ describe('a pipeline that fails for good exits', () => {
   }, 20_000);
 
   it('a stop during a restart backoff ends at once, stopped without a savepoint and saying why', async () => {
-    const config: PipelineConfig = {
-      name: 'backing-off',
-      checkpoint: { intervalMs: 20, timeoutMs: 5_000, storage: dir, retain: 10 },
-      parallelism: 1,
-      sources: [],
-      transforms: [],
-      sinks: [],
-      errors: { policy: 'fail' },
-      restart: { maxAttempts: 10, initialBackoffMs: 60_000, maxBackoffMs: 60_000, jitter: 0 },
-    };
+    const config = runnerTestConfig(
+      'backing-off',
+      { storage: dir, retain: 10 },
+      { restart: { maxAttempts: 10, initialBackoffMs: 60_000, maxBackoffMs: 60_000, jitter: 0 } },
+    );
     const sinkStore = new MemorySinkStore();
     let failedAt: (() => void) | undefined;
     const failed = new Promise<void>((resolve) => (failedAt = resolve));

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { LocalCheckpointStore } from '../checkpoint/local-checkpoint-store';
-import type { PipelineConfig } from '../config/pipeline-config';
 import { LockstepError } from '../errors';
 import { MemorySink, MemorySinkStore, MemorySource } from './memory';
 import { PipelineMetrics } from './pipeline-metrics';
 import { runPipeline } from './pipeline-runner';
+import { runnerTestConfig } from './fixtures/runner-test-config';
 
 /** How the runner sorts failures with the error catalogue: fatal codes stop at once, unclassified errors restart. */
 describe('runPipeline failure handling', () => {
@@ -18,16 +18,7 @@ describe('runPipeline failure handling', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   function run(failure: () => Error, failures: number): { result: Promise<unknown>; metrics: PipelineMetrics } {
-    const config: PipelineConfig = {
-      name: 'failing',
-      checkpoint: { intervalMs: 20, timeoutMs: 5_000, storage: dir, retain: 100 },
-      parallelism: 1,
-      sources: [],
-      transforms: [],
-      sinks: [],
-      errors: { policy: 'fail' },
-      restart: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 5, jitter: 0 },
-    };
+    const config = runnerTestConfig('failing', { storage: dir });
     const store = new MemorySinkStore();
     let left = failures;
     store.prepareHook = async () => {

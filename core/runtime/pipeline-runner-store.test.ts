@@ -6,11 +6,11 @@ import pino from 'pino';
 import { sealJson } from '../checkpoint/checkpoint-validation';
 import { LocalCheckpointStore } from '../checkpoint/local-checkpoint-store';
 import { ownerFileName } from '../checkpoint/store-ownership';
-import type { PipelineConfig } from '../config/pipeline-config';
 import { MemorySink, MemorySinkStore, MemorySource } from './memory';
 import type { PipelineComponents } from './create-components';
 import { PipelineMetrics } from './pipeline-metrics';
 import { runPipeline } from './pipeline-runner';
+import { idRecords, runnerTestConfig } from './fixtures/runner-test-config';
 
 /** How the runner uses the checkpoint store's ownership: released at the end, fenced zombies stop, `reset`. */
 describe('runPipeline and its checkpoint store', () => {
@@ -21,17 +21,8 @@ describe('runPipeline and its checkpoint store', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   function components(out: MemorySinkStore, count: number, pollDelayMs = 0): () => PipelineComponents {
-    const config: PipelineConfig = {
-      name: 'store',
-      checkpoint: { intervalMs: 20, timeoutMs: 5_000, storage: dir, retain: 3 },
-      parallelism: 1,
-      sources: [],
-      transforms: [],
-      sinks: [],
-      errors: { policy: 'fail' },
-      restart: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 5, jitter: 0 },
-    };
-    const records = Array.from({ length: count }, (_, seq) => ({ value: { id: `r-${seq}` } }));
+    const config = runnerTestConfig('store', { storage: dir, retain: 3 });
+    const records = idRecords(count);
     return () => ({
       config,
       sources: [{ config: { id: 's0', type: 'memory' }, source: new MemorySource({ splits: [records], maxPerPoll: 5, pollDelayMs }), parallelism: 1 }],

@@ -11,24 +11,16 @@ import { MemorySink, MemorySinkStore, MemorySource } from './memory';
 import type { PipelineComponents } from './create-components';
 import { PipelineMetrics } from './pipeline-metrics';
 import { runPipeline } from './pipeline-runner';
+import { idRecords, runnerTestConfig } from './fixtures/runner-test-config';
 
 const log = pino({ level: 'silent' });
 
 function records(prefix: string, count: number): LockstepRecord[] {
-  return Array.from({ length: count }, (_, seq) => ({ value: { id: `${prefix}-${seq}` } }));
+  return idRecords(count, prefix);
 }
 
 function config(storage: string, overrides: Partial<PipelineConfig['checkpoint']> = {}): PipelineConfig {
-  return {
-    name: 'test',
-    checkpoint: { intervalMs: 20, timeoutMs: 5_000, storage, retain: 100, ...overrides },
-    parallelism: 1,
-    sources: [],
-    transforms: [],
-    sinks: [],
-    errors: { policy: 'fail' },
-    restart: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 5, jitter: 0 },
-  };
+  return runnerTestConfig('test', { storage, ...overrides });
 }
 
 function components(cfg: PipelineConfig, sources: MemorySource[], sink: MemorySinkStore): () => PipelineComponents {

@@ -6,10 +6,10 @@ import pino from 'pino';
 import type { SinkWriterInitContext } from '../api/init-context';
 import type { CommittingSinkWriter } from '../api/sink-writer';
 import { LocalCheckpointStore } from '../checkpoint/local-checkpoint-store';
-import type { PipelineConfig } from '../config/pipeline-config';
 import { MemorySink, MemorySinkStore, MemorySource, type MemoryCommittable } from './memory';
 import { PipelineMetrics } from './pipeline-metrics';
 import { runPipeline } from './pipeline-runner';
+import { idRecords, runnerTestConfig } from './fixtures/runner-test-config';
 
 /**
  * Issue 11, "fail fast": restart.startupDeadline is checked during an attempt, not only between attempts. A start that
@@ -58,17 +58,12 @@ describe('the startup deadline cuts a start that hangs', () => {
   }
 
   function run(sink: ScriptedSink, metrics: PipelineMetrics, count: number): Promise<unknown> {
-    const config: PipelineConfig = {
-      name: 'start-deadline',
-      checkpoint: { intervalMs: 50, timeoutMs: 60_000, storage: dir, retain: 3 },
-      parallelism: 1,
-      sources: [],
-      transforms: [],
-      sinks: [],
-      errors: { policy: 'fail' },
-      restart: { maxAttempts: 5, initialBackoffMs: 10, maxBackoffMs: 20, jitter: 0, startupDeadlineMs: 500 },
-    };
-    const records = Array.from({ length: count }, (_, seq) => ({ value: { id: `r-${seq}` } }));
+    const config = runnerTestConfig(
+      'start-deadline',
+      { intervalMs: 50, timeoutMs: 60_000, storage: dir, retain: 3 },
+      { restart: { maxAttempts: 5, initialBackoffMs: 10, maxBackoffMs: 20, jitter: 0, startupDeadlineMs: 500 } },
+    );
+    const records = idRecords(count);
     return runPipeline({
       components: () => ({
         config,

@@ -6,12 +6,12 @@ import pino from 'pino';
 import type { CommittingSink, Sink } from '../api/sink';
 import type { SinkTrace } from '../api/sink-traces';
 import { checkpointFileName, LocalCheckpointStore } from '../checkpoint/local-checkpoint-store';
-import type { PipelineConfig } from '../config/pipeline-config';
 import { MemorySink, MemorySinkStore, MemorySource, type MemoryCommittable } from './memory';
 import type { PipelineComponents } from './create-components';
 import type { ExecutionOutcome } from './checkpoint-driver';
 import { PipelineMetrics } from './pipeline-metrics';
 import { runPipeline, type RunPipelineOptions } from './pipeline-runner';
+import { idRecords, runnerTestConfig } from './fixtures/runner-test-config';
 
 /**
  * The runner's first start with the sinks' traces (start-check.ts): real checkpoint folders, the memory sink as the
@@ -57,17 +57,8 @@ describe('the first start and the sinks’ traces', () => {
     pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _encoding, done) => void (lines.push(String(chunk)), done()) }));
 
   function components(sinks: Record<string, Sink>): () => PipelineComponents {
-    const config: PipelineConfig = {
-      name: 'traces',
-      checkpoint: { intervalMs: 10, timeoutMs: 5_000, storage: dir, retain: 100 },
-      parallelism: 1,
-      sources: [],
-      transforms: [],
-      sinks: [],
-      errors: { policy: 'fail' },
-      restart: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 5, jitter: 0 },
-    };
-    const records = Array.from({ length: RECORDS }, (_, seq) => ({ value: { id: `r-${seq}` } }));
+    const config = runnerTestConfig('traces', { intervalMs: 10, storage: dir });
+    const records = idRecords(RECORDS);
     return () => ({
       config,
       sources: [{ config: { id: 's', type: 'memory' }, source: new MemorySource({ splits: [records], maxPerPoll: 2, pollDelayMs: 5 }), parallelism: 1 }],
