@@ -102,3 +102,9 @@ export function describeCrashTrial(result: CrashTrialResult): string {
   const points = result.failPointKills.length === 0 ? 'none' : result.failPointKills.join(', ');
   return `${result.kills} kills (at fail points: ${points}), ${result.runs} runs in ${(result.elapsedMs / 1000).toFixed(1)} s`;
 }
+
+/** The trial's kills landed: at least `randomKills` SIGKILLs in all, and at least one at a fail point. */
+export function expectKillsLanded(result: CrashTrialResult, randomKills: number): void {
+  expect(result.kills).toBeGreaterThanOrEqual(randomKills);
+  expect(result.failPointKills.length).toBeGreaterThanOrEqual(1);
+}

@@ -48,3 +48,14 @@ export function describeTargetTable(check: TargetTableCheck): string {
     `${check.prepared.length} prepared transactions left`
   );
 }
+
+/**
+ * The exactly-once verdict on a target table: `records` rows, `records` distinct ids, none malformed, no expected id
+ * missing, no foreign id, and no prepared transaction left.
+ */
+export function expectEveryIdOnce(check: TargetTableCheck, records: number): void {
+  expect({ total: check.total, ids: check.ids, wrong: check.wrong }).toEqual({ total: records, ids: records, wrong: 0 });
+  expect(check.tally.missing.slice(0, 5)).toEqual([]);
+  expect(check.tally.foreign.slice(0, 5)).toEqual([]);
+  expect(check.prepared).toEqual([]);
+}
