@@ -7,7 +7,7 @@ import { testServices } from '../env';
 import { countDocuments, createIndex, oracleClient, readDocuments } from '../elasticsearch/elasticsearch-fixtures';
 import { useTempDir } from '../support/chaos-fixtures';
 import { DOUBLED_TRANSFORM_LINE, exactlyOnceHeader, kafkaJsonSourceLine } from '../support/chaos-pipeline-yaml';
-import { describeCrashTrial, expectKillsLanded, runCrashTrial } from '../support/crash-trial';
+import { crashTrialSettings, describeCrashTrial, expectKillsLanded, runCrashTrial } from '../support/crash-trial';
 import { describeTally, produceChaosRecords, tallyIds } from '../support/kafka-topics';
 import { createTestTopics, testKafka } from '../support/test-kafka';
 
@@ -22,10 +22,8 @@ import { createTestTopics, testKafka } from '../support/test-kafka';
 const services = testServices();
 const { brokers } = services.kafka;
 const { url } = services.elasticsearch;
-const RECORDS = Number(process.env.LOCKSTEP_ES_CRASH_RECORDS ?? 50_000);
+const { records: RECORDS, seeds: SEEDS, rate: RATE } = crashTrialSettings('ES', { records: 50_000, seeds: '7', rate: 2_500 });
 const KILLS = 5;
-const SEEDS = (process.env.LOCKSTEP_ES_CRASH_SEEDS ?? '7').split(',').map(Number);
-const RATE = Number(process.env.LOCKSTEP_ES_CRASH_RATE ?? 2_500);
 
 function pipelineYaml(name: string, dir: string, topic: string, index: string): string {
   return [

@@ -5,7 +5,7 @@ import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
 import { useTempDir } from '../support/chaos-fixtures';
 import { DOUBLED_TRANSFORM_LINE, exactlyOnceHeader, kafkaJsonSourceLine } from '../support/chaos-pipeline-yaml';
-import { describeCrashTrial, expectKillsLanded, runCrashTrial } from '../support/crash-trial';
+import { crashTrialSettings, describeCrashTrial, expectKillsLanded, runCrashTrial } from '../support/crash-trial';
 import { readDoubledOutput } from '../support/kafka-doubled-output';
 import { describeTally, produceChaosRecords } from '../support/kafka-topics';
 import { createTestTopics, testKafka } from '../support/test-kafka';
@@ -18,11 +18,9 @@ import { createTestTopics, testKafka } from '../support/test-kafka';
  * prefix may be left open on the broker.
  */
 const { brokers } = testServices().kafka;
-const RECORDS = Number(process.env.LOCKSTEP_KAFKA_CRASH_RECORDS ?? 100_000);
+const { records: RECORDS, seeds: SEEDS, rate: RATE } = crashTrialSettings('KAFKA', { records: 100_000, seeds: '7,31', rate: 6_000 });
 const KILLS = 5;
-const SEEDS = (process.env.LOCKSTEP_KAFKA_CRASH_SEEDS ?? '7,31').split(',').map(Number);
 const PARTITIONS = 3;
-const RATE = Number(process.env.LOCKSTEP_KAFKA_CRASH_RATE ?? 6_000);
 
 function pipelineYaml(run: string, dir: string, input: string, output: string): string {
   const brokerList = JSON.stringify(brokers);

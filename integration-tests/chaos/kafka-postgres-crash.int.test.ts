@@ -5,7 +5,7 @@ import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
 import { usePostgresClient, useTempDir } from '../support/chaos-fixtures';
 import { DOUBLED_TRANSFORM_LINE, exactlyOnceHeader, kafkaJsonSourceLine } from '../support/chaos-pipeline-yaml';
-import { describeCrashTrial, expectKillsLanded, runCrashTrial } from '../support/crash-trial';
+import { crashTrialSettings, describeCrashTrial, expectKillsLanded, runCrashTrial } from '../support/crash-trial';
 import { produceChaosRecords } from '../support/kafka-topics';
 import { checkTargetTable, createTargetTable, describeTargetTable, expectEveryIdOnce } from '../support/postgres-target';
 import { createTestTopics, testKafka } from '../support/test-kafka';
@@ -20,10 +20,8 @@ import { createTestTopics, testKafka } from '../support/test-kafka';
 const services = testServices();
 const { brokers } = services.kafka;
 const { url } = services.postgres;
-const RECORDS = Number(process.env.LOCKSTEP_PG_CRASH_RECORDS ?? 100_000);
+const { records: RECORDS, seeds: SEEDS, rate: RATE } = crashTrialSettings('PG', { records: 100_000, seeds: '5,29', rate: 6_000 });
 const KILLS = 5;
-const SEEDS = (process.env.LOCKSTEP_PG_CRASH_SEEDS ?? '5,29').split(',').map(Number);
-const RATE = Number(process.env.LOCKSTEP_PG_CRASH_RATE ?? 6_000);
 
 function pipelineYaml(name: string, dir: string, topic: string, table: string): string {
   return [

@@ -6,7 +6,7 @@ import { testServices } from '../env';
 import { KinesisTestBed } from '../kinesis/kinesis-test-bed';
 import { usePostgresClient, useTempDir } from '../support/chaos-fixtures';
 import { DOUBLED_TRANSFORM_LINE, exactlyOnceHeader } from '../support/chaos-pipeline-yaml';
-import { describeCrashTrial, expectKillsLanded, runCrashTrial } from '../support/crash-trial';
+import { crashTrialSettings, describeCrashTrial, expectKillsLanded, runCrashTrial } from '../support/crash-trial';
 import { chaosRecord } from '../support/kafka-topics';
 import { checkTargetTable, createTargetTable, describeTargetTable, expectEveryIdOnce } from '../support/postgres-target';
 
@@ -19,10 +19,8 @@ import { checkTargetTable, createTargetTable, describeTargetTable, expectEveryId
  */
 const services = testServices();
 const { url } = services.postgres;
-const RECORDS = Number(process.env.LOCKSTEP_KINESIS_CRASH_RECORDS ?? 50_000);
+const { records: RECORDS, seeds: SEEDS, rate: RATE } = crashTrialSettings('KINESIS', { records: 50_000, seeds: '7', rate: 5_000 });
 const KILLS = 5;
-const SEEDS = (process.env.LOCKSTEP_KINESIS_CRASH_SEEDS ?? '7').split(',').map(Number);
-const RATE = Number(process.env.LOCKSTEP_KINESIS_CRASH_RATE ?? 5_000);
 
 function pipelineYaml(name: string, dir: string, stream: string, table: string): string {
   const { endpoint, region, credentials } = services.kinesis;

@@ -7,7 +7,7 @@ import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
 import { usePostgresClient, useTempDir } from '../support/chaos-fixtures';
 import { exactlyOnceHeader } from '../support/chaos-pipeline-yaml';
-import { describeCrashTrial, expectKillsLanded, runCrashTrial } from '../support/crash-trial';
+import { crashTrialSettings, describeCrashTrial, expectKillsLanded, runCrashTrial } from '../support/crash-trial';
 import { readCommitted } from '../support/kafka-read-committed';
 import { describeTally, openKafkaTransactions, tallyIds } from '../support/kafka-topics';
 import { createTestTopics, testKafka } from '../support/test-kafka';
@@ -23,10 +23,8 @@ import { createTestTopics, testKafka } from '../support/test-kafka';
 const services = testServices();
 const { brokers } = services.kafka;
 const { url } = services.postgres;
-const RECORDS = Number(process.env.LOCKSTEP_CDC_CRASH_RECORDS ?? 100_000);
+const { records: RECORDS, seeds: SEEDS, rate: RATE } = crashTrialSettings('CDC', { records: 100_000, seeds: '3,19', rate: 6_000 });
 const KILLS = 5;
-const SEEDS = (process.env.LOCKSTEP_CDC_CRASH_SEEDS ?? '3,19').split(',').map(Number);
-const RATE = Number(process.env.LOCKSTEP_CDC_CRASH_RATE ?? 6_000);
 const ROWS_PER_TRANSACTION = 1_000;
 
 interface ChangeEvent {

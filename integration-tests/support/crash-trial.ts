@@ -108,3 +108,23 @@ export function expectKillsLanded(result: CrashTrialResult, randomKills: number)
   expect(result.kills).toBeGreaterThanOrEqual(randomKills);
   expect(result.failPointKills.length).toBeGreaterThanOrEqual(1);
 }
+
+/** How big a crash test is: its record count, its seeds and its pace (records a second). */
+export interface CrashTrialSettings {
+  readonly records: number;
+  readonly seeds: readonly number[];
+  readonly rate: number;
+}
+
+/**
+ * A crash test's settings: `defaults`, each overridable from the environment by `LOCKSTEP_<name>_CRASH_RECORDS`,
+ * `LOCKSTEP_<name>_CRASH_SEEDS` (comma-separated) and `LOCKSTEP_<name>_CRASH_RATE`.
+ */
+export function crashTrialSettings(name: string, defaults: { records: number; seeds: string; rate: number }): CrashTrialSettings {
+  const env = (what: string): string | undefined => process.env[`LOCKSTEP_${name}_CRASH_${what}`];
+  return {
+    records: Number(env('RECORDS') ?? defaults.records),
+    seeds: (env('SEEDS') ?? defaults.seeds).split(',').map(Number),
+    rate: Number(env('RATE') ?? defaults.rate),
+  };
+}
