@@ -1,19 +1,8 @@
 import { RecordError, type LockstepRecord } from '../../core/sdk';
 import { BulkActionBuilder, originDocumentId } from './bulk-action';
 import { resolveElasticsearchSink, type ElasticsearchSinkConfig } from './elasticsearch-sink-config';
+import { BASE_SINK_CONFIG as BASE } from './fixtures/base-sink-config';
 
-const BASE: ElasticsearchSinkConfig = {
-  id: 'es',
-  type: 'elasticsearch',
-  node: 'http://localhost:9200',
-  index: 'orders',
-  bulkActions: 1000,
-  bulkBytes: 5_242_880,
-  concurrency: 2,
-  refresh: 'none',
-  requestTimeout: 30_000,
-  maxRetries: 8,
-};
 
 function builder(overrides: Partial<ElasticsearchSinkConfig> = {}): BulkActionBuilder {
   return new BulkActionBuilder(resolveElasticsearchSink({ ...BASE, ...overrides }));

@@ -1,20 +1,8 @@
 import { elasticsearchSinkPlugin } from './elasticsearch-sink-plugin';
 import { ElasticsearchSink } from './elasticsearch-sink';
-import type { ElasticsearchSinkConfig } from './elasticsearch-sink-config';
 import { clientOptions } from './elasticsearch-client';
+import { BASE_SINK_CONFIG as BASE } from './fixtures/base-sink-config';
 
-const BASE: ElasticsearchSinkConfig = {
-  id: 'es',
-  type: 'elasticsearch',
-  node: 'http://localhost:9200',
-  index: 'orders',
-  bulkActions: 1000,
-  bulkBytes: 5_242_880,
-  concurrency: 2,
-  refresh: 'none',
-  requestTimeout: 30_000,
-  maxRetries: 8,
-};
 const CONTEXT = { pipeline: 'p', componentId: 'es' };
 
 describe('ElasticsearchSink guarantee', () => {
