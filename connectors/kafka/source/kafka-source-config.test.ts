@@ -39,6 +39,8 @@ describe('kafka source config', () => {
     ['no topics and no pattern', base],
     ['no brokers', { id: 'in', type: 'kafka', topics: ['t'] }],
     ['a broker without port', { ...base, brokers: ['localhost'], topics: ['t'] }],
+    ['a broker port above 65535', { ...base, brokers: ['localhost:99999'], topics: ['t'] }],
+    ['a broker port 0', { ...base, brokers: ['localhost:0'], topics: ['t'] }],
     ['an empty topic list', { ...base, topics: [] }],
     ['an invalid regular expression', { ...base, topicPattern: '(' }],
     ['an unknown startFrom', { ...base, topics: ['t'], startFrom: 'middle' }],
