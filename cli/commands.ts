@@ -1,0 +1,6 @@
+import type { Command } from './command';
+import { runCommand } from './run-command';
+import { validateCliCommand } from './validate-command';
+
+/** The `lockstep` sub-commands, in the order `lockstep --help` lists them. A new command is one entry here. */
+export const COMMANDS: readonly Command[] = [runCommand, validateCliCommand];
