@@ -9,9 +9,16 @@ const INVALID_INPUT = new Set(['LS_CLI_USAGE', 'LS_CHECKPOINT_SAVEPOINT_MISSING'
 
 /** The exit code of a failed command: 2 when the input (command line, pipeline file, a named savepoint) is wrong, else 1. */
 export function exitCodeOf(error: unknown): number {
-  if (!LockstepError.is(error)) return EXIT.failed;
-  if (INVALID_INPUT.has(error.code)) return EXIT.invalid;
-  return error.code.startsWith('LS_CONFIG_') && error.code !== 'LS_CONFIG_SCHEMA' ? EXIT.invalid : EXIT.failed;
+  // A pipeline that fails for good wraps the reason as its cause: a savepoint that does not exist is still bad input.
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    if (isInvalidInput(current)) return EXIT.invalid;
+  }
+  return EXIT.failed;
+}
+
+function isInvalidInput(error: unknown): boolean {
+  if (!LockstepError.is(error)) return false;
+  return INVALID_INPUT.has(error.code) || (error.code.startsWith('LS_CONFIG_') && error.code !== 'LS_CONFIG_SCHEMA');
 }
 
 /**
@@ -44,7 +51,7 @@ function causes(error: Error): string {
  */
 export function formatIssueWithSource(issue: ConfigIssue): string {
   const line = issue.line === undefined ? undefined : linesOf(issue.file)[issue.line - 1];
-  if (line === undefined || issue.line === undefined || !isBlockEntry(line, issue.column ?? 1)) return formatIssue(issue);
+  if (line === undefined || issue.line === undefined || !isBlockEntry(line)) return formatIssue(issue);
   const gutter = `${String(issue.line).padStart(4)} | `;
   const caret = `${' '.repeat(gutter.length + Math.max(0, (issue.column ?? 1) - 1))}^`;
   return `${formatIssue(issue)}\n${gutter}${maskSecrets(line)}\n${caret}`;
@@ -57,10 +64,11 @@ function maskSecrets(line: string): string {
   return line.replace(SECRET_KEY, '$1 ***').replace(URL_CREDENTIALS, '$1***@');
 }
 
-/** True when the entry at `column` starts the line's content (after indentation and `- `) and no flow collection opens before it. */
-function isBlockEntry(line: string, column: number): boolean {
-  const before = line.slice(0, column - 1);
-  return /^\s*(?:-\s+)*$/.test(before) && !/^[\s-]*[[{]/.test(line.slice(before.length));
+/** True for a block-style line: `key: value` or `- item` whose value is no flow collection (`{…}`, `[…]`). */
+function isBlockEntry(line: string): boolean {
+  const content = line.replace(/^\s*(?:-\s+)*/, '');
+  const value = content.replace(/^(?:"[^"]*"|'[^']*'|[^\s:{[][^:]*?)\s*:(?:\s+|$)/, '');
+  return !/^[[{]/.test(value);
 }
 
 function linesOf(file: string): readonly string[] {

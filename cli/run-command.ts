@@ -73,7 +73,7 @@ async function run(args: ParsedArguments, io: CommandIo): Promise<number> {
     return report(result, terminal, log);
   } catch (error) {
     progress?.stop();
-    terminal.write(`${pipeline.config.name}: failed: ${formatError(error, settings.verbose)}`);
+    terminal.write(formatError(error, settings.verbose));
     return exitCodeOf(error);
   } finally {
     process.off('SIGINT', onSignal);

@@ -21,15 +21,18 @@ export function locateIssues(text: string, file: string, issues: readonly Config
   }
   return issues.map((issue) => {
     if (issue.line !== undefined || issue.file !== file) return issue;
-    const offset = offsetOf(root, parsePointer(issue.path));
+    const offset = offsetOf(root, parsePointer(issue.path), issue.valueColumn);
     if (offset === undefined) return issue;
     const { line, col } = lineCounter.linePos(offset);
     return { ...issue, line, column: col };
   });
 }
 
-/** The text offset of the node (or map key) at `segments`, or of its deepest existing ancestor. */
-function offsetOf(root: Node | null, segments: readonly string[]): number | undefined {
+/**
+ * The text offset of the node (or map key) at `segments`, or of its deepest existing ancestor; with `valueColumn`, of
+ * that character inside the string value (a plain or single-line quoted scalar).
+ */
+function offsetOf(root: Node | null, segments: readonly string[], valueColumn?: number): number | undefined {
   let node: unknown = root;
   let offset = root?.range?.[0];
   for (const segment of segments) {
@@ -46,6 +49,10 @@ function offsetOf(root: Node | null, segments: readonly string[]): number | unde
     } else {
       break;
     }
+  }
+  if (valueColumn !== undefined && isScalar(node) && node.range && typeof node.source === 'string' && !node.source.includes('\n')) {
+    const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+    return node.range[0] + (quoted ? 1 : 0) + valueColumn - 1;
   }
   return offset;
 }

@@ -77,7 +77,14 @@ export async function createTransforms(
       if (options.check === true) await plugin.check?.(transform, context);
     } catch (error) {
       const reason = scrubber.scrub(error instanceof Error ? error.message : String(error));
-      issues.push({ file: config.file ?? config.name, path: childPointer('', 'transforms', index, ...optionSegments(error)), message: reason });
+      const column = LockstepError.is(error) && typeof error.context['column'] === 'number' ? error.context['column'] : undefined;
+      issues.push({
+        file: config.file ?? config.name,
+        path: childPointer('', 'transforms', index, ...optionSegments(error)),
+        // An expression error's own caret lines give way to the file position of the column (`valueColumn`).
+        message: column === undefined ? reason : (reason.split('\n')[0] ?? reason),
+        ...(column === undefined ? {} : { valueColumn: column }),
+      });
     }
   }
   if (issues.length > 0) throw new ConfigError('LS_CONFIG_INVALID', issues);
