@@ -95,7 +95,7 @@ describe('the lockstep command as a process', () => {
   });
 
   it('writes pretty logs and a progress line on a terminal, and JSON when asked', async () => {
-    const command = `${process.execPath} --import ${TSX} ${join(ROOT, 'cli', 'main.ts')} run tty.yaml --fresh --log-level info > /dev/null`;
+    const command = `${process.execPath} --import ${TSX} ${join(ROOT, 'cli', 'main.ts')} run tty.yaml --log-level info > /dev/null`;
     const tty = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, LOCKSTEP_LOG_LEVEL: '', LOCKSTEP_LOG_FORMAT: '' } });
     expect(tty.status).toBe(0);
     expect(tty.stdout).toMatch(/INFO.*pipeline ended/);

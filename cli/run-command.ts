@@ -28,7 +28,6 @@ export const runCommand: Command = {
     'from-savepoint': { type: 'string', value: '<name|path>', description: 'start from a savepoint instead of the last checkpoint' },
     'from-checkpoint': { type: 'string', value: '<path>', description: 'start from a checkpoint file (a retained chk-*.json)' },
     reset: { type: 'boolean', description: 'delete the checkpoints, roll back what the sinks hold uncommitted, start over' },
-    fresh: { type: 'boolean', description: 'same as --reset' },
     'savepoint-name': { type: 'string', value: '<name>', description: 'the name of the savepoint a stop takes' },
     'take-over': { type: 'boolean', description: 'take the checkpoint store over from a run that hangs or whose host is lost (it is fenced)' },
   },
@@ -83,7 +82,6 @@ async function run(args: ParsedArguments, io: CommandIo): Promise<number> {
 
 function checkStartOptions(args: ParsedArguments): void {
   const given = START_OPTIONS.filter((name) => args.values[name] !== undefined && args.values[name] !== false);
-  if (args.values.fresh === true && !given.includes('reset')) given.push('reset');
   if (given.length > 1) throw usageError(runCommand, `${given.map((name) => `--${name}`).join(' and ')} exclude each other: choose one way to start`);
 }
 
@@ -96,7 +94,7 @@ function startOptions(args: ParsedArguments, log: Logger): Parameters<typeof run
     ...(fromSavepoint === undefined ? {} : { fromSavepoint }),
     ...(fromCheckpoint === undefined ? {} : { fromCheckpoint: resolve(fromCheckpoint) }),
     ...(savepointName === undefined ? {} : { savepointName }),
-    ...(args.values.reset === true || args.values.fresh === true ? { reset: true } : {}),
+    ...(args.values.reset === true ? { reset: true } : {}),
     ...(args.values['take-over'] === true ? { takeOver: true } : {}),
     onCheckpoint: (result) => log.debug({ checkpoint: result.status === 'completed' ? result.record.checkpointId : result.checkpointId, status: result.status }, 'checkpoint'),
   };
@@ -114,7 +112,10 @@ function report({ config, outcome, metrics }: RunResult, terminal: Terminal, log
     );
     return EXIT.failed;
   }
-  const hint = metrics.recordsIn === 0 && outcome.status === 'finished' ? ` — nothing left to read; 'lockstep run ${relativeHint(config.file)} --fresh' starts over` : '';
+  const hint =
+    metrics.recordsIn === 0 && outcome.status === 'finished'
+      ? ` — nothing new to read: an earlier run read the whole input; 'lockstep run ${relativeHint(config.file)} --reset' starts over (what the sinks committed stays)`
+      : '';
   terminal.write(
     `${config.name}: ${outcome.status} at checkpoint ${outcome.checkpointId ?? '-'}` +
       ` · ${metrics.recordsIn} records read, ${metrics.recordsOut} written · ${metrics.checkpointsCompleted} checkpoints` +

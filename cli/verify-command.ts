@@ -79,7 +79,7 @@ export async function verifySink(id: string, type: string, sink: Sink, context: 
   const leftovers = supportsTraceInspection(sink)
     ? (await sink.findTraces(context)).filter((trace) => trace.state === 'uncommitted').map((trace) => trace.description)
     : [];
-  const problems = leftovers.map((leftover) => `left over: ${leftover}`);
+  const problems = leftovers.map((leftover) => `left over: ${leftover} (a crashed run's; the next run rolls it back)`);
   if (!supportsCommittedOutput(sink)) return { id, type, leftovers, problems };
   const seen = new Map<string, string>();
   const examples: string[] = [];
@@ -132,13 +132,16 @@ function shorten(text: string): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** Built-in transforms that pass every record on as exactly one record. */
+const ONE_FOR_ONE = new Set(['map', 'json', 'throttle']);
+
 /** The size of a bounded input lockstep knows offline (the generator's count), compared with one sink's count when nothing drops records. */
 function inputSize(config: PipelineConfig, results: readonly SinkVerification[]): { line?: string; problem?: string } {
   const generators = config.sources.filter((source) => source.type === 'generator' && typeof (source as { count?: unknown }).count === 'number');
   if (generators.length === 0 || generators.length !== config.sources.length) return {};
   const expected = generators.reduce((sum, source) => sum + ((source as { count?: number }).count ?? 0), 0);
-  const dropping = config.transforms.filter((transform) => transform.type !== 'map' && transform.type !== 'json').map((transform) => `${transform.id} (${transform.type})`);
-  if (dropping.length > 0) return { line: `input: ${expected} records generated; ${dropping.join(', ')} may drop or add records, so counts are not compared` };
+  const dropping = config.transforms.filter((transform) => !ONE_FOR_ONE.has(transform.type)).map((transform) => `${transform.id} (${transform.type})`);
+  if (dropping.length > 0) return { line: `input: ${expected} records generated; ${dropping.join(', ')} may drop or add records, so the counts are not compared` };
   const short = results.filter((result) => result.records !== undefined && result.records !== expected && result.id !== config.errors.sink);
   const line = `input: ${expected} records generated`;
   if (short.length === 0) return { line };
