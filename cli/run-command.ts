@@ -72,6 +72,9 @@ async function run(args: ParsedArguments, io: CommandIo): Promise<number> {
     return report(result, terminal, log);
   } catch (error) {
     progress?.stop();
+    // For log collectors, JSON logs carry the failure with its code too (no stack unless --verbose); people read the
+    // one plain line below, which is all a terminal shows.
+    if (settings.format === 'json') log.error({ err: error }, 'pipeline failed');
     terminal.write(formatError(error, settings.verbose));
     return exitCodeOf(error);
   } finally {
