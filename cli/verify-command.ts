@@ -87,7 +87,13 @@ export async function verifySink(id: string, type: string, sink: Sink, context: 
   let duplicates = 0;
   let withoutKey = 0;
   let keyName: string | undefined = key;
-  for await (const record of sink.readCommitted(context)) {
+  let read: AsyncIterable<CommittedRecord>;
+  try {
+    read = sink.readCommitted(context);
+  } catch (error) {
+    return { id, type, output: sink.describeOutput(), leftovers, problems: [...problems, `cannot be read back: ${error instanceof Error ? error.message : String(error)}`] };
+  }
+  for await (const record of read) {
     records += 1;
     keyName ??= record.position === undefined ? 'the whole value' : 'source position';
     const identity = identityOf(record, key);
