@@ -27,7 +27,7 @@ describe('command arguments (node:util parseArgs)', () => {
       "unknown option --reset; usage: lockstep validate <file> [options] (see 'lockstep validate --help')",
     );
     expect(() => parse(runCommand, ['p.yaml', 'q.yaml'])).toThrow('unexpected argument q.yaml; usage: lockstep run <file>');
-    expect(() => parse(runCommand, [])).toThrow('missing file');
+    expect(() => parse(runCommand, [])).toThrow('missing the argument <file>; usage: lockstep run <file> [options]');
   });
 
   it('checks choices: --log-format pretty|json, --log-level a pino level', () => {

@@ -48,7 +48,7 @@ export function parseCommandArguments(command: Command, argv: readonly string[])
     throw usageError(command, `unexpected argument ${parsed.positionals[command.positionals.length] ?? ''}`);
   }
   if (parsed.positionals.length < required) {
-    throw usageError(command, `missing ${command.positionals[parsed.positionals.length] ?? 'an argument'}`);
+    throw usageError(command, `missing the argument <${command.positionals[parsed.positionals.length] ?? ''}>`);
   }
   return { values, positionals: parsed.positionals };
 }
