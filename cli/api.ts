@@ -1,16 +1,19 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { LocalCheckpointStore } from '../core/checkpoint/local-checkpoint-store';
 import type { CheckpointResult } from '../core/checkpoint/checkpoint-coordinator';
+import { ConfigError, type ConfigErrorCode } from '../core/config/config-error';
 import { analyzeGuarantee } from '../core/config/guarantee-analysis';
 import type { GuaranteeReport } from '../core/config/guarantee-report';
 import type { Environment } from '../core/config/interpolation';
 import type { PipelineConfig } from '../core/config/pipeline-config';
 import { loadPipelineFile } from '../core/config/pipeline-loader';
 import { registerPluginModule } from '../core/config/plugin-loader';
+import { locateIssues } from '../core/config/source-positions';
 import type { PluginRegistry } from '../core/config/plugin-registry';
 import type { SchemaRegistry } from '../core/config/schema-registry';
-import { createComponents } from '../core/runtime/create-components';
+import { createComponents, createTransforms } from '../core/runtime/create-components';
 import type { ExecutionOutcome } from '../core/runtime/checkpoint-driver';
 import { PipelineMetrics } from '../core/runtime/pipeline-metrics';
 import { runPipeline as runExecution } from '../core/runtime/pipeline-runner';
@@ -69,12 +72,31 @@ export async function validatePipeline(file: string, options: PipelineOptions = 
   const registry = options.registry ?? builtinRegistry();
   for (const plugin of options.plugins ?? []) registerPluginModule(registry, plugin, cwd);
   const path = options.cwd === undefined ? file : resolve(options.cwd, file);
-  const config = await loadPipelineFile(path, {
-    registry,
-    ...(options.env === undefined ? {} : { env: options.env }),
-    ...(options.schemas === undefined ? {} : { schemas: options.schemas }),
-  });
-  return { file, config, report: analyzeGuarantee(config, registry), registry };
+  try {
+    const config = await loadPipelineFile(path, {
+      registry,
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...(options.schemas === undefined ? {} : { schemas: options.schemas }),
+    });
+    const report = analyzeGuarantee(config, registry);
+    // Compiles every expression and loads every user module, as the run will.
+    await createTransforms(config, registry, { check: true });
+    return { file, config, report, registry };
+  } catch (error) {
+    throw await withPositions(error, path);
+  }
+}
+
+/** A ConfigError about `path` with each issue's line and column in the file; any other error unchanged. */
+async function withPositions(error: unknown, path: string): Promise<unknown> {
+  if (!ConfigError.isConfigError(error) || error.code === 'LS_CONFIG_READ') return error;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return error;
+  }
+  return new ConfigError(error.code as ConfigErrorCode, locateIssues(text, path, error.issues));
 }
 
 /** How to run a pipeline. */

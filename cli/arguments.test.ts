@@ -1,39 +1,47 @@
-import { parseArguments } from './arguments';
+import { commandHelp, parseCommandArguments } from './arguments';
+import type { Command } from './command';
+import { runCommand } from './run-command';
+import { validateCliCommand } from './validate-command';
 
-describe('command arguments', () => {
-  it('takes one file and repeatable --plugin, in any order', () => {
-    expect(parseArguments('run', ['--plugin', 'a', 'p.yaml', '--plugin', './b', '--savepoint-name', 'v1'])).toEqual({
-      file: 'p.yaml',
-      plugins: ['a', './b'],
-      savepointName: 'v1',
-    });
-    expect(parseArguments('validate', ['p.yaml'])).toEqual({ file: 'p.yaml', plugins: [] });
-    expect(parseArguments('run', ['--reset', 'p.yaml'])).toEqual({ file: 'p.yaml', plugins: [], reset: true });
-    expect(parseArguments('run', ['p.yaml', '--take-over'])).toEqual({ file: 'p.yaml', plugins: [], takeOver: true });
-    expect(() => parseArguments('validate', ['p.yaml', '--take-over'])).toThrow('unknown option --take-over');
-    expect(() => parseArguments('validate', ['p.yaml', '--reset'])).toThrow('unknown option --reset');
-    expect(parseArguments('run', ['p.yaml', '--from-checkpoint', 'chk/chk-000000000012.json'])).toEqual({
-      file: 'p.yaml',
-      plugins: [],
-      fromCheckpoint: 'chk/chk-000000000012.json',
-    });
+const parse = (command: Command, argv: string[]) => parseCommandArguments(command, argv);
+
+describe('command arguments (node:util parseArgs)', () => {
+  it('takes one file and repeatable --plugin, in any order, as --opt value or --opt=value', () => {
+    const args = parse(runCommand, ['--plugin', 'a', 'p.yaml', '--plugin=./b', '--savepoint-name=v1']);
+    expect(args.positionals).toEqual(['p.yaml']);
+    expect(args.values).toMatchObject({ plugin: ['a', './b'], 'savepoint-name': 'v1' });
+    expect(parse(runCommand, ['p.yaml', '--from-savepoint=x']).values['from-savepoint']).toBe('x');
+    expect(parse(runCommand, ['--reset', 'p.yaml']).values.reset).toBe(true);
+    expect(parse(validateCliCommand, ['p.yaml']).positionals).toEqual(['p.yaml']);
   });
 
-  it('takes one way to start: from a savepoint, from a checkpoint file or reset', () => {
-    expect(() => parseArguments('run', ['p.yaml', '--reset', '--from-checkpoint', 'c.json'])).toThrow(
-      '--from-checkpoint and --reset exclude each other: choose one way to start',
-    );
-    expect(() => parseArguments('run', ['p.yaml', '--from-savepoint', 's', '--from-checkpoint', 'c.json'])).toThrow(
-      '--from-savepoint and --from-checkpoint exclude each other',
-    );
+  it('refuses a missing value, also when the next word is another option', () => {
+    expect(() => parse(runCommand, ['p.yaml', '--from-savepoint'])).toThrow('--from-savepoint needs a value');
+    expect(() => parse(runCommand, ['p.yaml', '--from-savepoint', '--reset'])).toThrow('--from-savepoint needs a value');
+    expect(() => parse(runCommand, ['--plugin'])).toThrow('--plugin needs a value');
+    expect(() => parse(runCommand, ['p.yaml', '--reset=yes'])).toThrow('--reset takes no value');
   });
 
-  it('names what is wrong and shows the usage', () => {
-    expect(() => parseArguments('validate', ['p.yaml', '--from-savepoint', 'x'])).toThrow(
-      'unknown option --from-savepoint; usage: lockstep validate <file> [--plugin <module>]...',
+  it('names unknown options, extra and missing arguments, and shows the usage', () => {
+    expect(() => parse(validateCliCommand, ['p.yaml', '--reset'])).toThrow(
+      "unknown option --reset; usage: lockstep validate <file> [options] (see 'lockstep validate --help')",
     );
-    expect(() => parseArguments('run', ['p.yaml', 'q.yaml'])).toThrow('unexpected argument q.yaml; usage: lockstep run <file>');
-    expect(() => parseArguments('run', ['--plugin'])).toThrow('--plugin needs a value');
-    expect(() => parseArguments('run', [])).toThrow('missing the pipeline file');
+    expect(() => parse(runCommand, ['p.yaml', 'q.yaml'])).toThrow('unexpected argument q.yaml; usage: lockstep run <file>');
+    expect(() => parse(runCommand, [])).toThrow('missing the argument <file>; usage: lockstep run <file> [options]');
+  });
+
+  it('checks choices: --log-format pretty|json, --log-level a pino level', () => {
+    expect(parse(runCommand, ['p.yaml', '--log-format', 'json', '--log-level=debug']).values).toMatchObject({ 'log-format': 'json', 'log-level': 'debug' });
+    expect(() => parse(runCommand, ['p.yaml', '--log-format', 'xml'])).toThrow("--log-format must be one of pretty, json, not 'xml'");
+    expect(() => parse(runCommand, ['p.yaml', '--log-level', 'loud'])).toThrow('--log-level must be one of fatal, error, warn, info, debug, trace, silent');
+  });
+
+  it('accepts --help (and -h) without the file', () => {
+    expect(parse(runCommand, ['--help']).values.help).toBe(true);
+    expect(parse(validateCliCommand, ['-h']).values.help).toBe(true);
+    const help = commandHelp(runCommand);
+    expect(help).toContain('Usage: lockstep run <file> [options]');
+    expect(help).toMatch(/--from-savepoint <name\|path> +start from a savepoint/);
+    expect(help).toMatch(/--log-format <format> +pretty/);
   });
 });

@@ -1,76 +1,110 @@
+import { parseArgs } from 'node:util';
 import { LockstepError } from '../core/errors/lockstep-error';
+import { LOG_FORMATS, LOG_LEVELS, type LogFlags } from './cli-logger';
+import type { Command, OptionSpec, ParsedArguments } from './command';
 
-/** The arguments of `run` and `validate`. */
-export interface CommandArguments {
-  readonly file: string;
-  /** `--plugin <module>`, repeatable: plugin modules loaded before the file. */
-  readonly plugins: readonly string[];
-  readonly fromSavepoint?: string;
-  /** `--from-checkpoint <path>`: a retained or copied checkpoint file (`chk-*.json`) to start from. */
-  readonly fromCheckpoint?: string;
-  readonly savepointName?: string;
-  /** `--reset`: delete the checkpoints, clean the sinks' traces and start fresh. */
-  readonly reset?: boolean;
-  /** `--take-over`: take the checkpoint store over from an owner that looks alive (it hangs, or is on a lost host). */
-  readonly takeOver?: boolean;
-}
+/** Options every command takes. */
+export const COMMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  'log-level': { type: 'string', value: '<level>', choices: LOG_LEVELS, description: `log level (${LOG_LEVELS.join(', ')}); env LOCKSTEP_LOG_LEVEL` },
+  'log-format': { type: 'string', value: '<format>', choices: LOG_FORMATS, description: 'pretty (default on a terminal) or json (default otherwise); env LOCKSTEP_LOG_FORMAT' },
+  verbose: { type: 'boolean', description: 'stack traces with errors, debug logs' },
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+};
 
-export const USAGE = {
-  run: 'lockstep run <file> [--plugin <module>]... [--from-savepoint <name|path> | --from-checkpoint <path> | --reset] [--savepoint-name <name>] [--take-over]',
-  validate: 'lockstep validate <file> [--plugin <module>]...',
-} as const;
-
-const OPTIONS = {
-  run: ['--plugin', '--from-savepoint', '--from-checkpoint', '--savepoint-name', '--reset', '--take-over'],
-  validate: ['--plugin'],
-} as const;
-
-/** Options without a value. */
-const FLAGS: ReadonlySet<string> = new Set(['--reset', '--take-over']);
+/** The options of a pipeline file: plugin modules loaded before it. */
+export const PLUGIN_OPTION: Readonly<Record<string, OptionSpec>> = {
+  plugin: { type: 'string', multiple: true, value: '<module>', description: 'load a plugin module (package name or path) first; repeatable' },
+};
 
 /**
- * Parses the arguments of `command`: one file and its options, each option followed by its value.
- * @throws LockstepError `LS_CLI_USAGE` naming the problem and the usage.
+ * Parses a command's arguments with `node:util` `parseArgs` (strict: `--opt value` and `--opt=value`, unknown options
+ * and missing values refused), then checks choices and the positional count.
+ * @throws LockstepError `LS_CLI_USAGE` naming the problem and the command's usage line.
  */
-export function parseArguments(command: keyof typeof USAGE, argv: readonly string[]): CommandArguments {
-  let file: string | undefined;
-  const plugins: string[] = [];
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] as string;
-    if (!arg.startsWith('-')) {
-      if (file !== undefined) throw usage(command, `unexpected argument ${arg}`);
-      file = arg;
-      continue;
-    }
-    if (!(OPTIONS[command] as readonly string[]).includes(arg)) throw usage(command, `unknown option ${arg}`);
-    if (FLAGS.has(arg)) {
-      flags.add(arg);
-      continue;
-    }
-    const value = argv[++i];
-    if (value === undefined) throw usage(command, `${arg} needs a value`);
-    if (arg === '--plugin') plugins.push(value);
-    else values.set(arg, value);
+export function parseCommandArguments(command: Command, argv: readonly string[]): ParsedArguments {
+  const options = { ...command.options, ...COMMON_OPTIONS };
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(
+        Object.entries(options).map(([name, spec]) => [name, { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) }]),
+      ),
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw usageError(command, parseProblem(error));
   }
-  if (file === undefined) throw usage(command, 'missing the pipeline file');
-  const fromSavepoint = values.get('--from-savepoint');
-  const fromCheckpoint = values.get('--from-checkpoint');
-  const savepointName = values.get('--savepoint-name');
-  const starts = [fromSavepoint === undefined ? [] : ['--from-savepoint'], fromCheckpoint === undefined ? [] : ['--from-checkpoint'], flags.has('--reset') ? ['--reset'] : []].flat();
-  if (starts.length > 1) throw usage(command, `${starts.join(' and ')} exclude each other: choose one way to start`);
+  const values = parsed.values as ParsedArguments['values'];
+  if (values.help === true) return { values, positionals: parsed.positionals };
+  for (const [name, spec] of Object.entries(options)) {
+    const value = values[name];
+    if (spec.choices === undefined || typeof value !== 'string') continue;
+    if (!spec.choices.includes(value)) throw usageError(command, `--${name} must be one of ${spec.choices.join(', ')}, not '${value}'`);
+  }
+  const required = command.positionals.filter((name) => !name.endsWith('?')).length;
+  if (parsed.positionals.length > command.positionals.length) {
+    throw usageError(command, `unexpected argument ${parsed.positionals[command.positionals.length] ?? ''}`);
+  }
+  if (parsed.positionals.length < required) {
+    throw usageError(command, `missing the argument <${command.positionals[parsed.positionals.length] ?? ''}>`);
+  }
+  return { values, positionals: parsed.positionals };
+}
+
+/** `parseArgs`' message, shortened to what the user typed wrong. */
+function parseProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (message.includes('does not take an argument')) return `${option} takes no value`;
+    return `${option} needs a value (--opt value or --opt=value)`;
+  }
+  return message.split('\n')[0] ?? message;
+}
+
+/** The usage line: `lockstep run <file> [options]`. */
+export function usageLine(command: Command): string {
+  const positionals = command.positionals.map((name) => (name.endsWith('?') ? `[${name.slice(0, -1)}]` : `<${name}>`));
+  return ['lockstep', command.name, ...positionals, '[options]'].join(' ');
+}
+
+/** `lockstep <command> --help`. */
+export function commandHelp(command: Command): string {
+  const rows = Object.entries({ ...command.options, ...COMMON_OPTIONS }).map(([name, spec]) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.value ? ` ${spec.value}` : ''}`;
+    return `  ${flag.padEnd(34)} ${spec.description}`;
+  });
+  return [`${command.summary}`, '', `Usage: ${usageLine(command)}`, '', 'Options:', ...rows, ...(command.details ? ['', command.details] : []), ''].join('\n');
+}
+
+/** A usage error: exit 2, one line naming the problem and where to look. */
+export function usageError(command: Command | undefined, message: string): LockstepError {
+  const hint = command === undefined ? "try 'lockstep --help'" : `usage: ${usageLine(command)} (see 'lockstep ${command.name} --help')`;
+  return new LockstepError(`${message}; ${hint}`, { code: 'LS_CLI_USAGE' });
+}
+
+/** The logging flags of parsed arguments. */
+export function logFlags(args: ParsedArguments): LogFlags {
+  const { values } = args;
   return {
-    file,
-    plugins,
-    ...(fromSavepoint === undefined ? {} : { fromSavepoint }),
-    ...(fromCheckpoint === undefined ? {} : { fromCheckpoint }),
-    ...(savepointName === undefined ? {} : { savepointName }),
-    ...(flags.has('--reset') ? { reset: true } : {}),
-    ...(flags.has('--take-over') ? { takeOver: true } : {}),
+    ...(typeof values['log-level'] === 'string' ? { logLevel: values['log-level'] } : {}),
+    ...(typeof values['log-format'] === 'string' ? { logFormat: values['log-format'] } : {}),
+    ...(values.verbose === true ? { verbose: true } : {}),
   };
 }
 
-function usage(command: keyof typeof USAGE, message: string): LockstepError {
-  return new LockstepError(`${message}; usage: ${USAGE[command]}`, { code: 'LS_CLI_USAGE' });
+/** A string option's value, if given. */
+export function stringOption(args: ParsedArguments, name: string): string | undefined {
+  const value = args.values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A repeatable string option's values. */
+export function listOption(args: ParsedArguments, name: string): readonly string[] {
+  const value = args.values[name];
+  return Array.isArray(value) ? (value as readonly string[]) : [];
 }

@@ -1,34 +1,46 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LockstepError } from '../core/errors';
-import { parseArguments, USAGE, type CommandArguments } from './arguments';
-import { builtinRegistry } from './builtin-registry';
+import { commandHelp, parseCommandArguments, usageError, usageLine } from './arguments';
+import type { Command, CommandIo } from './command';
+import { COMMANDS } from './commands';
+import { exitCodeOf, formatError } from './error-report';
 import { EXIT } from './exit-codes';
-import { runCommand } from './run-command';
-import { validateCommand } from './validate-command';
 
 export { EXIT } from './exit-codes';
 
-const HELP = `lockstep — exactly-once data integration (sources → transforms → sinks, checkpoint-aligned two-phase commit)
+function help(commands: readonly Command[]): string {
+  const rows = commands.map((command) => `  ${usageLine(command)}\n${wrap(command.summary, 6)}`);
+  return [
+    'lockstep — exactly-once data integration (sources → transforms → sinks, checkpoint-aligned two-phase commit)',
+    '',
+    'Usage:',
+    ...rows,
+    '  lockstep --help | lockstep <command> --help',
+    '  lockstep --version',
+    '',
+    'Every command takes --log-level <level>, --log-format pretty|json (or LOCKSTEP_LOG_LEVEL, LOCKSTEP_LOG_FORMAT) and',
+    '--verbose (stack traces). Logs, progress and summaries go to stderr; stdout carries only data (the stdout sink,',
+    "verify's report, init's pipeline). Pipelines are YAML or JSON (see examples/ and config-schemas/).",
+    'Exit codes: 0 ok, 1 failed, 2 invalid input (command line, pipeline file, savepoint name).',
+    '',
+  ].join('\n');
+}
 
-Usage:
-  ${USAGE.run}
-                          run a pipeline until its bounded input ends or SIGINT/SIGTERM (then it takes a
-                          savepoint); a re-run resumes from the last completed checkpoint
-  ${USAGE.validate}
-                          check a pipeline file and print its end-to-end guarantee (exit 0 valid, 2 invalid)
-  lockstep --help         show this help
-  lockstep --version      print the version
-
---from-checkpoint starts from a checkpoint file (a retained chk-*.json); --reset deletes the checkpoints, rolls back
-what the sinks hold uncommitted and starts fresh. A start whose checkpoints are gone while the sinks hold what they
-committed is refused, naming what was found (LS_CHECKPOINT_SINK_TRACES, LS_CHECKPOINT_MISSING).
---take-over takes the checkpoint store over from a run that hangs or whose host is lost (that run is fenced:
-it stops at its next checkpoint write).
---plugin loads a plugin module (a package name or a path, from the current folder) that exports 'plugins';
-a pipeline can list its own under 'plugins:'. Pipelines are YAML or JSON (see examples/ and config-schemas/).
-Exit codes: 0 ok, 1 failed (also a stop that could not take its savepoint), 2 invalid input.
-`;
+function wrap(text: string, indent: number): string {
+  const words = text.split(' ');
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line !== '' && line.length + word.length + 1 > 110 - indent) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((text) => `${' '.repeat(indent)}${text}`).join('\n');
+}
 
 function packageVersion(): string {
   const candidates = [join(__dirname, '..', 'package.json'), join(__dirname, '..', '..', 'package.json')];
@@ -43,37 +55,40 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-/** Runs the CLI with `argv` (without node and script) and resolves with the exit code. */
-export async function runCli(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WriteStream): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case undefined:
-    case '--help':
-    case '-h':
-    case 'help':
-      out.write(HELP);
+/**
+ * Runs the CLI with `argv` (without node and script) and resolves with the exit code. `out` carries only data;
+ * everything for people goes to `err`.
+ */
+export async function runCli(
+  argv: readonly string[],
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream & { readonly isTTY?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+  commands: readonly Command[] = COMMANDS,
+): Promise<number> {
+  const io: CommandIo = { out, err, env };
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? commands.find((command) => command.name === rest[0]) : undefined;
+    out.write(topic === undefined ? help(commands) : commandHelp(topic));
+    return EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    out.write(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  const command = commands.find((candidate) => candidate.name === name);
+  try {
+    if (command === undefined) throw usageError(undefined, `unknown command '${name}'`);
+    const args = parseCommandArguments(command, rest);
+    if (args.values.help === true) {
+      out.write(commandHelp(command));
       return EXIT.ok;
-    case '--version':
-    case '-v':
-      out.write(`${packageVersion()}\n`);
-      return EXIT.ok;
-    case 'run':
-      return runCommand(rest, out, err);
-    case 'validate': {
-      let args: CommandArguments;
-      try {
-        args = parseArguments('validate', rest);
-      } catch (error) {
-        err.write(`${(error as Error).message}\n`);
-        return EXIT.invalid;
-      }
-      return validateCommand(args.file, builtinRegistry(), { out, err, plugins: args.plugins });
     }
-    default: {
-      const error = new LockstepError(`unknown command '${command}'; try 'lockstep --help'`, { code: 'LS_CLI_USAGE' });
-      err.write(`${error.message}\n`);
-      return EXIT.invalid;
-    }
+    return await command.execute(args, io);
+  } catch (error) {
+    err.write(formatError(error, rest.includes('--verbose')));
+    return exitCodeOf(error);
   }
 }
 

@@ -1,8 +1,10 @@
 import type { PipelineMetrics } from '../core/runtime/pipeline-metrics';
+import type { Terminal } from './terminal';
 
 /**
  * Rewrites one status line on a terminal every second: records in/out per second, totals, the last checkpoint and
- * its duration. Used only when stderr is a TTY (otherwise the structured logs carry the same facts).
+ * its duration. Used only when stderr is a TTY (otherwise the structured logs carry the same facts); log lines are
+ * written above it by the {@link Terminal}, so the two never interleave.
  */
 export class ProgressReporter {
   private timer: NodeJS.Timeout | undefined;
@@ -10,18 +12,20 @@ export class ProgressReporter {
 
   constructor(
     private readonly metrics: PipelineMetrics,
-    private readonly stream: NodeJS.WriteStream,
+    private readonly terminal: Terminal,
   ) {}
 
   start(): void {
+    this.render();
     this.timer = setInterval(() => this.render(), 1000);
     this.timer.unref();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     this.render();
-    this.stream.write('\n');
+    this.terminal.endStatus();
   }
 
   private render(): void {
@@ -33,8 +37,8 @@ export class ProgressReporter {
     this.last = { at: now, in: metrics.recordsIn, out: metrics.recordsOut };
     const checkpoint =
       metrics.lastCheckpointId === undefined ? 'no checkpoint yet' : `checkpoint ${metrics.lastCheckpointId} in ${metrics.lastCheckpointDurationMs} ms`;
-    this.stream.write(
-      `\r\x1b[K${inRate}/s in, ${outRate}/s out · ${metrics.recordsIn} read, ${metrics.recordsOut} written · ${checkpoint}` +
+    this.terminal.setStatus(
+      `${inRate}/s in, ${outRate}/s out · ${metrics.recordsIn} read, ${metrics.recordsOut} written · ${checkpoint}` +
         (metrics.restarts > 0 ? ` · ${metrics.restarts} restarts` : ''),
     );
   }

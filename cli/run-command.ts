@@ -1,42 +1,60 @@
 import { resolve } from 'node:path';
-import pino, { type Logger } from 'pino';
-import { ConfigError } from '../core/config/config-error';
+import type { Logger } from 'pino';
 import { percentile, PipelineMetrics } from '../core/runtime/pipeline-metrics';
-import { runPipeline, validatePipeline, type ValidatedPipeline } from './api';
-import { parseArguments, type CommandArguments } from './arguments';
+import { runPipeline, validatePipeline, type RunResult, type ValidatedPipeline } from './api';
+import { listOption, logFlags, PLUGIN_OPTION, stringOption, usageError } from './arguments';
+import { createCliLogger, logSettings } from './cli-logger';
+import type { Command, CommandIo, ParsedArguments } from './command';
+import { exitCodeOf, formatError } from './error-report';
 import { EXIT } from './exit-codes';
 import { ProgressReporter } from './progress-reporter';
+import { Terminal } from './terminal';
 
-function createLogger(interactive: boolean): Logger {
-  const level = process.env.LOCKSTEP_LOG_LEVEL ?? (interactive ? 'warn' : 'info');
-  return pino({ level, base: { pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
-}
+const START_OPTIONS = ['from-savepoint', 'from-checkpoint', 'reset'] as const;
 
 /**
  * `lockstep run <file>`: runs the pipeline until its bounded input ends or a signal asks it to stop (then it takes
  * a savepoint). Re-running the same pipeline resumes from its last completed checkpoint in `checkpoint.storage`.
- * `--plugin <module>` loads plugin modules first; `--from-savepoint` / `--from-checkpoint` start from a savepoint or a
- * checkpoint file; `--reset` deletes the stored checkpoints, cleans what the sinks hold uncommitted and starts fresh.
- * A start that would write committed data again (the checkpoints are gone but the sinks hold traces) is refused;
- * `--take-over` takes the checkpoint store over from an owner that hangs or whose host is lost (it is fenced). Returns
- * the exit code: 0 finished or stopped with a savepoint, 1 failed or stopped without the savepoint (a stop during a
- * restart backoff, an aborted savepoint), 2 invalid config or usage.
+ * Logs, the progress line (on a terminal) and the summary go to stderr: stdout belongs to the stdout sink.
+ * Exit codes: 0 finished or stopped with a savepoint, 1 failed or stopped without the savepoint (a stop during a
+ * restart backoff, an aborted savepoint), 2 invalid config, usage or savepoint name.
  */
-export async function runCommand(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WriteStream): Promise<number> {
-  let args: CommandArguments;
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a pipeline until its bounded input ends or SIGINT/SIGTERM (then it takes a savepoint); a re-run resumes from the last completed checkpoint',
+  positionals: ['file'],
+  options: {
+    ...PLUGIN_OPTION,
+    'from-savepoint': { type: 'string', value: '<name|path>', description: 'start from a savepoint instead of the last checkpoint' },
+    'from-checkpoint': { type: 'string', value: '<path>', description: 'start from a checkpoint file (a retained chk-*.json)' },
+    reset: { type: 'boolean', description: 'delete the checkpoints, roll back what the sinks hold uncommitted, start over' },
+    'savepoint-name': { type: 'string', value: '<name>', description: 'the name of the savepoint a stop takes' },
+    'take-over': { type: 'boolean', description: 'take the checkpoint store over from a run that hangs or whose host is lost (it is fenced)' },
+  },
+  details: [
+    'A start whose checkpoints are gone while the sinks hold what they committed is refused, naming what was found',
+    '(LS_CHECKPOINT_SINK_TRACES, LS_CHECKPOINT_MISSING); start deliberately with --from-checkpoint, --from-savepoint or',
+    '--reset. Ctrl-C (or SIGTERM) stops with a savepoint; a second one exits at once.',
+    'Exit codes: 0 ok, 1 failed (also a stop that could not take its savepoint), 2 invalid input.',
+  ].join('\n'),
+  execute: (args, io) => run(args, io),
+};
+
+async function run(args: ParsedArguments, io: CommandIo): Promise<number> {
+  const terminal = new Terminal(io.err);
+  const settings = logSettings(logFlags(args), io.env, terminal.isTTY);
+  const file = args.positionals[0] as string;
   let pipeline: ValidatedPipeline;
   try {
-    args = parseArguments('run', argv);
-    pipeline = await validatePipeline(resolve(args.file), { plugins: args.plugins });
+    checkStartOptions(args);
+    pipeline = await validatePipeline(resolve(file), { plugins: listOption(args, 'plugin') });
   } catch (error) {
-    err.write(`${error instanceof ConfigError ? error.toString() : (error as Error).message}\n`);
-    return EXIT.invalid;
+    terminal.write(formatError(error, settings.verbose));
+    return exitCodeOf(error);
   }
-  const { config } = pipeline;
-  const interactive = err.isTTY === true;
-  const log = createLogger(interactive);
+  const log = createCliLogger(settings, terminal);
   const metrics = new PipelineMetrics();
-  const progress = interactive ? new ProgressReporter(metrics, err) : undefined;
+  const progress = terminal.isTTY ? new ProgressReporter(metrics, terminal) : undefined;
   const stop = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -49,43 +67,70 @@ export async function runCommand(argv: readonly string[], out: NodeJS.WritableSt
   process.on('SIGTERM', onSignal);
   progress?.start();
   try {
-    const { outcome } = await runPipeline(pipeline, {
-      log,
-      metrics,
-      signal: stop.signal,
-      ...(args.fromSavepoint === undefined ? {} : { fromSavepoint: args.fromSavepoint }),
-      ...(args.fromCheckpoint === undefined ? {} : { fromCheckpoint: resolve(args.fromCheckpoint) }),
-      ...(args.savepointName === undefined ? {} : { savepointName: args.savepointName }),
-      ...(args.reset === true ? { reset: true } : {}),
-      ...(args.takeOver === true ? { takeOver: true } : {}),
-      onCheckpoint: (result) => log.debug({ checkpoint: result.status === 'completed' ? result.record.checkpointId : result.checkpointId, status: result.status }, 'checkpoint'),
-    });
+    const result = await runPipeline(pipeline, { log, metrics, signal: stop.signal, ...startOptions(args, log) });
     progress?.stop();
-    const p50 = percentile(metrics.checkpointDurations, 50);
-    const p99 = percentile(metrics.checkpointDurations, 99);
-    log.info({ outcome, recordsIn: metrics.recordsIn, recordsOut: metrics.recordsOut, checkpoints: metrics.checkpointsCompleted, p50, p99 }, 'pipeline ended');
-    if (outcome.status === 'stopped' && !outcome.savepoint) {
-      // A stop promises a savepoint: one that could not be taken is a failure, with its reason.
-      err.write(
-        `${config.name}: stopped WITHOUT a savepoint: ${outcome.reason ?? 'the savepoint was not taken'}; ` +
-          `last completed checkpoint ${outcome.checkpointId ?? '-'}\n`,
-      );
-      return EXIT.failed;
-    }
-    out.write(
-      `${config.name}: ${outcome.status} at checkpoint ${outcome.checkpointId ?? '-'}` +
-        ` · ${metrics.recordsIn} records read, ${metrics.recordsOut} written · ${metrics.checkpointsCompleted} checkpoints` +
-        (p50 === undefined ? '' : ` (p50 ${p50} ms, p99 ${p99} ms)`) +
-        '\n',
-    );
-    return EXIT.ok;
+    return report(result, terminal, log);
   } catch (error) {
     progress?.stop();
-    log.error({ err: error }, 'pipeline failed');
-    err.write(`${(error as Error).message}\n`);
-    return EXIT.failed;
+    // For log collectors, JSON logs carry the failure with its code too (no stack unless --verbose); people read the
+    // one plain line below, which is all a terminal shows.
+    if (settings.format === 'json') log.error({ err: error }, 'pipeline failed');
+    terminal.write(formatError(error, settings.verbose));
+    return exitCodeOf(error);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+function checkStartOptions(args: ParsedArguments): void {
+  const given = START_OPTIONS.filter((name) => args.values[name] !== undefined && args.values[name] !== false);
+  if (given.length > 1) throw usageError(runCommand, `${given.map((name) => `--${name}`).join(' and ')} exclude each other: choose one way to start`);
+}
+
+function startOptions(args: ParsedArguments, log: Logger): Parameters<typeof runPipeline>[1] {
+  const fromSavepoint = stringOption(args, 'from-savepoint');
+  const fromCheckpoint = stringOption(args, 'from-checkpoint');
+  const savepointName = stringOption(args, 'savepoint-name');
+  return {
+    plugins: listOption(args, 'plugin'),
+    ...(fromSavepoint === undefined ? {} : { fromSavepoint }),
+    ...(fromCheckpoint === undefined ? {} : { fromCheckpoint: resolve(fromCheckpoint) }),
+    ...(savepointName === undefined ? {} : { savepointName }),
+    ...(args.values.reset === true ? { reset: true } : {}),
+    ...(args.values['take-over'] === true ? { takeOver: true } : {}),
+    onCheckpoint: (result) => log.debug({ checkpoint: result.status === 'completed' ? result.record.checkpointId : result.checkpointId, status: result.status }, 'checkpoint'),
+  };
+}
+
+/** The one summary line, on stderr; a stop without its savepoint is a failure. */
+function report({ config, outcome, metrics }: RunResult, terminal: Terminal, log: Logger): number {
+  const p50 = percentile(metrics.checkpointDurations, 50);
+  const p99 = percentile(metrics.checkpointDurations, 99);
+  log.info({ outcome, recordsIn: metrics.recordsIn, recordsOut: metrics.recordsOut, checkpoints: metrics.checkpointsCompleted, p50, p99 }, 'pipeline ended');
+  if (outcome.status === 'stopped' && !outcome.savepoint) {
+    terminal.write(
+      `${config.name}: stopped WITHOUT a savepoint: ${outcome.reason ?? 'the savepoint was not taken'}; ` +
+        `last completed checkpoint ${outcome.checkpointId ?? '-'}\n`,
+    );
+    return EXIT.failed;
+  }
+  const hint =
+    metrics.recordsIn === 0 && outcome.status === 'finished'
+      ? ` — nothing new to read: an earlier run read the whole input; 'lockstep run ${relativeHint(config.file)} --reset' starts over (what the sinks committed stays)`
+      : '';
+  terminal.write(
+    `${config.name}: ${outcome.status} at checkpoint ${outcome.checkpointId ?? '-'}` +
+      ` · ${metrics.recordsIn} records read, ${metrics.recordsOut} written · ${metrics.checkpointsCompleted} checkpoints` +
+      (p50 === undefined ? '' : ` (p50 ${p50} ms, p99 ${p99} ms)`) +
+      hint +
+      '\n',
+  );
+  return EXIT.ok;
+}
+
+function relativeHint(file: string | undefined): string {
+  if (file === undefined) return '<file>';
+  const relative = file.startsWith(`${process.cwd()}/`) ? file.slice(process.cwd().length + 1) : file;
+  return relative;
 }

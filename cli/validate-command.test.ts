@@ -48,14 +48,15 @@ describe('lockstep validate', () => {
     const result = await validate(file);
     expect(result.code).toBe(2);
     expect(result.out).toBe('');
-    expect(result.err).toBe(`${file}: /parallelism: must be at least 1\n${file}: /sinks/0/mode: must be one of: insert, upsert\n`);
+    // Each issue at its line and column; a block-style line is shown with a caret, a flow-style one is not.
+    expect(result.err).toBe(`${file}:5:1: /parallelism: must be at least 1\n   5 | parallelism: 0\n       ^\n${file}:11:43: /sinks/0/mode: must be one of: insert, upsert\n`);
   });
 
   it('refuses a guarantee the components cannot keep, exit 2', async () => {
     const file = await pipelineFile(VALID_PIPELINE.replace('{ id: dlq, type: test', '{ id: dlq, type: stdout'));
     const result = await validate(file);
     expect(result.code).toBe(2);
-    expect(result.err).toContain(`${file}: /sinks/1: sink 'dlq' (stdout) is at-least-once`);
+    expect(result.err).toContain(`${file}:12:5: /sinks/1: sink 'dlq' (stdout) is at-least-once`);
   });
 
   it('reports syntax errors with their line, and missing variables by name', async () => {

@@ -6,7 +6,7 @@ import { errnoCode, mapFileError } from './error-mapping';
 import { parseInProgressFileName, parsePartFileName, PENDING_FOLDER } from './part-file-names';
 
 /** Names in `dir`, none when it does not exist. */
-async function namesIn(dir: string): Promise<string[]> {
+export async function namesIn(dir: string): Promise<string[]> {
   try {
     return await readdir(dir);
   } catch (error) {

@@ -1,17 +1,20 @@
 import { resolve } from 'node:path';
 import type {
+  CommittedRecord,
   Committer,
   CommittingSink,
   CommittingSinkWriter,
   InitContext,
   SinkTrace,
   SinkWriterInitContext,
+  SupportsCommittedOutput,
   SupportsTraceInspection,
 } from '../../core/sdk';
 import type { FileCommittable } from './file-committable';
 import { FileCommitter } from './file-committer';
 import type { FileSinkConfig } from './file-sink-config.generated';
 import { clearFileSinkTraces, findFileSinkTraces } from './file-sink-traces';
+import { readFileSinkOutput } from './file-sink-output';
 import { FileSinkWriter } from './file-sink-writer';
 import { FileCommittableSerializer } from './serializers/file-committable-serializer';
 
@@ -19,9 +22,10 @@ import { FileCommittableSerializer } from './serializers/file-committable-serial
  * The `file` sink: JSON lines into part files, exactly-once by two-phase commit — a writer pre-commits one file per
  * subtask and checkpoint into `<path>/.pending/`, the committer renames it into `<path>` once the checkpoint is
  * complete. Construction does no I/O. Its traces (`SupportsTraceInspection`): committed part files, named by checkpoint
- * id, and what `.pending` holds; `--reset` removes the latter and keeps the output.
+ * id, and what `.pending` holds; `--reset` removes the latter and keeps the output. `SupportsCommittedOutput` reads
+ * the committed part files back for `lockstep verify`.
  */
-export class FileSink implements CommittingSink<FileCommittable>, SupportsTraceInspection {
+export class FileSink implements CommittingSink<FileCommittable>, SupportsTraceInspection, SupportsCommittedOutput {
   readonly guarantee = 'exactly-once' as const;
   readonly mechanism = 'two-phase-commit' as const;
   readonly committableSerializer = new FileCommittableSerializer();
@@ -50,5 +54,13 @@ export class FileSink implements CommittingSink<FileCommittable>, SupportsTraceI
 
   clearTraces(_context: InitContext): Promise<string[]> {
     return clearFileSinkTraces(this.path);
+  }
+
+  readCommitted(_context: InitContext): AsyncIterable<CommittedRecord> {
+    return readFileSinkOutput(this.path);
+  }
+
+  describeOutput(): string {
+    return `${this.path} (part-*.jsonl)`;
   }
 }

@@ -71,7 +71,10 @@ export class ModuleTransform implements Transform {
   }
 }
 
-/** The `module` transform type. `create` does no I/O: the module is loaded by each transform's `open()`. */
+/**
+ * The `module` transform type. `create` does no I/O: the module is loaded by each transform's `open()`. `check`
+ * (run by `validate` and before `run`) loads it once, so a missing file or export makes the pipeline invalid.
+ */
 export const moduleTransformPlugin: TransformPlugin<ModuleTransformConfig> = {
   kind: 'transform',
   type: 'module',
@@ -84,6 +87,14 @@ export const moduleTransformPlugin: TransformPlugin<ModuleTransformConfig> = {
       component: context.componentId,
     };
     return () => new ModuleTransform(reference);
+  },
+  check(config: ModuleTransformConfig, context: PluginContext) {
+    try {
+      loadUserFunction({ path: config.module, exportName: config.export, baseDir: context.baseDir, component: context.componentId });
+    } catch (error) {
+      if (LockstepError.is(error)) throw new LockstepError(error.message, { code: error.code, context: { ...error.context, option: 'module' } });
+      throw error;
+    }
   },
 };
 

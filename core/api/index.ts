@@ -17,6 +17,8 @@ export { supportsCommitter } from './sink';
 export type { CommittingSink, DirectSink, Sink, SupportsCommitter } from './sink';
 export { supportsWriterState } from './sink-writer';
 export type { CommittingSinkWriter, SinkWriter, SupportsWriterState } from './sink-writer';
+export { supportsCommittedOutput } from './sink-output';
+export type { CommittedRecord, SupportsCommittedOutput } from './sink-output';
 export { supportsTraceInspection } from './sink-traces';
 export type { SinkTrace, SupportsTraceInspection } from './sink-traces';
 export type { Source } from './source';

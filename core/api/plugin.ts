@@ -53,6 +53,13 @@ export interface TransformPlugin<Config = unknown> {
   readonly type: string;
   readonly configSchema: ConfigSchema;
   create(config: Config, context: PluginContext): TransformFactory | Promise<TransformFactory>;
+  /**
+   * Optional offline check that `create` leaves to `open()` because it touches the file system or runs user code
+   * (the `module` transform loads its module here). `lockstep validate` and the validation before `run` call it
+   * after `create`; throwing a `LockstepError` (with `context.option` or `context.field` naming the option) makes the
+   * pipeline invalid. Never needs the network.
+   */
+  check?(config: Config, context: PluginContext): void | Promise<void>;
 }
 
 export type Plugin = SourcePlugin | SinkPlugin | TransformPlugin;

@@ -16,6 +16,11 @@ export interface SinkTrace {
   readonly description: string;
   /** The newest checkpoint id among what the trace summarises, when the sink's naming carries checkpoint ids. */
   readonly checkpointId?: number;
+  /**
+   * An `uncommitted` trace that holds nothing open: names the destination only remembers (Kafka transactional ids
+   * aborted or idle). It still tells that an earlier run wrote; `lockstep verify` does not count it as left over.
+   */
+  readonly settled?: boolean;
 }
 
 /**

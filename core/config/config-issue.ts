@@ -9,6 +9,11 @@ export interface ConfigIssue {
   readonly message: string;
   readonly line?: number;
   readonly column?: number;
+  /**
+   * A column inside the string value at `path` (1-based), e.g. where an expression breaks: positions the issue on the
+   * value's character in the file rather than on its key.
+   */
+  readonly valueColumn?: number;
 }
 
 /**

@@ -42,16 +42,22 @@ function parseYaml(text: string, file: string, schema: 'json' | 'core'): unknown
     });
     const problems: YAMLError[] = [...document.errors, ...document.warnings];
     if (problems.length > 0) {
+      const overflow = problems.find((problem) => STACK_OVERFLOW.test(problem.message));
+      // The parser ran out of stack on absurd nesting: one plain issue instead of the engine's words, several times.
+      if (overflow !== undefined) throw new ConfigError('LS_CONFIG_PARSE', [{ ...toIssue(overflow, file, lineCounter), message: TOO_DEEP }]);
       throw new ConfigError('LS_CONFIG_PARSE', problems.map((problem) => toIssue(problem, file, lineCounter)));
     }
     return document.toJS({ maxAliasCount: 100 });
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     // toJS refuses unresolved or excessive aliases; a stack overflow means absurd nesting. Both are the file's fault.
-    const message = error instanceof RangeError ? 'the document is nested too deeply' : errorMessage(error);
+    const message = error instanceof RangeError || STACK_OVERFLOW.test(errorMessage(error)) ? TOO_DEEP : errorMessage(error);
     throw new ConfigError('LS_CONFIG_PARSE', [{ file, path: '', message }]);
   }
 }
+
+const STACK_OVERFLOW = /Maximum call stack size exceeded|stack overflow/i;
+const TOO_DEEP = `the document is nested too deeply (a pipeline needs at most ${MAX_CONFIG_DEPTH} levels)`;
 
 function toIssue(problem: YAMLError, file: string, lineCounter: LineCounter): ConfigIssue {
   const { line, col } = lineCounter.linePos(problem.pos[0]);

@@ -153,7 +153,7 @@ sinks: [{ id: out, type: test, table: t }]
 
 describe('pipeline schema rules', () => {
   it.each([
-    ['an empty file', '', ': must be an object (a mapping of keys to values)'],
+    ['an empty file', '', ': the file is empty: a pipeline needs at least name, sources and sinks'],
     ['a list', '- a', ': must be an object (a mapping of keys to values)'],
     ['no name', MINIMAL.replace('name: p', ''), '/name: is required'],
     ['a name with spaces', MINIMAL.replace('name: p', 'name: my pipeline'), "/name: must be 1 to 100 letters, digits, '_', '.' or '-', starting with a letter or digit"],

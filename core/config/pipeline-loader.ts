@@ -63,6 +63,11 @@ export async function loadPipelineFile(path: string, options: LoadPipelineOption
 export function loadPipelineText(text: string, options: LoadPipelineTextOptions): PipelineConfig {
   const { file } = options;
   const document = parseConfigText(text, file);
+  if (document === null || document === undefined) {
+    throw new ConfigError('LS_CONFIG_INVALID', [
+      { file, path: '', message: 'the file is empty: a pipeline needs at least name, sources and sinks (try lockstep init)' },
+    ]);
+  }
   const interpolation = interpolateDocument(document, options.env ?? process.env);
   if (interpolation.issues.length > 0) {
     throw new ConfigError('LS_CONFIG_INTERPOLATION', interpolation.issues.map((issue) => ({ file, ...issue })));

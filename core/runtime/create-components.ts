@@ -55,15 +55,59 @@ export function createConnectors(config: PipelineConfig, registry: PluginRegistr
 }
 
 /**
+ * Creates the transforms of a loaded pipeline through their plugins, in config order: expressions are compiled and
+ * with `check`, the plugins' offline checks run too (user modules found and loaded), so `validate` catches what `run`
+ * would refuse.
+ * @throws ConfigError `LS_CONFIG_INVALID` naming every transform whose plugin refused its config, at the option the
+ *   plugin names (`context.option`, e.g. `where` or `set.amount`, or `context.field`).
+ */
+export async function createTransforms(
+  config: PipelineConfig,
+  registry: PluginRegistry,
+  options: { readonly check?: boolean } = {},
+): Promise<PipelineComponents['transforms']> {
+  const scrubber = secretScrubberFor(config);
+  const issues: ConfigIssue[] = [];
+  const transforms = [];
+  for (const [index, transform] of config.transforms.entries()) {
+    try {
+      const plugin = registry.get('transform', transform.type);
+      const context = pluginContext(config, transform.id);
+      transforms.push({ config: transform, factory: await plugin.create(transform, context) });
+      if (options.check === true) await plugin.check?.(transform, context);
+    } catch (error) {
+      const reason = scrubber.scrub(error instanceof Error ? error.message : String(error));
+      const column = LockstepError.is(error) && typeof error.context['column'] === 'number' ? error.context['column'] : undefined;
+      issues.push({
+        file: config.file ?? config.name,
+        path: childPointer('', 'transforms', index, ...optionSegments(error)),
+        // An expression error's own caret lines give way to the file position of the column (`valueColumn`).
+        message: column === undefined ? reason : (reason.split('\n')[0] ?? reason),
+        ...(column === undefined ? {} : { valueColumn: column }),
+      });
+    }
+  }
+  if (issues.length > 0) throw new ConfigError('LS_CONFIG_INVALID', issues);
+  return transforms;
+}
+
+/** The option a plugin's error names: `set.amount` → `set`, `amount`; `ssl/ca` → `ssl`, `ca`. */
+function optionSegments(error: unknown): string[] {
+  if (!LockstepError.is(error)) return [];
+  const { option, field } = error.context;
+  if (typeof option === 'string') {
+    const dot = option.indexOf('.');
+    return dot < 0 ? [option] : [option.slice(0, dot), option.slice(dot + 1)];
+  }
+  return typeof field === 'string' ? field.split('/') : [];
+}
+
+/**
  * Creates fresh plugin instances for one execution attempt from a loaded pipeline: the connectors, then the
  * transforms (whose `create` may be asynchronous, e.g. to load a user module). Connections open when the engine
  * starts the readers and writers.
  */
 export async function createComponents(config: PipelineConfig, registry: PluginRegistry): Promise<PipelineComponents> {
   const connectors = createConnectors(config, registry);
-  const transforms = [];
-  for (const transform of config.transforms) {
-    transforms.push({ config: transform, factory: await registry.get('transform', transform.type).create(transform, pluginContext(config, transform.id)) });
-  }
-  return { config, ...connectors, transforms };
+  return { config, ...connectors, transforms: await createTransforms(config, registry) };
 }

@@ -39,12 +39,12 @@ export class KafkaSinkTraces {
       if (committed.length > 0) traces.push({ state: 'committed', description: `${committed.length} committed kafka transactions (${someIds(committed)})` });
       if (open.length > 0) traces.push({ state: 'uncommitted', description: `${open.length} open kafka transactions (${someIds(open)})` });
       if (traces.length > 0) {
-        if (rest.length > 0) traces.push({ state: 'uncommitted', description: `${rest.length} other kafka transactional ids known to the brokers (${someIds(rest)})` });
+        if (rest.length > 0) traces.push({ state: 'uncommitted', settled: true, description: `${rest.length} other kafka transactional ids known to the brokers (${someIds(rest)})` });
         return traces;
       }
       // Only aborted or idle ids: those with epoch 0 were only ever probed by a writer's recovery, never written with.
       const used = await this.usedBefore(cluster, rest);
-      if (used.length > 0) traces.push({ state: 'uncommitted', description: `${used.length} kafka transactional ids used before, now aborted or idle (${someIds(used)})` });
+      if (used.length > 0) traces.push({ state: 'uncommitted', settled: true, description: `${used.length} kafka transactional ids used before, now aborted or idle (${someIds(used)})` });
       return traces;
     });
   }

@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type {
+  CommittedRecord,
   Committer,
   CommittingSink,
   CommittingSinkWriter,
@@ -10,6 +11,7 @@ import type {
   SinkTrace,
   SinkWriter,
   SinkWriterInitContext,
+  SupportsCommittedOutput,
   SupportsTraceInspection,
   SupportsWriterState,
 } from '../../../core/sdk';
@@ -20,6 +22,7 @@ import type { TransactionHandle } from '../internals';
 import { AtLeastOnceKafkaWriter } from './at-least-once-writer';
 import { ExactlyOnceKafkaWriter } from './exactly-once-writer';
 import { KafkaCommitter } from './kafka-committer';
+import { readKafkaSinkOutput } from './kafka-sink-output';
 import { KafkaSinkTraces } from './kafka-sink-traces';
 import type { KafkaSinkConfig } from './kafka-sink-config';
 import { KafkaCommittableSerializer, KafkaWriterStateSerializer, type KafkaWriterState } from './kafka-sink-serializers';
@@ -33,8 +36,11 @@ export function createKafkaSink(config: KafkaSinkConfig, context: SinkContext): 
   return config.semantic === 'exactly-once' ? new KafkaSink(config, context) : new AtLeastOnceKafkaSink(config, context);
 }
 
-/** What both kinds share: the record encoder and the clients, named after pipeline, sink and subtask. */
-abstract class KafkaSinkBase {
+/**
+ * What both kinds share: the record encoder and the clients, named after pipeline, sink and subtask; and the read-back
+ * of what was committed to `topic` for `lockstep verify` (`SupportsCommittedOutput`, read_committed).
+ */
+abstract class KafkaSinkBase implements SupportsCommittedOutput {
   readonly endpoint: string;
   protected readonly encoder: RecordEncoder;
   protected readonly batchSize: number;
@@ -55,6 +61,18 @@ abstract class KafkaSinkBase {
 
   protected client(init: InitContext, role: string): Kafka {
     return createKafkaClient(this.config, init.log, `lockstep-${this.context.pipeline}-${this.context.componentId}-${role}`, init.reportConnectFailure);
+  }
+
+  readCommitted(init: InitContext): AsyncIterable<CommittedRecord> {
+    const { topic } = this.config;
+    if (topic === undefined) {
+      throw new LockstepError('a kafka sink with topicField writes to topics only its records name: it cannot be read back', { code: 'LS_CONFIG_INVALID' });
+    }
+    return readKafkaSinkOutput(this.client(init, 'verify'), topic);
+  }
+
+  describeOutput(): string {
+    return this.config.topic === undefined ? `topics named by ${this.config.topicField ?? 'topicField'}` : `topic ${this.config.topic} (read_committed)`;
   }
 }
 
