@@ -6,6 +6,7 @@ import { builtinRegistry } from './builtin-registry';
 import { EXIT } from './exit-codes';
 import { runCommand } from './run-command';
 import { validateCommand } from './validate-command';
+import { SERVE_USAGE, serveCommand } from '../service/serve-command';
 
 export { EXIT } from './exit-codes';
 
@@ -17,6 +18,9 @@ Usage:
                           savepoint); a re-run resumes from the last completed checkpoint
   ${USAGE.validate}
                           check a pipeline file and print its end-to-end guarantee (exit 0 valid, 2 invalid)
+  ${SERVE_USAGE}
+                          run many pipelines as a service with a REST API, /metrics and /healthz (README,
+                          "lockstep serve"); SIGTERM stops them all with a savepoint
   lockstep --help         show this help
   lockstep --version      print the version
 
@@ -59,6 +63,8 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
       return EXIT.ok;
     case 'run':
       return runCommand(rest, out, err);
+    case 'serve':
+      return serveCommand(rest, out, err, packageVersion());
     case 'validate': {
       let args: CommandArguments;
       try {

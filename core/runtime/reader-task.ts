@@ -168,7 +168,7 @@ export class ReaderTask implements BarrierTarget {
     }
     switch (result.status) {
       case 'records': {
-        this.options.metrics.recordsIn += result.records.length;
+        this.options.metrics.countIn(this.options.sourceId, result.records.length);
         const out = await this.transform(result.records);
         for (const router of this.options.routers) await router.route(out);
         await this.deadLetters.flush();

@@ -140,12 +140,12 @@ export class WriterTask {
     while (rest.length > 0) {
       try {
         await this.options.handle.writer.write(rest);
-        this.options.metrics.recordsOut += rest.length;
+        this.options.metrics.countOut(this.options.sinkId, rest.length);
         rest = [];
       } catch (error) {
         const at = RecordError.isRecordError(error) ? rest.indexOf(error.record) : -1;
         if (at < 0) throw error;
-        this.options.metrics.recordsOut += at;
+        this.options.metrics.countOut(this.options.sinkId, at);
         this.policy.handle(error as RecordError, this.options.sinkId);
         rest = rest.slice(at + 1);
       }
