@@ -18,6 +18,8 @@ export interface ServerOptions {
   /** Largest request body accepted (bytes); larger ones get 413. */
   readonly bodyLimit: number;
   readonly version: string;
+  /** Sees every route as it is registered (the test that keeps /openapi.json complete). */
+  readonly onRoute?: (method: string, url: string) => void;
 }
 
 /** HTTP status of each service error code (anything else is 500). */
@@ -50,6 +52,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   });
   app.addSchema(errorReply);
+  const { onRoute } = options;
+  if (onRoute !== undefined) {
+    app.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) if (method !== 'HEAD') onRoute(method, route.url);
+    });
+  }
   app.setErrorHandler((error: FastifyError, _request, reply) => sendError(reply, error));
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: 'LS_SERVICE_NOT_FOUND', message: `no route ${request.method} ${request.url}` } }));
   if (options.token !== undefined) {
