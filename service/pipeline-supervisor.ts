@@ -25,6 +25,8 @@ export interface PipelineSupervisorOptions {
   readonly log: Logger;
   readonly restartBackoff?: BackoffPolicy;
   readonly onCheckpointCompleted?: (pipeline: string, durationMs: number) => void;
+  /** Called once a deleted pipeline is gone (its metric series are dropped). */
+  readonly onRemoved?: (pipeline: string) => void;
 }
 
 /** A config file that could not be loaded: shown by /readyz, retried by nothing (fix the file, restart the service). */
@@ -144,6 +146,7 @@ export class PipelineSupervisor {
     this.checkWritable(pipeline);
     await pipeline.stop();
     this.pipelines.delete(name);
+    this.options.onRemoved?.(name);
     await rm(pipeline.pipeline.file, { force: true });
     await this.setHeld(name, undefined);
   }

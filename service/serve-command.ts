@@ -91,6 +91,7 @@ export async function serveCommand(argv: readonly string[], out: NodeJS.Writable
     cwd: process.cwd(),
     log,
     onCheckpointCompleted: (pipeline, durationMs) => metrics.observeCheckpoint(pipeline, durationMs),
+    onRemoved: (pipeline) => metrics.forget(pipeline),
   });
   const app = await buildServer({ supervisor, metrics, bodyLimit: options.bodyLimit, version, ...(options.token === undefined ? {} : { token: options.token }) });
   const address = await app.listen({ port: options.port, host: options.host });

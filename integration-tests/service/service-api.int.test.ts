@@ -117,6 +117,19 @@ describe('lockstep serve: the REST API on a Kafka → Postgres pipeline', () => 
     expect((await call<{ state: string }>('PUT', '/pipelines/{name}/resume', `/pipelines/${name}/resume`)).body.state).toBe('RUNNING');
     expect(await eventually(count, (n) => n === 2_500, 60_000)).toBe(2_500);
 
+    // replace (a new checkpoint interval) and restart: both resume from the last checkpoint, nothing is copied twice
+    const replaced = await call<{ config: { checkpoint: { intervalMs: number } } }>('PUT', '/pipelines/{name}', `/pipelines/${name}`, {
+      ...document,
+      checkpoint: { ...document.checkpoint, interval: '400ms' },
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.config.checkpoint.intervalMs).toBe(400);
+    expect((await call('POST', '/pipelines/{name}/restart', `/pipelines/${name}/restart`)).status).toBe(202);
+    expect((await waitForStatus(service, name, (status) => status.state === 'RUNNING' && status.lastCheckpoint !== null)).state).toBe('RUNNING');
+    expect((await call<{ ready: boolean }>('GET', '/readyz', '/readyz')).body.ready).toBe(true);
+    const connectors = await call<{ kind: string; type: string }[]>('GET', '/connectors', '/connectors');
+    expect(connectors.body.map(({ kind, type }) => `${kind}:${type}`)).toEqual(expect.arrayContaining(['source:kafka', 'sink:postgres', 'transform:map']));
+
     // offsets of the last completed checkpoint: every partition's position, 2,500 records in all
     const offsets = await eventually(
       () => call<{ checkpointId: number; sources: Record<string, Record<string, { start: { offset?: number } }[]>> }>('GET', '/pipelines/{name}/offsets', `/pipelines/${name}/offsets`),
