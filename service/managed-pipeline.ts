@@ -72,6 +72,8 @@ export class ManagedPipeline {
   /** Checkpoints by the service's count: completed, failed (aborted), their commits and the last one's size. */
   readonly counts = { commits: 0, commitsAlreadyDone: 0, commitFailures: 0, lastCheckpointBytes: 0, lastCompletedAt: 0 };
   private readonly waiters: ((record: CheckpointRecord) => void)[] = [];
+  /** The lifecycle action in progress (see `serialized`). */
+  private lifecycle: Promise<void> = Promise.resolve();
 
   constructor(private options: ManagedPipelineOptions) {}
 
@@ -102,36 +104,49 @@ export class ManagedPipeline {
 
   /** Stops with a savepoint (the next start resumes from it) and stays PAUSED until `resume`. */
   pause(): Promise<void> {
-    return this.halt('PAUSED');
+    return this.serialized(() => this.halt('PAUSED'));
   }
 
   /** Resumes a paused, stopped, finished or failed pipeline from its last completed checkpoint. */
-  resume(): void {
-    if (this.active !== undefined || this.restartTimer !== undefined) {
-      throw new LockstepError(`pipeline ${this.name} is ${this.stateValue}: nothing to resume`, { code: 'LS_SERVICE_STATE' });
-    }
-    this.failuresInRow = 0;
-    this.launch();
+  resume(): Promise<void> {
+    return this.serialized(async () => {
+      if (this.active !== undefined || this.restartTimer !== undefined) {
+        throw new LockstepError(`pipeline ${this.name} is ${this.stateValue}: nothing to resume`, { code: 'LS_SERVICE_STATE' });
+      }
+      this.failuresInRow = 0;
+      this.launch();
+    });
   }
 
   /** Stops with a savepoint and stays STOPPED (also the service's shutdown and a delete). */
   stop(): Promise<void> {
-    return this.halt('STOPPED');
+    return this.serialized(() => this.halt('STOPPED'));
   }
 
   /** Stops (with a savepoint when running) and starts again at once, the backoff forgotten. */
-  async restart(): Promise<void> {
-    await this.halt('STOPPED');
-    this.failuresInRow = 0;
-    this.launch();
+  restart(): Promise<void> {
+    return this.serialized(async () => {
+      await this.halt('STOPPED');
+      this.failuresInRow = 0;
+      this.launch();
+    });
   }
 
   /** Stops, swaps the pipeline for `pipeline` (same name) and starts it unless it was paused or stopped. */
-  async replace(pipeline: ValidatedPipeline, origin: PipelineOrigin): Promise<void> {
-    const wasHeld = this.stateValue === 'PAUSED' || this.stateValue === 'STOPPED';
-    await this.halt(this.stateValue === 'PAUSED' ? 'PAUSED' : 'STOPPED');
-    this.options = { ...this.options, pipeline, origin };
-    if (!wasHeld) this.launch();
+  replace(pipeline: ValidatedPipeline, origin: PipelineOrigin): Promise<void> {
+    return this.serialized(async () => {
+      const wasHeld = this.stateValue === 'PAUSED' || this.stateValue === 'STOPPED';
+      await this.halt(this.stateValue === 'PAUSED' ? 'PAUSED' : 'STOPPED');
+      this.options = { ...this.options, pipeline, origin };
+      if (!wasHeld) this.launch();
+    });
+  }
+
+  /** Runs lifecycle actions one after the other: two API calls at once never start two runs of one pipeline. */
+  private serialized(action: () => Promise<void>): Promise<void> {
+    const next = this.lifecycle.then(action);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
   }
 
   /**

@@ -155,7 +155,7 @@ export class PipelineSupervisor {
   async hold(name: string, action: 'pause' | 'stop' | 'resume'): Promise<ManagedPipeline> {
     const pipeline = this.get(name);
     if (action === 'resume') {
-      pipeline.resume();
+      await pipeline.resume();
       await this.setHeld(name, undefined);
     } else {
       await this.setHeld(name, action === 'pause' ? 'PAUSED' : 'STOPPED');
