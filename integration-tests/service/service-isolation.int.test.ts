@@ -1,47 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { testServices } from '../env';
 import { freePort } from '../env/local/free-port';
 import { useTempDir, usePostgresClient } from '../support/chaos-fixtures';
+import { DatabaseSwitch } from './database-switch';
 import { startService, waitForStatus, type PipelineStatus, type ServiceUnderTest } from './service-process';
 
 const services = testServices();
 const { url } = services.postgres;
-
-/**
- * A TCP proxy on a fixed port to the test database: `stop` closes it and cuts every connection (the database is
- * "stopped" for the pipeline behind it), `start` opens it again on the same port.
- */
-class DatabaseSwitch {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  constructor(
-    readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
 
 describe('lockstep serve: one pipeline failing does not hold back another', () => {
   const tempDir = useTempDir('lockstep-serve-isolation-');
