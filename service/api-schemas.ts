@@ -74,7 +74,13 @@ export const pipelineStatus = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { id: { type: 'string' }, role: { type: 'string', enum: ['source', 'sink'] }, component: { type: 'string' }, subtask: { type: 'integer' }, state },
+        properties: {
+          id: { type: 'string' },
+          role: { type: 'string', enum: ['source', 'sink'] },
+          component: { type: 'string' },
+          subtask: { type: 'integer' },
+          state: { type: 'string', enum: ['INITIALIZING', ...state.enum], description: "The subtask's state while the pipeline runs; else the pipeline's." },
+        },
         ...open,
       },
     },

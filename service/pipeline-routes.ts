@@ -103,7 +103,7 @@ function detail(pipeline: ManagedPipeline): Record<string, unknown> {
   return { ...summary(pipeline), config: redactConfig(pipeline.pipeline.config), guarantee: pipeline.pipeline.report };
 }
 
-/** GET /pipelines/{name}/status. The engine does not report tasks one by one: each task shows the pipeline's state. */
+/** GET /pipelines/{name}/status: the pipeline's state, and each subtask's (INITIALIZING, RUNNING, FINISHED) while it runs. */
 export function status(pipeline: ManagedPipeline): Record<string, unknown> {
   const { config, report } = pipeline.pipeline;
   const { metrics } = pipeline;
@@ -111,7 +111,12 @@ export function status(pipeline: ManagedPipeline): Record<string, unknown> {
     ...config.sources.map((source) => ({ role: 'source', component: source.id, parallelism: source.parallelism ?? config.parallelism })),
     ...config.sinks.map((sink) => ({ role: 'sink', component: sink.id, parallelism: sink.parallelism ?? config.parallelism })),
   ].flatMap(({ role, component, parallelism }) =>
-    Array.from({ length: parallelism }, (_, subtask) => ({ id: `${role}:${component}#${subtask}`, role, component, subtask, state: pipeline.state })),
+    Array.from({ length: parallelism }, (_, subtask) => {
+      const id = `${role}:${component}#${subtask}`;
+      // while the pipeline runs, each subtask's own state; otherwise the pipeline's (nothing of it runs)
+      const state = pipeline.state === 'RUNNING' ? (metrics.taskStates.get(id) ?? 'INITIALIZING') : pipeline.state;
+      return { id, role, component, subtask, state };
+    }),
   );
   const completedAt = pipeline.counts.lastCompletedAt;
   return {

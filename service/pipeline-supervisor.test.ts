@@ -68,6 +68,7 @@ describe('PipelineSupervisor', () => {
     await until(pipeline, inState('FINISHED'));
     expect(pipeline.state).toBe('FINISHED');
     expect(pipeline.metrics.recordsOut).toBe(100);
+    expect(Object.fromEntries(pipeline.metrics.taskStates)).toEqual({ 'source:gen#0': 'FINISHED', 'sink:files#0': 'FINISHED' });
   });
 
   it('restarts a pipeline the engine gave up on, with the service backoff, and shows its last error', async () => {

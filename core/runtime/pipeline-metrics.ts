@@ -1,6 +1,9 @@
 /** How a source measures how far its reader is behind the newest data of a split. */
 export type SourceLagUnit = 'records' | 'milliseconds' | 'bytes';
 
+/** Where one subtask (`source:<id>#<n>`, `sink:<id>#<n>`) of the current attempt is, as Flink names it. */
+export type TaskState = 'INITIALIZING' | 'RUNNING' | 'FINISHED';
+
 /** The last lag a source reader reported for one of its splits. */
 export interface SourceLag {
   readonly sourceId: string;
@@ -34,6 +37,8 @@ export class PipelineMetrics {
   deadLettered = 0;
   /** Latest lag per source and split (`<sourceId>/<split>`), as its reader reported it. */
   readonly sourceLag = new Map<string, SourceLag>();
+  /** Each subtask's state in the current attempt (set again by every restart), by task id. */
+  readonly taskStates = new Map<string, TaskState>();
 
   recordCheckpoint(id: number, durationMs: number): void {
     this.checkpointsCompleted += 1;

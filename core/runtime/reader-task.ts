@@ -120,10 +120,12 @@ export class ReaderTask implements BarrierTarget {
 
   async run(): Promise<void> {
     const { reader } = this.options;
+    this.options.metrics.taskStates.set(this.taskId, 'INITIALIZING');
     await this.gate.start(async () => {
       for (const { transform } of this.options.transforms) await transform.open?.();
       await reader.start();
     });
+    this.options.metrics.taskStates.set(this.taskId, 'RUNNING');
     for (;;) {
       if (this.cancelled) return;
       this.deliverSplits();
@@ -179,6 +181,7 @@ export class ReaderTask implements BarrierTarget {
         return;
       case 'end-of-input':
         this.finished = true;
+        this.options.metrics.taskStates.set(this.taskId, 'FINISHED');
         this.options.log.debug({ source: this.options.sourceId, subtask: this.options.subtask }, 'end of input');
         this.options.onEndOfInput();
         return;

@@ -55,7 +55,9 @@ export class WriterTask {
   }
 
   async run(): Promise<void> {
+    this.options.metrics.taskStates.set(this.taskId, 'INITIALIZING');
     await this.gate.start(() => this.options.handle.writer.init());
+    this.options.metrics.taskStates.set(this.taskId, 'RUNNING');
     while (this.ended.some((ended) => !ended)) {
       const { index, element } = await this.nextElement();
       switch (element.kind) {
@@ -71,6 +73,7 @@ export class WriterTask {
       }
     }
     await this.deadLetters.broadcast({ kind: 'end' });
+    this.options.metrics.taskStates.set(this.taskId, 'FINISHED');
   }
 
   /** Whether the writer's `init` is still running. */

@@ -99,7 +99,8 @@ describe('lockstep serve: the REST API on a Kafka → Postgres pipeline', () => 
     expect(created.status).toBe(201);
     expect(created.text).not.toContain(SECRET);
     expect((await call('POST', '/pipelines', '/pipelines', document)).status).toBe(409);
-    expect((await waitForStatus(service, name, (status) => status.state === 'RUNNING')).state).toBe('RUNNING');
+    const running = await waitForStatus(service, name, (status) => status.state === 'RUNNING' && status.tasks.every((task) => task.state === 'RUNNING'));
+    expect(running.tasks.map((task) => `${task.id} ${task.state}`)).toEqual(['source:in#0 RUNNING', 'source:in#1 RUNNING', 'sink:pg#0 RUNNING', 'sink:pg#1 RUNNING']);
     expect(await eventually(count, (n) => n === 2_000, 60_000)).toBe(2_000);
 
     const fetched = await call<{ name: string }>('GET', '/pipelines/{name}', `/pipelines/${name}`);
