@@ -20,7 +20,11 @@ export const errorReply = {
         issues: {
           type: 'array',
           description: 'Every problem of an invalid pipeline or request, each with the JSON pointer of its field.',
-          items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } },
+          items: {
+            type: 'object',
+            required: ['path', 'message'],
+            properties: { path: { type: 'string' }, message: { type: 'string' }, line: { type: 'integer' }, column: { type: 'integer' } },
+          },
         },
       },
       ...open,
@@ -147,6 +151,7 @@ export const savepointReply = {
 
 export const pipelineDocument = {
   type: 'object',
+  // also sent as YAML (content-type application/yaml)
   description: 'A pipeline config as in a pipeline file (config-schemas/pipeline.schema.json); validated as lockstep validate does.',
   ...open,
 } as const;

@@ -21,6 +21,8 @@ interface Named {
 }
 
 const error = { $ref: 'ErrorReply#' } as const;
+/** Pipeline bodies: JSON, or YAML as in a pipeline file. */
+const consumes = ['application/json', 'application/yaml'];
 const errors = { 400: error, 401: error, 403: error, 404: error, 409: error, 413: error } as const;
 
 /** The `/pipelines` and `/validate` routes (see server.ts for the conventions). */
@@ -28,11 +30,11 @@ export function registerPipelineRoutes(app: FastifyInstance, supervisor: Pipelin
   app.get('/pipelines', { schema: { summary: 'Every pipeline with its state.', response: { 200: { type: 'array', items: pipelineSummary }, ...errors } } }, async () =>
     supervisor.list().map(summary),
   );
-  app.post('/pipelines', { schema: { summary: 'Creates a pipeline (persisted) and starts it.', body: pipelineDocument, response: { 201: pipelineDetail, ...errors } } }, async (request, reply) => {
+  app.post('/pipelines', { schema: { summary: 'Creates a pipeline (persisted) and starts it.', consumes, body: pipelineDocument, response: { 201: pipelineDetail, ...errors } } }, async (request, reply) => {
     const pipeline = await supervisor.create(request.body);
     return reply.code(201).send(detail(pipeline));
   });
-  app.post('/validate', { schema: { summary: 'Validates a pipeline as lockstep validate does; 400 lists the issues.', body: pipelineDocument, response: { 200: validateReply, ...errors } } }, async (request) => {
+  app.post('/validate', { schema: { summary: 'Validates a pipeline as lockstep validate does; 400 lists the issues.', consumes, body: pipelineDocument, response: { 200: validateReply, ...errors } } }, async (request) => {
     const { report } = supervisor.validateDocument(request.body);
     return { valid: true, guarantee: report };
   });
@@ -42,7 +44,7 @@ export function registerPipelineRoutes(app: FastifyInstance, supervisor: Pipelin
   );
   app.put<Named>(
     '/pipelines/:name',
-    { schema: { summary: 'Replaces (or creates) a pipeline; it resumes from its last checkpoint.', ...named, body: pipelineDocument, response: { 200: pipelineDetail, 201: pipelineDetail, ...errors } } },
+    { schema: { summary: 'Replaces (or creates) a pipeline; it resumes from its last checkpoint.', ...named, consumes, body: pipelineDocument, response: { 200: pipelineDetail, 201: pipelineDetail, ...errors } } },
     async (request, reply) => {
       const { pipeline, created } = await supervisor.replace(request.params.name, request.body);
       return reply.code(created ? 201 : 200).send(detail(pipeline));

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { ConfigError } from '../core/config/config-error';
+import { parseConfigText } from '../core/config/config-text-parser';
 import { defaultSchemaRegistry } from '../core/config/schema-registry';
 import { LockstepError } from '../core/errors';
 import { builtinRegistry } from '../cli/builtin-registry';
@@ -52,6 +53,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   });
   app.addSchema(errorReply);
+  // Pipelines as YAML too (`curl --data-binary @pipeline.yaml -H 'content-type: application/yaml'`), parsed as the
+  // CLI parses a file: a syntax error is a 400 naming line and column.
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseConfigText(body as string, 'body.yaml'));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   const { onRoute } = options;
   if (onRoute !== undefined) {
     app.addHook('onRoute', (route) => {
@@ -114,7 +124,8 @@ function registerServiceRoutes(app: FastifyInstance, options: ServerOptions): vo
 export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   if (error instanceof ConfigError) {
     const status = error.code === 'LS_CONFIG_SCHEMA' ? 500 : 400;
-    return reply.code(status).send({ error: { code: error.code, message: 'invalid pipeline', issues: error.issues.map(({ path, message }) => ({ path, message })) } });
+    const issues = error.issues.map(({ path, message, line, column }) => ({ path, message, ...(line === undefined ? {} : { line, column: column ?? 1 }) }));
+    return reply.code(status).send({ error: { code: error.code, message: 'invalid pipeline', issues } });
   }
   if (error instanceof LockstepError) {
     return reply.code(STATUS[error.code] ?? 500).send({ error: { code: error.code, message: error.message } });

@@ -210,6 +210,14 @@ describe('lockstep serve: the REST API on a Kafka → Postgres pipeline', () => 
     const validated = await service.call<{ error: { issues: { path: string }[] } }>('POST', '/validate', { name: 'x', sources: [], sinks: [] });
     expect(validated.status).toBe(400);
     expect(validated.body.error.issues.length).toBeGreaterThan(0);
+    const yaml = 'name: from-yaml\nsources: [{ id: g, type: generator, count: 5 }]\nsinks: [{ id: out, type: stdout }]\n';
+    const fromYaml = await service.call<{ valid: boolean; guarantee: { pipeline: string } }>('POST', '/validate', yaml, { 'content-type': 'application/yaml' });
+    expect(fromYaml.status).toBe(200);
+    expect(fromYaml.body).toMatchObject({ valid: true, guarantee: { pipeline: 'from-yaml' } });
+    const brokenYaml = await service.call<{ error: { code: string; issues: { line?: number }[] } }>('POST', '/validate', 'name: x\nsources: [\n', { 'content-type': 'application/yaml' });
+    expect(brokenYaml.status).toBe(400);
+    expect(brokenYaml.body.error.code).toBe('LS_CONFIG_PARSE');
+    expect(brokenYaml.body.error.issues[0]?.line).toBeGreaterThan(0);
     const badSavepoint = await service.call<{ error: { issues: { path: string }[] } }>('POST', '/pipelines/nothing/savepoints', { name: '../x' });
     expect(badSavepoint.status).toBe(400);
     expect(badSavepoint.body.error.issues.map((issue) => issue.path)).toEqual(['/name']);
