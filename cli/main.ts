@@ -6,7 +6,8 @@ import { builtinRegistry } from './builtin-registry';
 import { EXIT } from './exit-codes';
 import { runCommand } from './run-command';
 import { validateCommand } from './validate-command';
-import { SERVE_USAGE, serveCommand } from '../service/serve-command';
+import type * as ServeModule from '../service/serve-command';
+import { SERVE_USAGE } from '../service/serve-usage';
 
 export { EXIT } from './exit-codes';
 
@@ -63,8 +64,12 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
       return EXIT.ok;
     case 'run':
       return runCommand(rest, out, err);
-    case 'serve':
+    case 'serve': {
+      // loaded on demand: the other commands do not pay for the HTTP server and its plugins
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { serveCommand } = require('../service/serve-command') as typeof ServeModule;
       return serveCommand(rest, out, err, packageVersion());
+    }
     case 'validate': {
       let args: CommandArguments;
       try {

@@ -5,10 +5,10 @@ import pino, { type Logger } from 'pino';
 import { LockstepError } from '../core/errors';
 import { PipelineSupervisor } from './pipeline-supervisor';
 import { buildServer } from './server';
+import { SERVE_USAGE } from './serve-usage';
 import { ServiceMetrics } from './service-metrics';
 
-export const SERVE_USAGE =
-  'lockstep serve [--port <n>] [--host <addr>] [--config-dir <dir>] [--state-dir <dir>] [--token <t>] [--max-body <bytes>] [--plugin <module>]... [--api-writes-config-dir] [--shutdown-deadline <s>]';
+export { SERVE_USAGE } from './serve-usage';
 
 /** The options of `lockstep serve`, parsed. */
 export interface ServeOptions {
