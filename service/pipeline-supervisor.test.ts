@@ -112,4 +112,22 @@ describe('PipelineSupervisor', () => {
     expect(supervisor.invalidFiles.map((invalid) => invalid.file)).toEqual([join(configDir, 'broken.yaml')]);
     await expect(supervisor.remove('from-file')).rejects.toMatchObject({ code: 'LS_SERVICE_READ_ONLY' });
   });
+
+  it('with --api-writes-config-dir, replaces a config-directory pipeline in its own file, which loads again', async () => {
+    const configDir = join(dir, 'conf');
+    await mkdir(configDir);
+    const file = join(configDir, 'editable.yaml');
+    await writeFile(file, `name: editable\nsources: [{ id: gen, type: generator, count: 10 }]\nsinks: [{ id: files, type: file, path: ${join(dir, 'out', 'editable')} }]\n`);
+    const options = { configDir, stateDir: join(dir, 'state'), apiWritesConfigDir: true, plugins: [], cwd: dir, log: pino({ level: 'silent' }) };
+    supervisor = new PipelineSupervisor(options);
+    await supervisor.start();
+    const { created, pipeline } = await supervisor.replace('editable', generator('editable', 20));
+    expect(created).toBe(false);
+    expect(pipeline.origin).toBe('config-dir');
+    await until(pipeline, inState('FINISHED'));
+    await supervisor.shutdown();
+    supervisor = new PipelineSupervisor(options);
+    await supervisor.start();
+    expect((supervisor.get('editable').pipeline.config.sources[0] as { count?: number }).count).toBe(20);
+  });
 });
