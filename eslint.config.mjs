@@ -25,6 +25,7 @@ export default tseslint.config(
             message: 'connectors import the engine only through core/sdk (tests also core/testing)',
           },
           { group: ['**/cli', '**/cli/**'], message: 'connectors never import cli/ (the composition root imports them)' },
+          { group: ['**/service', '**/service/**'], message: 'connectors never import service/ (lockstep serve)' },
         ],
       }],
     },
@@ -41,6 +42,7 @@ export default tseslint.config(
             message: 'connectors import the engine only through core/sdk (tests also core/testing)',
           },
           { group: ['**/cli', '**/cli/**'], message: 'connectors never import cli/ (the composition root imports them)' },
+          { group: ['**/service', '**/service/**'], message: 'connectors never import service/ (lockstep serve)' },
           { group: ['**/internals/*'], message: 'the Kafka connector uses kafkajs internals only through ../internals (the seam)' },
           { group: ['kafkajs/src', 'kafkajs/src/**'], message: 'kafkajs internals are used only in connectors/kafka/internals' },
         ],
@@ -54,6 +56,7 @@ export default tseslint.config(
         patterns: [
           { group: ['**/connectors', '**/connectors/**'], message: 'core never imports connectors/' },
           { group: ['**/cli', '**/cli/**'], message: 'core never imports cli/ (the composition root imports core)' },
+          { group: ['**/service', '**/service/**'], message: 'core never imports service/ (lockstep serve, built on core and cli)' },
         ],
       }],
     },

@@ -3,8 +3,9 @@ import { connectorsCommand } from './connectors-command';
 import { initCommand } from './init-command';
 import { inspectCommand } from './inspect-command';
 import { runCommand } from './run-command';
+import { serveCliCommand } from './serve-cli-command';
 import { validateCliCommand } from './validate-command';
 import { verifyCommand } from './verify-command';
 
 /** The `lockstep` sub-commands, in the order `lockstep --help` lists them. A new command is one entry here. */
-export const COMMANDS: readonly Command[] = [runCommand, validateCliCommand, verifyCommand, inspectCommand, connectorsCommand, initCommand];
+export const COMMANDS: readonly Command[] = [runCommand, validateCliCommand, verifyCommand, inspectCommand, connectorsCommand, initCommand, serveCliCommand];

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { commandHelp, parseCommandArguments, usageError, usageLine } from './arguments';
 import type { Command, CommandIo } from './command';
 import { COMMANDS } from './commands';
 import { exitCodeOf, formatError } from './error-report';
 import { EXIT } from './exit-codes';
+import { packageVersion } from './package-version';
 
 export { EXIT } from './exit-codes';
 
@@ -40,19 +39,6 @@ function wrap(text: string, indent: number): string {
   }
   if (line !== '') lines.push(line);
   return lines.map((text) => `${' '.repeat(indent)}${text}`).join('\n');
-}
-
-function packageVersion(): string {
-  const candidates = [join(__dirname, '..', 'package.json'), join(__dirname, '..', '..', 'package.json')];
-  for (const candidate of candidates) {
-    try {
-      const parsed = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
-      if (parsed.name === 'lockstep' && parsed.version) return parsed.version;
-    } catch {
-      // try the next location (source tree vs dist/)
-    }
-  }
-  return 'unknown';
 }
 
 /**

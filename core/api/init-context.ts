@@ -18,6 +18,13 @@ export interface InitContext {
    * `ENOTFOUND`…) and the address (`broker` or `address`/`port`). Absent in contexts built outside the engine.
    */
   readonly reportConnectFailure?: (error: Error) => void;
+  /**
+   * Tells the runtime how far a source reader is behind the newest data of one of its splits, whenever it learns it
+   * (Kafka: end offset − position, in `records`; Kinesis: `MillisBehindLatest`, in `milliseconds`; a CDC source: WAL
+   * `bytes` behind). Shown as the `lockstep_source_lag` gauge of `lockstep serve`. Cheap: call it as often as the
+   * value is known. Absent in contexts built outside the engine.
+   */
+  readonly reportSourceLag?: (split: string, unit: 'records' | 'milliseconds' | 'bytes', value: number) => void;
 }
 
 /**

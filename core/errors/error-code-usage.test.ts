@@ -20,7 +20,7 @@ function isProductionSource(path: string): boolean {
   return path.endsWith('.ts') && !path.endsWith('.test.ts') && !path.split(/[\\/]/).includes('fixtures');
 }
 
-const SOURCES = ['core', 'connectors', 'cli'].flatMap((dir) => filesUnder(dir, isProductionSource));
+const SOURCES = ['core', 'connectors', 'cli', 'service'].flatMap((dir) => filesUnder(dir, isProductionSource));
 const DOCS = [...['core', 'connectors', 'docs'].flatMap((dir) => filesUnder(dir, (path) => path.endsWith('.md'))), 'README.md'];
 const CODES = errorCatalogue().map((facts) => facts.code);
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { LockstepRecord } from '../api/record';
 import type { ErrorPolicyConfig } from '../config/pipeline-config';
 import { LockstepError, type RecordError } from '../errors';
+import type { PipelineMetrics } from './pipeline-metrics';
 import type { DeadLetter } from './stream-element';
 
 /**
@@ -14,10 +15,12 @@ export class ErrorPolicy {
     private readonly config: ErrorPolicyConfig,
     private readonly log: Logger,
     private readonly deadLetter: ((letter: DeadLetter) => void) | undefined,
+    private readonly metrics?: PipelineMetrics,
   ) {}
 
   handle(error: RecordError, componentId: string): void {
     const where = { component: componentId, origin: error.record.origin, code: error.code };
+    this.metrics?.countBadRecord(componentId, this.config.policy === 'dead-letter' && this.deadLetter !== undefined);
     switch (this.config.policy) {
       case 'fail':
         throw new LockstepError(

@@ -176,6 +176,6 @@ export class ExecutionGraph {
 
   private policy(deadLetter: (letter: DeadLetter) => void): ErrorPolicy {
     const config = this.options.components.config.errors;
-    return new ErrorPolicy(config, this.options.log, config.policy === 'dead-letter' ? deadLetter : undefined);
+    return new ErrorPolicy(config, this.options.log, config.policy === 'dead-letter' ? deadLetter : undefined, this.options.metrics);
   }
 }

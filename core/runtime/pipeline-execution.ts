@@ -10,7 +10,7 @@ import type { PipelineComponents } from './create-components';
 import { CheckpointDriver, type ExecutionOutcome } from './checkpoint-driver';
 import { EnumeratorHost } from './enumerator-host';
 import { ExecutionGraph } from './execution-graph';
-import type { PipelineMetrics } from './pipeline-metrics';
+import type { PipelineMetrics, SourceLagUnit } from './pipeline-metrics';
 
 export interface ExecutionOptions {
   readonly components: PipelineComponents;
@@ -202,7 +202,9 @@ export class PipelineExecution {
       this.connectFailures.set(key, { count: (this.connectFailures.get(key)?.count ?? 0) + 1, last: error });
       this.options.onConnectFailure?.(origin, error);
     };
-    return { pipeline, componentId, subtask, parallelism, log: this.options.log.child({ component: componentId, subtask }), reportConnectFailure };
+    const reportSourceLag = (split: string, unit: SourceLagUnit, value: number): void => this.options.metrics.reportLag(componentId, split, unit, value);
+    const log = this.options.log.child({ component: componentId, subtask });
+    return { pipeline, componentId, subtask, parallelism, log, reportConnectFailure, ...(origin.role === 'source' ? { reportSourceLag } : {}) };
   }
 
   /** The failed connects `origin` reported in this execution, if any. */

@@ -1,4 +1,22 @@
-/** Counters of one pipeline run, read by the CLI's progress line and by benchmarks. */
+/** How a source measures how far its reader is behind the newest data of a split. */
+export type SourceLagUnit = 'records' | 'milliseconds' | 'bytes';
+
+/** Where one subtask (`source:<id>#<n>`, `sink:<id>#<n>`) of the current attempt is, as Flink names it. */
+export type TaskState = 'INITIALIZING' | 'RUNNING' | 'FINISHED';
+
+/** The last lag a source reader reported for one of its splits. */
+export interface SourceLag {
+  readonly sourceId: string;
+  readonly split: string;
+  readonly unit: SourceLagUnit;
+  readonly value: number;
+}
+
+/**
+ * Counters of one pipeline run, read by the CLI's progress line, by benchmarks and by the service's Prometheus
+ * metrics (`lockstep serve`). Totals and per-component counts are kept together: `recordsIn` is the sum of
+ * `recordsInBySource`.
+ */
 export class PipelineMetrics {
   recordsIn = 0;
   recordsOut = 0;
@@ -9,14 +27,50 @@ export class PipelineMetrics {
   /** Durations of completed checkpoints (ms), for percentiles. */
   readonly checkpointDurations: number[] = [];
   restarts = 0;
+  /** Records read, per source id. */
+  readonly recordsInBySource = new Map<string, number>();
+  /** Records written, per sink id. */
+  readonly recordsOutBySink = new Map<string, number>();
+  /** Records refused by a source, transform or sink and handled by the error policy, per component id. */
+  readonly badRecords = new Map<string, number>();
+  /** Bad records handed to the dead-letter sink. */
+  deadLettered = 0;
+  /** Latest lag per source and split (`<sourceId>/<split>`), as its reader reported it. */
+  readonly sourceLag = new Map<string, SourceLag>();
+  /** Each subtask's state in the current attempt (set again by every restart), by task id. */
+  readonly taskStates = new Map<string, TaskState>();
 
   recordCheckpoint(id: number, durationMs: number): void {
     this.checkpointsCompleted += 1;
     this.lastCheckpointId = id;
     this.lastCheckpointDurationMs = durationMs;
+    // Percentiles over the recent past: a service runs for months, its pipelines must not grow without bound.
+    if (this.checkpointDurations.length >= MAX_DURATIONS) this.checkpointDurations.splice(0, this.checkpointDurations.length - MAX_DURATIONS + 1);
     this.checkpointDurations.push(durationMs);
   }
+
+  countIn(sourceId: string, records: number): void {
+    this.recordsIn += records;
+    this.recordsInBySource.set(sourceId, (this.recordsInBySource.get(sourceId) ?? 0) + records);
+  }
+
+  countOut(sinkId: string, records: number): void {
+    this.recordsOut += records;
+    this.recordsOutBySink.set(sinkId, (this.recordsOutBySink.get(sinkId) ?? 0) + records);
+  }
+
+  countBadRecord(componentId: string, deadLettered: boolean): void {
+    this.badRecords.set(componentId, (this.badRecords.get(componentId) ?? 0) + 1);
+    if (deadLettered) this.deadLettered += 1;
+  }
+
+  reportLag(sourceId: string, split: string, unit: SourceLagUnit, value: number): void {
+    this.sourceLag.set(`${sourceId}/${split}`, { sourceId, split, unit, value });
+  }
 }
+
+/** Checkpoint durations kept for percentiles. */
+const MAX_DURATIONS = 10_000;
 
 /** The p-th percentile (0–100) of `values`, nearest-rank; undefined for no values. */
 export function percentile(values: readonly number[], p: number): number | undefined {

@@ -27,8 +27,8 @@ export interface RunPipelineOptions {
   readonly fromSavepoint?: string;
   /** Restore from this checkpoint file (a retained or copied `chk-*.json`) instead of the latest checkpoint. */
   readonly fromCheckpoint?: string;
-  /** Name of the savepoint a stop writes (default `stop-<timestamp>`). */
-  readonly savepointName?: string;
+  /** Name of the savepoint a stop writes (default `stop-<timestamp>`); a function is asked at the stop. */
+  readonly savepointName?: string | (() => string);
   /** Delete the store's checkpoints and clean the sinks' traces, then start fresh (`lockstep run --reset`). */
   readonly reset?: boolean;
   /** Take the checkpoint store over from an owner that looks alive (`lockstep run --take-over`): it is fenced. */
@@ -36,6 +36,10 @@ export interface RunPipelineOptions {
   readonly batchSize?: number;
   readonly channelCapacity?: number;
   readonly onCheckpoint?: (result: CheckpointResult) => void;
+  /** Called before each attempt starts (0 the first, then 1, 2… after failures): the pipeline is (again) running. */
+  readonly onAttempt?: (attempt: number) => void;
+  /** Called when an attempt failed and the runner waits `delayMs` (or less, see `waitBeforeRestart`) before the next. */
+  readonly onRestarting?: (failure: { readonly attempt: number; readonly delayMs: number; readonly error: unknown }) => void;
 }
 
 /**
@@ -78,6 +82,7 @@ async function runAttempts(options: RunPipelineOptions, ownerEpoch: number): Pro
   // Until the first start got past the sinks' traces: a failure to ask them (a service down) is restarted as any other.
   let checked = false;
   for (;;) {
+    options.onAttempt?.(attempt);
     const components = await options.components();
     const completedBefore = metrics.checkpointsCompleted;
     let restored: CheckpointRecord | undefined;
@@ -96,7 +101,8 @@ async function runAttempts(options: RunPipelineOptions, ownerEpoch: number): Pro
         batchSize: options.batchSize ?? 512,
         channelCapacity: options.channelCapacity ?? 8,
         stopRequested: options.stopRequested,
-        savepointName: () => options.savepointName ?? `stop-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+        savepointName: () =>
+          (typeof options.savepointName === 'function' ? options.savepointName() : options.savepointName) ?? `stop-${new Date().toISOString().replace(/[:.]/g, '-')}`,
         onCheckpoint: options.onCheckpoint ?? (() => undefined),
         onConnectFailure: watch.onConnectFailure,
       });
@@ -127,6 +133,7 @@ async function runAttempts(options: RunPipelineOptions, ownerEpoch: number): Pro
       const verdict = lasting.verdict(error, restart, context);
       if (verdict !== undefined) throw pipelineFailed(components.config.name, `: ${verdict}`, error);
       metrics.restarts += 1;
+      options.onRestarting?.({ attempt, delayMs: delay, error });
       const line = lasting.restartLine(error, attempt, restart, context);
       if (line !== undefined) log.warn({ attempt, delayMs: delay, cause: (error as Error).message }, line);
       else log.warn({ err: error, attempt, delayMs: delay }, 'pipeline failed; restarting from the last completed checkpoint');

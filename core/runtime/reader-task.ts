@@ -120,10 +120,12 @@ export class ReaderTask implements BarrierTarget {
 
   async run(): Promise<void> {
     const { reader } = this.options;
+    this.options.metrics.taskStates.set(this.taskId, 'INITIALIZING');
     await this.gate.start(async () => {
       for (const { transform } of this.options.transforms) await transform.open?.();
       await reader.start();
     });
+    this.options.metrics.taskStates.set(this.taskId, 'RUNNING');
     for (;;) {
       if (this.cancelled) return;
       this.deliverSplits();
@@ -168,7 +170,7 @@ export class ReaderTask implements BarrierTarget {
     }
     switch (result.status) {
       case 'records': {
-        this.options.metrics.recordsIn += result.records.length;
+        this.options.metrics.countIn(this.options.sourceId, result.records.length);
         const out = await this.transform(result.records);
         for (const router of this.options.routers) await router.route(out);
         await this.deadLetters.flush();
@@ -179,6 +181,7 @@ export class ReaderTask implements BarrierTarget {
         return;
       case 'end-of-input':
         this.finished = true;
+        this.options.metrics.taskStates.set(this.taskId, 'FINISHED');
         this.options.log.debug({ source: this.options.sourceId, subtask: this.options.subtask }, 'end of input');
         this.options.onEndOfInput();
         return;

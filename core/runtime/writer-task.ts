@@ -55,7 +55,9 @@ export class WriterTask {
   }
 
   async run(): Promise<void> {
+    this.options.metrics.taskStates.set(this.taskId, 'INITIALIZING');
     await this.gate.start(() => this.options.handle.writer.init());
+    this.options.metrics.taskStates.set(this.taskId, 'RUNNING');
     while (this.ended.some((ended) => !ended)) {
       const { index, element } = await this.nextElement();
       switch (element.kind) {
@@ -71,6 +73,7 @@ export class WriterTask {
       }
     }
     await this.deadLetters.broadcast({ kind: 'end' });
+    this.options.metrics.taskStates.set(this.taskId, 'FINISHED');
   }
 
   /** Whether the writer's `init` is still running. */
@@ -140,12 +143,12 @@ export class WriterTask {
     while (rest.length > 0) {
       try {
         await this.options.handle.writer.write(rest);
-        this.options.metrics.recordsOut += rest.length;
+        this.options.metrics.countOut(this.options.sinkId, rest.length);
         rest = [];
       } catch (error) {
         const at = RecordError.isRecordError(error) ? rest.indexOf(error.record) : -1;
         if (at < 0) throw error;
-        this.options.metrics.recordsOut += at;
+        this.options.metrics.countOut(this.options.sinkId, at);
         this.policy.handle(error as RecordError, this.options.sinkId);
         rest = rest.slice(at + 1);
       }

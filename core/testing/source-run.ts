@@ -39,6 +39,8 @@ const IDLE_WAIT_MS = 5;
 export class SourceRun {
   /** Records in the order the readers returned them. */
   readonly delivered: LockstepRecord[] = [];
+  /** The last lag each split reported (`InitContext.reportSourceLag`), by split id. */
+  readonly lags = new Map<string, { readonly unit: string; readonly value: number }>();
   private readonly readers: SourceReader<SourceSplit>[] = [];
   private readonly ended: boolean[];
   private readonly queued: { splits: SourceSplit[]; noMore: boolean }[];
@@ -68,7 +70,8 @@ export class SourceRun {
         ? source.createEnumerator(context, init)
         : source.restoreEnumerator(context, init, run.deserializeEnumerator(persisted.enumerator));
     for (let subtask = 0; subtask < parallelism; subtask += 1) {
-      const reader = source.createReader(testInitContext({ componentId: 'source', subtask, parallelism }));
+      const reportSourceLag = (split: string, unit: string, value: number): void => void run.lags.set(split, { unit, value });
+      const reader = source.createReader(testInitContext({ componentId: 'source', subtask, parallelism, reportSourceLag }));
       await reader.start();
       const restored = persisted?.splits[subtask] ?? [];
       if (restored.length > 0) reader.addSplits(restored.map((split) => run.deserializeSplit(split)));

@@ -71,6 +71,9 @@ describe('kinesis source', () => {
     expect(new Map([...perShard].sort())).toEqual(new Map([...oracle].sort()));
     expect(records).toHaveLength(480);
     expect(records[0]).toMatchObject({ key: expect.stringMatching(/^k\d$/), timestamp: expect.any(Number), origin: expect.stringContaining(`${stream}/shardId-`) });
+    // every shard read to its end reported its lag (MillisBehindLatest) for lockstep serve's metrics: caught up, 0
+    expect([...started.lags.keys()].sort()).toEqual(shards.map((shard) => shard.ShardId).sort());
+    expect([...started.lags.values()].every((lag) => lag.unit === 'milliseconds' && lag.value === 0)).toBe(true);
     // both subtasks read: each owns two of the four shards
     const owned = started.checkpoint(1).splitStates.map((splits) => splits.length);
     expect(owned).toEqual([2, 2]);

@@ -1,8 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { freePort } from '../env/local/free-port';
 
 /**
  * The package as a user gets it: `npm pack` (which builds through `prepack`), then `npm install` of the tarball in an
@@ -133,6 +135,32 @@ describe('the npm package, installed in an empty folder', () => {
     const result = await lockstep('validate', bad);
     expect(result.code).toBe(2);
     expect(result.err).toBe('bad.yaml:7:52: /transforms/1/mode: must be one of: redact, hash\n');
+  });
+
+  it('runs lockstep serve from the build: a config-directory pipeline finishes, SIGTERM exits 0', async () => {
+    await mkdir(join(app, 'serve-pipelines'));
+    await pipeline(join('serve-pipelines', 'served.yaml'), [
+      'name: served',
+      'checkpoint: { interval: 200ms, storage: ../state/served }',
+      'sources: [{ id: gen, type: generator, count: 50 }]',
+      'sinks: [{ id: out, type: file, path: ../out/served }]',
+    ]);
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(app, 'node_modules', '.bin', 'lockstep'), 'serve', '--port', String(port), '--config-dir', 'serve-pipelines', '--state-dir', 'serve-state'], {
+      cwd: app,
+      env,
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let state: string | undefined;
+    for (let i = 0; i < 300 && state !== 'FINISHED'; i += 1) {
+      await sleep(100);
+      const reply = await fetch(`http://127.0.0.1:${port}/pipelines/served/status`).catch(() => undefined);
+      if (reply?.ok === true) state = ((await reply.json()) as { state: string }).state;
+    }
+    child.kill('SIGTERM');
+    expect(state).toBe('FINISHED');
+    expect(await exited).toBe(0);
   });
 
   it('serves the API, the SDK and the testing kit to a plain script', async () => {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { delayOrUntil, type LockstepRecord, SourceReaderBase, WakeSignal } from '../../../core/sdk';
-import { fetchPartitions, type KafkaCluster } from '../internals';
+import { delayOrUntil, type InitContext, type LockstepRecord, SourceReaderBase, WakeSignal } from '../../../core/sdk';
+import { fetchPartitions, ISOLATION_LEVEL, type KafkaCluster } from '../internals';
 import { fetchFailureAction, mapKafkaSourceError, offsetOutOfRange } from '../kafka-errors';
 import type { GroupOffsetCommitter, PartitionPosition } from './group-offset-committer';
 import { withKafkaRetry, type KafkaRetryOptions } from './kafka-retry';
@@ -31,6 +31,8 @@ export interface KafkaSourceReaderDeps {
   readonly groupCommitter: GroupOffsetCommitter | undefined;
   readonly tuning: KafkaReaderTuning;
   readonly log: Logger;
+  /** `InitContext.reportSourceLag`: the end offset (last stable offset under read_committed) minus the position. */
+  readonly reportSourceLag?: InitContext['reportSourceLag'];
 }
 
 /** Snapshots kept for `commitOffsetsToGroup` while their checkpoint may still complete (aborted ones age out). */
@@ -92,6 +94,7 @@ export class KafkaSourceReader extends SourceReaderBase<KafkaSplit, PartitionPro
       }
     }
     this.nextPartitionIndex = all.length === 0 ? 0 : (this.nextPartitionIndex + 1) % all.length;
+    for (const progress of all) this.reportLag(progress);
     if (bufferedBefore >= this.deps.tuning.maxBufferedBytes && this.bufferedBytes() < this.deps.tuning.maxBufferedBytes) {
       this.loopWake.notify();
     }
@@ -244,11 +247,20 @@ export class KafkaSourceReader extends SourceReaderBase<KafkaSplit, PartitionPro
         }
         for (const result of fetched) {
           const progress = this.splits.get(kafkaSplitId(result.topic, result.partition));
-          if (progress !== undefined && partitions.includes(progress)) added += progress.append(result);
+          if (progress === undefined || !partitions.includes(progress)) continue;
+          added += progress.append(result);
+          progress.endOffset = isolationLevel === ISOLATION_LEVEL.READ_COMMITTED ? result.lastStableOffset : result.highWatermark;
+          this.reportLag(progress);
         }
       }),
     );
     if (added > 0) this.notifyAvailable();
+  }
+
+  /** Records between the partition's end offset (as of its last fetch) and the reader's position. */
+  private reportLag(progress: PartitionProgress): void {
+    if (this.deps.reportSourceLag === undefined || progress.endOffset === undefined || progress.position === undefined) return;
+    this.deps.reportSourceLag(progress.split.splitId, 'records', Math.max(0, progress.endOffset - progress.position));
   }
 
   private groupByLeader(due: readonly PartitionProgress[]): { leaders: Map<string, PartitionProgress[]>; unknown: PartitionProgress[] } {

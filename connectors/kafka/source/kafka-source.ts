@@ -98,6 +98,7 @@ export class KafkaSource implements Source<KafkaSplit, KafkaEnumeratorState> {
       groupCommitter: groupId === undefined ? undefined : new GroupOffsetCommitter(createCluster(client), groupId, init.log),
       tuning: this.tuning,
       log: init.log,
+      ...(init.reportSourceLag === undefined ? {} : { reportSourceLag: init.reportSourceLag }),
     });
   }
 

@@ -23,6 +23,8 @@ interface FetchedChunk {
 export class PartitionProgress {
   position: number | undefined;
   fetchOffset: number | undefined;
+  /** The partition's end offset as the last fetch saw it (high watermark, or last stable offset under read_committed). */
+  endOffset: number | undefined;
   private readonly chunks: FetchedChunk[] = [];
   private buffered = 0;
 

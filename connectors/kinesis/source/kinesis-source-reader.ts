@@ -1,6 +1,6 @@
 import type { _Record } from '@aws-sdk/client-kinesis';
 import type { Logger } from 'pino';
-import { backoffDelayMs, type LockstepRecord, SourceReaderBase } from '../../../core/sdk';
+import { backoffDelayMs, type InitContext, type LockstepRecord, SourceReaderBase } from '../../../core/sdk';
 import { classifyKinesisError, mapKinesisError } from '../kinesis-errors';
 import type { FinishedShards } from './finished-shards';
 import type { KinesisShardApi } from './kinesis-shard-api';
@@ -28,6 +28,8 @@ export interface KinesisSourceReaderDeps {
   readonly tuning: KinesisReaderTuning;
   readonly log: Logger;
   readonly now?: () => number;
+  /** `InitContext.reportSourceLag`: each GetRecords answer's `MillisBehindLatest`, per shard. */
+  readonly reportSourceLag?: InitContext['reportSourceLag'];
 }
 
 /**
@@ -144,6 +146,7 @@ export class KinesisSourceReader extends SourceReaderBase<KinesisSplit, ShardRea
       shard.failures = 0;
       shard.iterator = batch.nextIterator;
       shard.millisBehindLatest = batch.millisBehindLatest;
+      if (batch.millisBehindLatest !== undefined) this.deps.reportSourceLag?.(shard.shardId, 'milliseconds', batch.millisBehindLatest);
       shard.fetched(batch.records);
       const caughtUp = batch.records.length === 0 && batch.millisBehindLatest === 0;
       if (batch.nextIterator === undefined || (caughtUp && shard.split.stopAtTimestamp !== undefined)) shard.endSeen = true;

@@ -79,6 +79,7 @@ export class KinesisSource implements Source<KinesisSplit, KinesisEnumeratorStat
       valueFormat: this.config.valueFormat,
       tuning: this.tuning,
       log: init.log,
+      ...(init.reportSourceLag === undefined ? {} : { reportSourceLag: init.reportSourceLag }),
     });
   }
 

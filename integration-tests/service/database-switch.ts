@@ -1,0 +1,57 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy on a fixed port to the test database: `stop` closes it and cuts every connection (the database is
+ * "stopped" for the pipeline behind it), `start` opens it again on the same port; `freeze` keeps the connections and
+ * passes nothing more (the database hangs).
+ */
+export class DatabaseSwitch {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<readonly [Socket, Socket]>();
+  private frozen = false;
+  constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(this.target.port, this.target.host);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      const pair = [client, upstream] as const;
+      this.pairs.add(pair);
+      client.on('close', () => this.pairs.delete(pair));
+      if (this.frozen) hold(pair);
+      else client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  /** Holds every byte in both directions (the database hangs: connections stay open, nothing answers). */
+  freeze(): void {
+    this.frozen = true;
+    for (const pair of this.pairs) hold(pair);
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.frozen = false;
+    for (const socket of this.sockets) socket.destroy();
+    this.pairs.clear();
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** Stops passing bytes between the two ends of a proxied connection, leaving it open. */
+function hold([client, upstream]: readonly [Socket, Socket]): void {
+  client.unpipe(upstream);
+  upstream.unpipe(client);
+  client.pause();
+  upstream.pause();
+}
