@@ -43,7 +43,7 @@ function doc(seq: number): { id: string; seq: number; customer: string; amount: 
 }
 
 async function seedTopic(kafka: Kafka, topic: string): Promise<void> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let from = 0; from < DOCS; from += 5_000) {

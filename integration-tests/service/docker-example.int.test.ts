@@ -36,7 +36,7 @@ describe('the docker example pipeline (docker/pipelines/orders-to-postgres.yaml)
     await admin.connect();
     await createTestTopics(admin, [{ topic, numPartitions: 3 }]);
     await admin.disconnect();
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const messages = Array.from({ length: ORDERS }, (_, i) => ({
       key: `o-${i}`,

@@ -192,7 +192,7 @@ describe('lockstep serve: the REST API on a Kafka → Postgres pipeline', () => 
     expect(problems).toEqual([]);
 
     async function produceChaosRecordsFrom(first: number, records: number): Promise<void> {
-      const producer = kafka.producer();
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       const messages = Array.from({ length: records }, (_, i) => ({ key: `r-${first + i}`, value: JSON.stringify({ id: `r-${first + i}`, seq: first + i, note: 'late' }) }));
       await producer.send({ topic, acks: -1, messages });

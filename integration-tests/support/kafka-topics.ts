@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { createCluster, listTransactions } from '../../connectors/kafka/internals';
 
 /** The input the crash tests copy: unique ids, a sequence number and a little text. */
@@ -12,11 +12,20 @@ export function chaosRecord(seq: number): ChaosRecord {
   return { id: `r-${seq}`, seq, note: `record ${seq}` };
 }
 
-/** Writes `count` JSON records (`chaosRecord(0 … count-1)`, keyed by id) to `topic`, in batches of 10,000. */
+/**
+ * Writes `count` JSON records (`chaosRecord(0 … count-1)`, keyed by id) to `topic`, in batches of 10,000, with an
+ * idempotent producer: a plain kafkajs producer that retries a produce request whose answer was late (a loaded
+ * machine) writes that partition's batch twice, and the test would then blame the pipeline for the input's
+ * duplicates (seen once in 105 campaign trials: one input partition held each of its records twice). The topic's end
+ * offsets are checked afterwards: they must have grown by exactly `count`.
+ */
 export async function produceChaosRecords(kafka: Kafka, topic: string, count: number): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   try {
+    const before = await endOffsetSum(admin, topic);
+    await producer.connect();
     const chunk = 10_000;
     for (let start = 0; start < count; start += chunk) {
       const messages = [];
@@ -26,8 +35,24 @@ export async function produceChaosRecords(kafka: Kafka, topic: string, count: nu
       }
       await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
     }
+    const written = (await endOffsetSum(admin, topic)) - before;
+    if (written !== count) throw new Error(`test input: ${topic} grew by ${written} records, not ${count} (the test's producer wrote a batch twice or lost one)`);
   } finally {
     await producer.disconnect();
+    await admin.disconnect();
+  }
+}
+
+/** The sum of `topic`'s end offsets; a topic created a moment ago may have no leader yet, so retried for up to 10 s. */
+async function endOffsetSum(admin: Admin, topic: string): Promise<number> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+    } catch (error) {
+      if (attempt >= 40) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
 
