@@ -25,9 +25,10 @@ export function postgresClientConfig(
 
 /**
  * Session settings under which Postgres prints values in the one text form lockstep's sources parse
- * (`postgresValueFromText`): UTC timestamps, ISO dates, hex bytea.
+ * (`postgresValueFromText`): UTC timestamps, ISO dates, hex bytea, floats with every digit (`extra_float_digits = 3`:
+ * the shortest text that reads back as the same float, whatever the server's default).
  */
-export const TEXT_SESSION_SETTINGS = "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET bytea_output TO 'hex'";
+export const TEXT_SESSION_SETTINGS = "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET bytea_output TO 'hex'; SET extra_float_digits TO 3";
 
 /** node-postgres type parsers that keep every value as Postgres' text, for `postgresValueFromText` to convert. */
 export const TEXT_TYPES = { getTypeParser: () => (text: string) => text };

@@ -2,13 +2,14 @@ import type { Client } from 'pg';
 import type { Logger } from 'pino';
 import { AvailabilitySignal, type LockstepRecord } from '../../../core/sdk';
 import { postgresError } from '../errors';
-import { primaryKeyOf } from './cdc-catalog';
+import { tableShapeOf } from './cdc-catalog';
 import { ChangeAssembler, type ChangeItem } from './change-assembler';
 import { maxLsn } from './lsn';
 import { decodePgoutput } from './pgoutput-decoder';
 import type { StreamPosition } from './postgres-cdc-split';
 import type { ReplicationConnection } from './replication-connection';
 import type { ServerReplicationMessage } from './replication-messages';
+import type { TypeCatalog } from './value-model';
 
 export interface ChangeStreamSettings {
   readonly slot: string;
@@ -41,6 +42,7 @@ export class ChangeStream {
   constructor(
     private readonly replication: ReplicationConnection,
     private readonly catalog: Client,
+    private readonly types: TypeCatalog,
     start: StreamPosition,
     confirmed: bigint,
     private readonly settings: ChangeStreamSettings,
@@ -76,7 +78,9 @@ export class ChangeStream {
     while (this.queue.length > 0) {
       const item = this.queue[0] as ChangeItem;
       if (item.record !== undefined) {
-        if (records.length >= max) break;
+        // a joined item (the update after its old key's delete) is never left behind: max may be passed by one
+        if (records.length >= max && item.joined !== true) break;
+        if (records.length + 1 >= max && records.length > 0 && this.queue[1]?.joined === true) break;
         records.push(item.record);
         this.queuedRecords -= 1;
       }
@@ -135,7 +139,9 @@ export class ChangeStream {
         const decoded = decodePgoutput(message.data);
         // Relation messages come once per relation and session, and again after its schema changed
         if (decoded.tag === 'relation') {
-          this.assembler.relation(decoded, await primaryKeyOf(this.catalog, decoded.relationOid, `${decoded.schema}.${decoded.table}`));
+          const shape = await tableShapeOf(this.catalog, decoded.relationOid, `${decoded.schema}.${decoded.table}`);
+          const baseTypes = await this.types.baseTypes(decoded.columns.map((column) => column.typeOid));
+          this.assembler.relation(decoded, shape.keyColumns, baseTypes);
         } else {
           this.enqueue(this.assembler.accept(decoded, message.dataStart));
         }

@@ -10,6 +10,7 @@ import { InitialSnapshot } from './initial-snapshot';
 import { formatLsn } from './lsn';
 import type { CdcProgress, PostgresCdcSplit, StreamPosition } from './postgres-cdc-split';
 import { ReplicationConnection } from './replication-connection';
+import { TypeCatalog } from './value-model';
 
 /** What a reader needs besides its context; built by `PostgresCdcSource` from the config. */
 export interface PostgresCdcReaderSettings {
@@ -35,6 +36,8 @@ interface CdcSplitState {
 /** The connections of an opened split. */
 interface Session {
   readonly catalog: Client;
+  /** Base types of column types, for the snapshot and the stream alike (one value model). */
+  readonly types: TypeCatalog;
   readonly replication: ReplicationConnection;
   heartbeat?: Heartbeat;
   snapshot?: { readonly reader: InitialSnapshot; readonly client: Client; readonly consistentPoint: bigint };
@@ -130,7 +133,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
       await ensurePublication(catalog, this.settings.publication, this.settings.tables, this.settings.allTables);
       const tables = await publishedTables(catalog, this.settings.publication);
       replication = await ReplicationConnection.open(connection, this.log, `${applicationName}-replication`);
-      const session: Session = { catalog, replication };
+      const session: Session = { catalog, types: new TypeCatalog(catalog), replication };
       this.session = session;
       if (this.progress.phase === 'stream') await this.openStream(session, this.progress.position);
       // a snapshot under way is finished even if the config now says never: streaming alone would miss its rest
@@ -190,7 +193,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     const created = await session.replication.createSlot(slot, true, await serverVersion(session.catalog));
     const client = await connectPostgres(this.settings.connection, this.log, `${this.settings.applicationName}-snapshot`, { textSession: true });
     try {
-      const reader = await InitialSnapshot.begin(client, created.snapshotName as string, tables, created.consistentPoint);
+      const reader = await InitialSnapshot.begin(client, created.snapshotName as string, tables, created.consistentPoint, session.types);
       session.snapshot = { reader, client, consistentPoint: created.consistentPoint };
     } catch (error) {
       await client.end().catch(() => undefined);
@@ -215,7 +218,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
 
   private startStream(session: Session, position: StreamPosition, confirmed: bigint): void {
     const { slot, publication, statusIntervalMs, maxBufferedRecords } = this.settings;
-    session.stream = new ChangeStream(session.replication, session.catalog, position, confirmed, { slot, publication, statusIntervalMs, maxBufferedRecords }, this.log);
+    session.stream = new ChangeStream(session.replication, session.catalog, session.types, position, confirmed, { slot, publication, statusIntervalMs, maxBufferedRecords }, this.log);
     session.stream.start(position.lsn);
   }
 }
