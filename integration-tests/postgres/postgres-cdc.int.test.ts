@@ -185,7 +185,7 @@ describe('postgres-cdc source', () => {
     await eventually(async () => (await bed.confirmedFlush()) === newer, 'the slot to be confirmed up to checkpoint 2');
     await run.close();
     const stale = await bed.run({}, old);
-    await expect(stale.poll()).rejects.toMatchObject({ code: 'LS_POSTGRES_CDC_POSITION_LOST' });
+    expect(await stale.failure()).toMatchObject({ code: 'LS_POSTGRES_CDC_POSITION_LOST' });
   });
 
   it('takes an initial snapshot and streams on from its consistent point: no gap, no overlap', async () => {
@@ -260,7 +260,7 @@ describe('postgres-cdc source', () => {
     await bed.sql(`CREATE TABLE ${keyless} (v text)`);
     try {
       const run = await bed.run({ tables: [bed.table, keyless] });
-      await expect(run.poll()).rejects.toMatchObject({ code: 'LS_POSTGRES_CDC_NO_PRIMARY_KEY', message: expect.stringContaining(`public.${keyless}`) });
+      expect(await run.failure()).toMatchObject({ code: 'LS_POSTGRES_CDC_NO_PRIMARY_KEY', message: expect.stringContaining(`public.${keyless}`) });
     } finally {
       await bed.sql(`DROP PUBLICATION IF EXISTS ${bed.publication}`);
       await bed.sql(`DROP TABLE ${keyless}`);

@@ -10,6 +10,7 @@ import { InitialSnapshot } from './initial-snapshot';
 import { formatLsn } from './lsn';
 import type { CdcProgress, PostgresCdcSplit, StreamPosition } from './postgres-cdc-split';
 import { ReplicationConnection } from './replication-connection';
+import { createSlotWatched } from './slot-creation';
 import { TypeCatalog } from './value-model';
 
 /** What a reader needs besides its context; built by `PostgresCdcSource` from the config. */
@@ -21,6 +22,8 @@ export interface PostgresCdcReaderSettings {
   readonly allTables: boolean;
   readonly snapshot: 'initial' | 'never';
   readonly heartbeatIntervalMs: number;
+  /** How long creating the slot may wait for open transactions (see `createSlotWatched`). */
+  readonly slotCreateTimeoutMs: number;
   readonly statusIntervalMs: number;
   readonly maxBufferedRecords: number;
   /** `application_name` prefix of its connections. */
@@ -55,7 +58,14 @@ interface Session {
 export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, CdcSplitState> {
   private session: Session | undefined;
   private opening: Promise<void> | undefined;
+  private opened = false;
+  /** Resolved when the slot's creation is found waiting for open transactions. */
+  private slotWaiting: () => void = noop;
+  private readonly slotWait = new Promise<void>((resolve) => (this.slotWaiting = resolve));
+  private openFailure: unknown;
   private readonly checkpointLsns = new Map<number, bigint>();
+  /** Aborted by close: a slot creation still waiting is cancelled on the server instead of holding the close. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly settings: PostgresCdcReaderSettings,
@@ -74,10 +84,26 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
   }
 
   protected async readRecords(maxRecords: number): Promise<readonly LockstepRecord[]> {
-    this.opening ??= this.open();
-    await this.opening;
+    // Opening is awaited, except while the slot's creation waits for open transactions: then the polls return
+    // nothing until it is done, so the task keeps serving checkpoints and a stop meanwhile.
+    if (this.opening === undefined) {
+      this.opening = this.open();
+      this.opening.then(
+        () => (this.opened = true),
+        (error: unknown) => (this.openFailure = error),
+      );
+    }
+    await Promise.race([this.opening.catch(noop), this.slotWait]);
+    if (this.openFailure !== undefined) throw this.openFailure;
+    if (!this.opened) return [];
     const session = this.session as Session;
-    if (session.snapshot !== undefined) return this.pollSnapshot(session, maxRecords);
+    if (session.snapshot !== undefined) {
+      try {
+        return await this.pollSnapshot(session, maxRecords);
+      } catch (error) {
+        throw postgresError(error, `postgres-cdc: reading the initial snapshot of slot ${this.settings.slot} failed`, { slot: this.settings.slot });
+      }
+    }
     const stream = session.stream as ChangeStream;
     if (stream.failed !== undefined) throw stream.failed;
     const { records, position } = stream.take(maxRecords);
@@ -86,6 +112,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
   }
 
   protected whenAvailable(): number | Promise<void> {
+    if (this.opening !== undefined && !this.opened && this.openFailure === undefined) return this.opening.then(noop, noop);
     const stream = this.session?.stream;
     return stream === undefined ? 0 : stream.waitForItems();
   }
@@ -105,6 +132,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
   }
 
   protected override async onClose(): Promise<void> {
+    this.closing.abort();
     await this.opening?.catch(() => undefined);
     const session = this.session;
     this.session = undefined;
@@ -127,9 +155,10 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
 
   private async open(): Promise<void> {
     const { connection, applicationName } = this.settings;
-    const catalog = await connectPostgres(connection, this.log, `${applicationName}-catalog`, { textSession: true });
+    let catalog: Client | undefined;
     let replication: ReplicationConnection | undefined;
     try {
+      catalog = await connectPostgres(connection, this.log, `${applicationName}-catalog`, { textSession: true });
       await ensurePublication(catalog, this.settings.publication, this.settings.tables, this.settings.allTables);
       const tables = await publishedTables(catalog, this.settings.publication);
       replication = await ReplicationConnection.open(connection, this.log, `${applicationName}-replication`);
@@ -146,7 +175,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     } catch (error) {
       this.session = undefined;
       await replication?.close();
-      await catalog.end().catch(() => undefined);
+      await catalog?.end().catch(() => undefined);
       throw postgresError(error, `postgres-cdc: opening slot ${this.settings.slot} failed`, { slot: this.settings.slot });
     }
   }
@@ -170,7 +199,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     const existing = await slotInfo(session.catalog, this.settings.slot);
     let lsn: bigint;
     if (existing === undefined) {
-      lsn = (await session.replication.createSlot(this.settings.slot, false, await serverVersion(session.catalog))).consistentPoint;
+      lsn = (await this.createSlot(session, false)).consistentPoint;
       this.log.info({ slot: this.settings.slot, lsn: formatLsn(lsn) }, 'postgres-cdc: created replication slot');
     } else {
       const slot = await takeOverSlot(session.catalog, this.settings.slot, this.log);
@@ -190,7 +219,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
       if (this.progress.phase === 'snapshot') this.log.warn({ slot }, 'postgres-cdc: restarting the initial snapshot; rows read before the crash are read again');
       await dropSlot(session.catalog, slot, this.log);
     }
-    const created = await session.replication.createSlot(slot, true, await serverVersion(session.catalog));
+    const created = await this.createSlot(session, true);
     const client = await connectPostgres(this.settings.connection, this.log, `${this.settings.applicationName}-snapshot`, { textSession: true });
     try {
       const reader = await InitialSnapshot.begin(client, created.snapshotName as string, tables, created.consistentPoint, session.types);
@@ -201,6 +230,18 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     }
     this.progress = { phase: 'snapshot' };
     this.log.info({ slot, lsn: formatLsn(created.consistentPoint), tables: tables.length }, 'postgres-cdc: initial snapshot started');
+  }
+
+  private async createSlot(session: Session, exportSnapshot: boolean) {
+    const settings = {
+      slot: this.settings.slot,
+      exportSnapshot,
+      serverVersion: await serverVersion(session.catalog),
+      timeoutMs: this.settings.slotCreateTimeoutMs,
+      signal: this.closing.signal,
+      onWaiting: () => this.slotWaiting(),
+    };
+    return createSlotWatched(session.replication, session.catalog, settings, this.log);
   }
 
   private async pollSnapshot(session: Session, maxRecords: number): Promise<readonly LockstepRecord[]> {
@@ -222,3 +263,5 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     session.stream.start(position.lsn);
   }
 }
+
+function noop(): void {}

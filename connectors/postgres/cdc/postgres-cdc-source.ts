@@ -47,7 +47,7 @@ export class PostgresCdcSource implements Source<PostgresCdcSplit, PostgresCdcEn
         throw configError((cause as Error).message, cause);
       }
     }
-    const { publication, slot, tables, allTables, snapshot, heartbeatInterval, statusInterval, maxBufferedRecords, ...rest } = config;
+    const { publication, slot, tables, allTables, snapshot, heartbeatInterval, slotCreateTimeout, statusInterval, maxBufferedRecords, ...rest } = config;
     const { id: _id, type: _type, parallelism: _parallelism, ...connection } = rest;
     this.settings = {
       connection,
@@ -57,6 +57,7 @@ export class PostgresCdcSource implements Source<PostgresCdcSplit, PostgresCdcEn
       allTables,
       snapshot,
       heartbeatIntervalMs: heartbeatInterval,
+      slotCreateTimeoutMs: slotCreateTimeout,
       statusIntervalMs: options.statusIntervalMs ?? statusInterval,
       maxBufferedRecords: options.maxBufferedRecords ?? maxBufferedRecords,
       applicationName: `lockstep-${context.pipeline}-${context.componentId}`,

@@ -39,11 +39,19 @@ export class ReplicationConnection {
   private constructor(
     private readonly client: Client,
     private readonly log: Logger,
+    /** The server process of this connection (its walsender): what a blocked command is cancelled by. */
+    readonly backendPid: number,
   ) {}
 
   static async open(options: PostgresConnectionOptions, log: Logger, applicationName: string): Promise<ReplicationConnection> {
     const client = await connectPostgres(options, log, applicationName, { replication: 'database', textSession: true });
-    return new ReplicationConnection(client, log);
+    try {
+      const result = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      return new ReplicationConnection(client, log, Number(result.rows[0]?.pid));
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Creates logical slot `slot` with pgoutput; `exportSnapshot` keeps its snapshot importable (see the class doc). */
