@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { LockstepError } from '../../../core/sdk';
 import { parseQualifiedName, quoteIdentifier, quoteQualifiedName } from '../sql';
 import { parseLsn } from './lsn';
+import { sqlState } from '../errors';
 
 /**
  * A published table as both paths read it: its key columns (from the replica identity in force, in index order) and
@@ -34,22 +35,93 @@ export async function serverVersion(client: Client): Promise<number> {
 }
 
 /**
- * Creates publication `publication` unless it exists: `FOR TABLE` the configured tables, or `FOR ALL TABLES`. An
- * existing publication is used as it is (lockstep never alters one).
+ * Creates publication `publication` unless it exists — `FOR TABLE` the configured tables, or `FOR ALL TABLES` — safe
+ * when several sources start at once (a concurrent creation counts as existing); then keeps a `FOR TABLE`
+ * publication in step with `tables`: configured tables it lacks are added, published tables no longer configured are
+ * dropped, each logged. Without `tables`, an existing publication is used as it is.
  */
-export async function ensurePublication(client: Client, publication: string, tables: readonly string[] | undefined, allTables: boolean): Promise<void> {
-  const existing = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
-  if ((existing.rowCount ?? 0) > 0) return;
-  let target: string;
-  if (allTables) target = 'FOR ALL TABLES';
-  else if (tables !== undefined && tables.length > 0) target = `FOR TABLE ${tables.map((table) => quoteQualifiedName(parseQualifiedName(table))).join(', ')}`;
-  else {
-    throw new LockstepError(`postgres-cdc: publication ${publication} does not exist; set tables (or allTables: true) so lockstep creates it`, {
-      code: 'LS_POSTGRES_CDC_NO_PUBLICATION',
-      context: { publication },
-    });
+export async function ensurePublication(client: Client, publication: string, tables: readonly string[] | undefined, allTables: boolean, log: Logger): Promise<void> {
+  const exists = async (): Promise<{ allTables: boolean } | undefined> => {
+    const result = await client.query<{ puballtables: boolean }>('SELECT puballtables FROM pg_publication WHERE pubname = $1', [publication]);
+    const row = result.rows[0];
+    return row === undefined ? undefined : { allTables: row.puballtables };
+  };
+  let existing = await exists();
+  if (existing === undefined) {
+    let target: string;
+    if (allTables) target = 'FOR ALL TABLES';
+    else if (tables !== undefined && tables.length > 0) target = `FOR TABLE ${tables.map((table) => quoteQualifiedName(parseQualifiedName(table))).join(', ')}`;
+    else {
+      throw new LockstepError(`postgres-cdc: publication ${publication} does not exist; set tables (or allTables: true) so lockstep creates it`, {
+        code: 'LS_POSTGRES_CDC_NO_PUBLICATION',
+        context: { publication },
+      });
+    }
+    try {
+      await client.query(`CREATE PUBLICATION ${quoteIdentifier(publication)} ${target}`);
+      log.info({ publication }, `postgres-cdc: created publication ${publication} ${target}`);
+      return;
+    } catch (error) {
+      // another source created it meanwhile (23505 on pg_publication_pubname_index, or 42710 duplicate_object)
+      if (!isDuplicate(error)) throw error;
+      existing = await exists();
+      if (existing === undefined) throw error;
+      log.info({ publication }, `postgres-cdc: publication ${publication} was created concurrently (another source?): using it`);
+    }
   }
-  await client.query(`CREATE PUBLICATION ${quoteIdentifier(publication)} ${target}`);
+  if (tables === undefined) return;
+  if (existing.allTables) {
+    log.warn({ publication }, `postgres-cdc: publication ${publication} is FOR ALL TABLES: it publishes every table, not only the configured tables`);
+    return;
+  }
+  await syncPublicationTables(client, publication, tables, log);
+}
+
+/** Adds the configured tables `publication` lacks and drops the published ones no longer configured, logging each. */
+async function syncPublicationTables(client: Client, publication: string, tables: readonly string[], log: Logger): Promise<void> {
+  const configured = new Map<string, string>();
+  for (const table of tables) {
+    const result = await client.query<{ name: string | null }>(
+      `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`,
+      [quoteQualifiedName(parseQualifiedName(table))],
+    );
+    const name = result.rows[0]?.name;
+    // a table that does not exist: ALTER PUBLICATION fails naming it (42P01)
+    configured.set(name ?? table, quoteQualifiedName(parseQualifiedName(table)));
+  }
+  const published = await client.query<{ name: string; quoted: string }>(
+    `SELECT schemaname || '.' || tablename AS name, quote_ident(schemaname) || '.' || quote_ident(tablename) AS quoted
+       FROM pg_publication_tables WHERE pubname = $1`,
+    [publication],
+  );
+  const publishedNames = new Set(published.rows.map((row) => row.name));
+  for (const [name, quoted] of configured) {
+    if (publishedNames.has(name)) continue;
+    try {
+      await client.query(`ALTER PUBLICATION ${quoteIdentifier(publication)} ADD TABLE ${quoted}`);
+    } catch (error) {
+      if (!isDuplicate(error)) throw error; // added concurrently
+    }
+    log.warn(
+      { publication, table: name },
+      `postgres-cdc: table ${name} is configured but was not in publication ${publication}: added. Its changes are streamed from now on; ` +
+        'its existing rows are not snapshotted (an initial snapshot covers only the tables published when it starts)',
+    );
+  }
+  for (const row of published.rows) {
+    if (configured.has(row.name)) continue;
+    try {
+      await client.query(`ALTER PUBLICATION ${quoteIdentifier(publication)} DROP TABLE ${row.quoted}`);
+    } catch (error) {
+      if (sqlState(error) !== '42704') throw error; // dropped concurrently (undefined_object)
+    }
+    log.warn({ publication, table: row.name }, `postgres-cdc: table ${row.name} is no longer configured: dropped from publication ${publication}`);
+  }
+}
+
+function isDuplicate(error: unknown): boolean {
+  const state = sqlState(error);
+  return state === '23505' || state === '42710';
 }
 
 /** One relation's identity as the catalog has it (see {@link TABLE_SHAPE_SQL}). */

@@ -159,7 +159,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     let replication: ReplicationConnection | undefined;
     try {
       catalog = await connectPostgres(connection, this.log, `${applicationName}-catalog`, { textSession: true });
-      await ensurePublication(catalog, this.settings.publication, this.settings.tables, this.settings.allTables);
+      await ensurePublication(catalog, this.settings.publication, this.settings.tables, this.settings.allTables, this.log);
       const tables = await publishedTables(catalog, this.settings.publication);
       replication = await ReplicationConnection.open(connection, this.log, `${applicationName}-replication`);
       const session: Session = { catalog, types: new TypeCatalog(catalog), replication };
