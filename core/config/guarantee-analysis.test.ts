@@ -76,6 +76,19 @@ describe('guarantee analysis', () => {
     );
   });
 
+  it("names a source's caveat: the part of its output the guarantee does not cover", () => {
+    const registry = registryOf(testSourcePlugin({ type: 'cdc', caveat: 'its snapshot is at-least-once' }), testSinkPlugin({ type: 'postgres' }));
+    const report = analyze(pipeline({ sources: ['cdc'], sinks: ['postgres'], extra: 'guarantee: exactly-once' }), registry);
+    expect(report.guarantee).toBe('exactly-once');
+    expect(report.caveats).toEqual(['source s0 (cdc): its snapshot is at-least-once']);
+    expect(formatGuaranteeReport(report).slice(0, 4)).toEqual([
+      'guarantee: exactly-once (requested: exactly-once)',
+      '  every source is replayable and every sink is exactly-once',
+      '  except: source s0 (cdc): its snapshot is at-least-once',
+      '  source s0 (cdc): replayable: after a failure it re-reads from the last checkpointed position; except: its snapshot is at-least-once',
+    ]);
+  });
+
   it('is at-least-once when a sink is at-least-once', () => {
     const report = analyze(pipeline({ sources: ['kafka'], sinks: ['postgres', 'stdout'] }));
     expect(report.guarantee).toBe('at-least-once');

@@ -30,11 +30,15 @@ export function analyzeGuarantee(config: PipelineConfig, registry: PluginRegistr
     ...created.sinks.map((entry, index) => describeSink(entry.config, entry.sink, index, config.errors.sink)),
   ];
   const guarantee = combine(components);
+  const caveats = created.sources.flatMap(({ config: component, source }) =>
+    source.guaranteeCaveat === undefined ? [] : [`source ${component.id} (${component.type}): ${source.guaranteeCaveat}`],
+  );
   const report: GuaranteeReport = {
     pipeline: config.name,
     guarantee,
     ...(config.guarantee === undefined ? {} : { requested: config.guarantee }),
     summary: summarize(guarantee),
+    ...(caveats.length === 0 ? {} : { caveats }),
     components,
   };
   const issues = [...requestedGuaranteeIssues(report, config), ...checkpointingIssues(created.sources, config)];
@@ -54,7 +58,7 @@ function describeSource(component: ComponentConfig, source: Source, index: numbe
     path: childPointer('', 'sources', index),
     guarantee: source.guarantee,
     bounded: source.bounded,
-    explanation,
+    explanation: source.guaranteeCaveat === undefined ? explanation : `${explanation}; except: ${source.guaranteeCaveat}`,
   };
 }
 

@@ -26,6 +26,7 @@ describe('postgres-cdc source config', () => {
         snapshot: 'never',
         heartbeatInterval: '30s',
         statusInterval: '5s',
+        slotCreateTimeout: '30s',
         maxBufferedRecords: 500,
       }),
     ).toEqual([]);
@@ -58,5 +59,14 @@ describe('postgres-cdc source config', () => {
     const source = new PostgresCdcSource(validatedConfig(postgresCdcSourcePlugin, base), { pipeline: 'p', componentId: 'c' });
     expect(source.guarantee).toBe('replayable');
     expect(source.bounded).toBe(false);
+  });
+
+  it('reports its initial snapshot as the at-least-once part of its guarantee, and no caveat without one', () => {
+    const context = { pipeline: 'p', componentId: 'cdc' };
+    const initial = new PostgresCdcSource(validatedConfig(postgresCdcSourcePlugin, { ...base, snapshot: 'initial' }), context);
+    expect(initial.guarantee).toBe('replayable');
+    expect(initial.guaranteeCaveat).toMatch(/^its initial snapshot is at-least-once: a crash during the snapshot starts it over/);
+    const never = new PostgresCdcSource(validatedConfig(postgresCdcSourcePlugin, { ...base, snapshot: 'never' }), context);
+    expect(never.guaranteeCaveat).toBeUndefined();
   });
 });

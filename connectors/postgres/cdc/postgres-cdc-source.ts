@@ -30,6 +30,7 @@ export interface PostgresCdcSourceOptions {
  */
 export class PostgresCdcSource implements Source<PostgresCdcSplit, PostgresCdcEnumeratorState> {
   readonly guarantee = 'replayable' as const;
+  readonly guaranteeCaveat: string | undefined;
   readonly bounded = false;
   readonly endpoint: string;
   readonly splitSerializer = new PostgresCdcSplitSerializer();
@@ -49,6 +50,11 @@ export class PostgresCdcSource implements Source<PostgresCdcSplit, PostgresCdcEn
     }
     const { publication, slot, tables, allTables, snapshot, heartbeatInterval, slotCreateTimeout, statusInterval, maxBufferedRecords, ...rest } = config;
     const { id: _id, type: _type, parallelism: _parallelism, ...connection } = rest;
+    this.guaranteeCaveat =
+      snapshot === 'initial'
+        ? 'its initial snapshot is at-least-once: a crash during the snapshot starts it over, and the read records emitted before ' +
+          'the crash are emitted again (an upsert or idempotent sink absorbs them); streamed changes are exactly-once'
+        : undefined;
     this.settings = {
       connection,
       publication,
