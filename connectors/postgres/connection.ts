@@ -1,6 +1,7 @@
 import { Client, type ClientConfig } from 'pg';
 import type { Logger } from 'pino';
 import { describePostgresTarget, resolvePostgresConnection, type PostgresConnectionOptions } from './connection-options';
+import { postgresError } from './errors';
 
 export {
   describePostgresTarget,
@@ -52,7 +53,10 @@ export async function connectPostgres(
   kind: SessionKind = {},
 ): Promise<Client> {
   const client = new Client(postgresClientConfig(options, applicationName, kind));
-  client.on('error', (error) => log.warn({ err: error, target: describePostgresTarget(options) }, 'postgres connection failed while idle'));
+  // logged with its lockstep code (LS_POSTGRES_<SQLSTATE>), as every other Postgres failure
+  client.on('error', (error) =>
+    log.warn({ err: postgresError(error, 'postgres connection failed while idle'), target: describePostgresTarget(options) }, 'postgres connection failed while idle'),
+  );
   try {
     await client.connect();
     if (kind.textSession === true) await client.query(TEXT_SESSION_SETTINGS);
