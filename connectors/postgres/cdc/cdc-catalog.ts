@@ -38,9 +38,16 @@ export async function serverVersion(client: Client): Promise<number> {
  * Creates publication `publication` unless it exists — `FOR TABLE` the configured tables, or `FOR ALL TABLES` — safe
  * when several sources start at once (a concurrent creation counts as existing); then keeps a `FOR TABLE`
  * publication in step with `tables`: configured tables it lacks are added, published tables no longer configured are
- * dropped, each logged. Without `tables`, an existing publication is used as it is.
+ * dropped, each logged. Without `tables`, an existing publication is used as it is. Returns the tables added to an
+ * existing publication (`schema.table`).
  */
-export async function ensurePublication(client: Client, publication: string, tables: readonly string[] | undefined, allTables: boolean, log: Logger): Promise<void> {
+export async function ensurePublication(
+  client: Client,
+  publication: string,
+  tables: readonly string[] | undefined,
+  allTables: boolean,
+  log: Logger,
+): Promise<string[]> {
   const exists = async (): Promise<{ allTables: boolean } | undefined> => {
     const result = await client.query<{ puballtables: boolean }>('SELECT puballtables FROM pg_publication WHERE pubname = $1', [publication]);
     const row = result.rows[0];
@@ -60,7 +67,7 @@ export async function ensurePublication(client: Client, publication: string, tab
     try {
       await client.query(`CREATE PUBLICATION ${quoteIdentifier(publication)} ${target}`);
       log.info({ publication }, `postgres-cdc: created publication ${publication} ${target}`);
-      return;
+      return [];
     } catch (error) {
       // another source created it meanwhile (23505 on pg_publication_pubname_index, or 42710 duplicate_object)
       if (!isDuplicate(error)) throw error;
@@ -69,16 +76,17 @@ export async function ensurePublication(client: Client, publication: string, tab
       log.info({ publication }, `postgres-cdc: publication ${publication} was created concurrently (another source?): using it`);
     }
   }
-  if (tables === undefined) return;
+  if (tables === undefined) return [];
   if (existing.allTables) {
     log.warn({ publication }, `postgres-cdc: publication ${publication} is FOR ALL TABLES: it publishes every table, not only the configured tables`);
-    return;
+    return [];
   }
-  await syncPublicationTables(client, publication, tables, log);
+  return syncPublicationTables(client, publication, tables, log);
 }
 
 /** Adds the configured tables `publication` lacks and drops the published ones no longer configured, logging each. */
-async function syncPublicationTables(client: Client, publication: string, tables: readonly string[], log: Logger): Promise<void> {
+async function syncPublicationTables(client: Client, publication: string, tables: readonly string[], log: Logger): Promise<string[]> {
+  const added: string[] = [];
   const configured = new Map<string, string>();
   for (const table of tables) {
     const result = await client.query<{ name: string | null }>(
@@ -102,11 +110,8 @@ async function syncPublicationTables(client: Client, publication: string, tables
     } catch (error) {
       if (!isDuplicate(error)) throw error; // added concurrently
     }
-    log.warn(
-      { publication, table: name },
-      `postgres-cdc: table ${name} is configured but was not in publication ${publication}: added. Its changes are streamed from now on; ` +
-        'its existing rows are not snapshotted (an initial snapshot covers only the tables published when it starts)',
-    );
+    log.warn({ publication, table: name }, `postgres-cdc: table ${name} is configured but was not in publication ${publication}: added`);
+    added.push(name);
   }
   for (const row of published.rows) {
     if (configured.has(row.name)) continue;
@@ -117,6 +122,7 @@ async function syncPublicationTables(client: Client, publication: string, tables
     }
     log.warn({ publication, table: row.name }, `postgres-cdc: table ${row.name} is no longer configured: dropped from publication ${publication}`);
   }
+  return added;
 }
 
 function isDuplicate(error: unknown): boolean {

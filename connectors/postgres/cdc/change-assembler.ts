@@ -2,7 +2,7 @@ import { LockstepError, type LockstepRecord } from '../../../core/sdk';
 import type { ChangeEvent, ChangeOperation, RowImage } from './change-event';
 import { formatLsn } from './lsn';
 import type { BeginMessage, PgoutputMessage, RelationColumn, RelationMessage, TupleValue } from './pgoutput-messages';
-import type { StreamPosition } from './postgres-cdc-split';
+import type { SnapshotProgress, StreamPosition } from './postgres-cdc-split';
 import { cdcValue } from './value-model';
 
 /**
@@ -21,7 +21,13 @@ export interface KnownRelation {
  * item belongs with the one before it (the delete of the old key that precedes a key-changing update) and is taken
  * in the same poll, so no checkpoint falls between the two.
  */
-export type ChangeItem = { readonly record?: LockstepRecord; readonly position: StreamPosition; readonly joined?: true };
+export type ChangeItem = {
+  readonly record?: LockstepRecord;
+  readonly position: StreamPosition;
+  readonly joined?: true;
+  /** The chunked snapshot's progress from this item on (set by the items of a snapshot chunk). */
+  readonly snapshot?: SnapshotProgress;
+};
 
 interface OpenTransaction {
   readonly begin: BeginMessage;
@@ -49,6 +55,11 @@ export class ChangeAssembler {
 
   constructor(start: StreamPosition) {
     this.position = start;
+  }
+
+  /** The position after everything accepted so far. */
+  get current(): StreamPosition {
+    return this.position;
   }
 
   /**

@@ -91,6 +91,10 @@ export interface PostgresCdcSourceConfig {
    */
   readonly statusInterval: number;
   /**
+   * Rows per chunk of the initial snapshot (Postgres 14+: chunks are read in key order beside the stream, between watermarks, and a crash resumes after the last chunk emitted). A chunk is emitted in one poll.
+   */
+  readonly snapshotChunkSize: number;
+  /**
    * Change records read ahead of the pipeline; reading from the server pauses beyond this.
    */
   readonly maxBufferedRecords: number;

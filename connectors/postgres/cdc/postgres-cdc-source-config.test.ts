@@ -27,6 +27,7 @@ describe('postgres-cdc source config', () => {
         heartbeatInterval: '30s',
         statusInterval: '5s',
         slotCreateTimeout: '30s',
+        snapshotChunkSize: 500,
         maxBufferedRecords: 500,
       }),
     ).toEqual([]);
@@ -61,11 +62,11 @@ describe('postgres-cdc source config', () => {
     expect(source.bounded).toBe(false);
   });
 
-  it('reports its initial snapshot as the at-least-once part of its guarantee, and no caveat without one', () => {
+  it('reports the initial snapshot on servers before Postgres 14 as the at-least-once part of its guarantee, and no caveat without one', () => {
     const context = { pipeline: 'p', componentId: 'cdc' };
     const initial = new PostgresCdcSource(validatedConfig(postgresCdcSourcePlugin, { ...base, snapshot: 'initial' }), context);
     expect(initial.guarantee).toBe('replayable');
-    expect(initial.guaranteeCaveat).toMatch(/^its initial snapshot is at-least-once: a crash during the snapshot starts it over/);
+    expect(initial.guaranteeCaveat).toMatch(/^on Postgres before 14 its initial snapshot is at-least-once: a crash during it starts it over/);
     const never = new PostgresCdcSource(validatedConfig(postgresCdcSourcePlugin, { ...base, snapshot: 'never' }), context);
     expect(never.guaranteeCaveat).toBeUndefined();
   });

@@ -3,14 +3,15 @@ import type { Logger } from 'pino';
 import { LockstepError, type LockstepRecord, SourceReaderBase } from '../../../core/sdk';
 import { connectPostgres, type PostgresConnectionOptions } from '../connection';
 import { postgresError } from '../errors';
-import { dropSlot, ensurePublication, publishedTables, serverVersion, slotInfo, takeOverSlot } from './cdc-catalog';
+import { dropSlot, ensurePublication, publishedTables, serverVersion, slotInfo, takeOverSlot, type PublishedTable } from './cdc-catalog';
 import { ChangeStream } from './change-stream';
 import { Heartbeat } from './heartbeat';
 import { InitialSnapshot } from './initial-snapshot';
 import { formatLsn } from './lsn';
-import type { CdcProgress, PostgresCdcSplit, StreamPosition } from './postgres-cdc-split';
+import type { CdcProgress, PostgresCdcSplit, SnapshotProgress, StreamPosition } from './postgres-cdc-split';
 import { ReplicationConnection } from './replication-connection';
 import { createSlotWatched } from './slot-creation';
+import { SnapshotChunker } from './snapshot-chunker';
 import { TypeCatalog } from './value-model';
 
 /** What a reader needs besides its context; built by `PostgresCdcSource` from the config. */
@@ -26,6 +27,8 @@ export interface PostgresCdcReaderSettings {
   readonly slotCreateTimeoutMs: number;
   readonly statusIntervalMs: number;
   readonly maxBufferedRecords: number;
+  /** Rows per chunk of the chunked initial snapshot. */
+  readonly snapshotChunkSize: number;
   /** `application_name` prefix of its connections. */
   readonly applicationName: string;
 }
@@ -106,8 +109,13 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     }
     const stream = session.stream as ChangeStream;
     if (stream.failed !== undefined) throw stream.failed;
-    const { records, position } = stream.take(maxRecords);
-    if (position !== undefined) this.progress = { phase: 'stream', position };
+    const { records, position, snapshot } = stream.take(maxRecords);
+    if (position !== undefined || snapshot !== undefined) {
+      const previous = this.progress;
+      const current = snapshot ?? (previous.phase === 'stream' ? previous.snapshot : undefined);
+      const at = position ?? (previous.phase === 'stream' ? previous.position : { lsn: 0n });
+      this.progress = current === undefined || current.tables.length === 0 ? { phase: 'stream', position: at } : { phase: 'stream', position: at, snapshot: current };
+    }
     return records;
   }
 
@@ -159,12 +167,13 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     let replication: ReplicationConnection | undefined;
     try {
       catalog = await connectPostgres(connection, this.log, `${applicationName}-catalog`, { textSession: true });
-      await ensurePublication(catalog, this.settings.publication, this.settings.tables, this.settings.allTables, this.log);
+      const added = await ensurePublication(catalog, this.settings.publication, this.settings.tables, this.settings.allTables, this.log);
       const tables = await publishedTables(catalog, this.settings.publication);
+      if (added.length > 0 && this.progress.phase === 'stream') await this.snapshotAdded(catalog, added);
       replication = await ReplicationConnection.open(connection, this.log, `${applicationName}-replication`);
       const session: Session = { catalog, types: new TypeCatalog(catalog), replication };
       this.session = session;
-      if (this.progress.phase === 'stream') await this.openStream(session, this.progress.position);
+      if (this.progress.phase === 'stream') await this.openStream(session, this.progress.position, this.progress.snapshot, tables);
       // a snapshot under way is finished even if the config now says never: streaming alone would miss its rest
       else if (this.settings.snapshot === 'never' && this.progress.phase === 'new') await this.openWithoutSnapshot(session);
       else await this.openSnapshot(session, tables);
@@ -180,8 +189,25 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     }
   }
 
+  /**
+   * Tables added to the publication while streaming: with `snapshot: initial` on Postgres 14+ their existing rows are
+   * read by the chunked snapshot (after the tables it still has to read); else only their changes from now on come.
+   */
+  private async snapshotAdded(catalog: Client, added: readonly string[]): Promise<void> {
+    const progress = this.progress;
+    if (progress.phase !== 'stream') return;
+    if (this.settings.snapshot !== 'initial' || (await serverVersion(catalog)) < CHUNKED_SNAPSHOT_VERSION) {
+      this.log.warn({ tables: added }, `postgres-cdc: the existing rows of ${added.join(', ')} are not snapshotted (snapshot: never, or Postgres before 14): only their changes from now on are streamed`);
+      return;
+    }
+    const pending = progress.snapshot?.tables ?? [];
+    const tables = [...pending, ...added.filter((table) => !pending.includes(table))];
+    this.progress = { ...progress, snapshot: progress.snapshot === undefined ? { tables } : { ...progress.snapshot, tables } };
+    this.log.info({ tables: added }, `postgres-cdc: snapshotting the existing rows of ${added.join(', ')} (chunked, beside the stream)`);
+  }
+
   /** Resumes a checkpointed position; the slot must not be confirmed past it (changes would be missing). */
-  private async openStream(session: Session, position: StreamPosition): Promise<void> {
+  private async openStream(session: Session, position: StreamPosition, snapshot: SnapshotProgress | undefined, tables: readonly PublishedTable[]): Promise<void> {
     const slot = await takeOverSlot(session.catalog, this.settings.slot, this.log);
     if (slot.confirmedFlush !== undefined && slot.confirmedFlush > position.lsn) {
       throw new LockstepError(
@@ -191,7 +217,8 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
       );
     }
     // The checkpoint restored is complete: the slot may be confirmed up to its position.
-    this.startStream(session, position, position.lsn);
+    if (snapshot !== undefined) this.log.info({ slot: this.settings.slot, tables: snapshot.tables.length }, 'postgres-cdc: resuming the initial snapshot after its last chunk');
+    this.startStream(session, position, position.lsn, snapshot, tables);
   }
 
   /** `snapshot: never` on a fresh start: stream from the slot's confirmed position, creating the slot if needed. */
@@ -210,14 +237,25 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
   }
 
   /**
-   * `snapshot: initial` on a fresh start, or a restore during the snapshot: the exported snapshot of an earlier run
-   * is gone, so the slot is dropped and created again with a new one, and the snapshot starts over.
+   * `snapshot: initial` on a fresh start (or a restore of a legacy `snapshot` phase): an existing slot of that name is
+   * dropped and created again. On Postgres 14+ the snapshot is chunked beside the stream (`SnapshotChunker`:
+   * exactly-once across crashes); before 14 (no logical messages in pgoutput) it reads the slot's exported snapshot,
+   * and a crash during it starts it over.
    */
-  private async openSnapshot(session: Session, tables: Awaited<ReturnType<typeof publishedTables>>): Promise<void> {
+  private async openSnapshot(session: Session, tables: readonly PublishedTable[]): Promise<void> {
     const { slot } = this.settings;
     if ((await slotInfo(session.catalog, slot)) !== undefined) {
       if (this.progress.phase === 'snapshot') this.log.warn({ slot }, 'postgres-cdc: restarting the initial snapshot; rows read before the crash are read again');
       await dropSlot(session.catalog, slot, this.log);
+    }
+    if ((await serverVersion(session.catalog)) >= CHUNKED_SNAPSHOT_VERSION) {
+      const created = await this.createSlot(session, false);
+      const position = { lsn: created.consistentPoint };
+      const snapshot: SnapshotProgress = { tables: tables.map((table) => `${table.schema}.${table.table}`) };
+      this.progress = snapshot.tables.length === 0 ? { phase: 'stream', position } : { phase: 'stream', position, snapshot };
+      this.log.info({ slot, lsn: formatLsn(created.consistentPoint), tables: tables.length }, 'postgres-cdc: initial snapshot started (chunked, beside the stream)');
+      this.startStream(session, position, 0n, snapshot, tables);
+      return;
     }
     const created = await this.createSlot(session, true);
     const client = await connectPostgres(this.settings.connection, this.log, `${this.settings.applicationName}-snapshot`, { textSession: true });
@@ -257,11 +295,26 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     return [];
   }
 
-  private startStream(session: Session, position: StreamPosition, confirmed: bigint): void {
-    const { slot, publication, statusIntervalMs, maxBufferedRecords } = this.settings;
-    session.stream = new ChangeStream(session.replication, session.catalog, session.types, position, confirmed, { slot, publication, statusIntervalMs, maxBufferedRecords }, this.log);
+  private startStream(session: Session, position: StreamPosition, confirmed: bigint, snapshot?: SnapshotProgress, tables: readonly PublishedTable[] = []): void {
+    const { slot, publication, statusIntervalMs, maxBufferedRecords, snapshotChunkSize } = this.settings;
+    const chunker =
+      snapshot === undefined || snapshot.tables.length === 0
+        ? undefined
+        : new SnapshotChunker(
+            session.catalog,
+            session.types,
+            new Map(tables.map((table) => [`${table.schema}.${table.table}`, table])),
+            snapshot,
+            { slot, chunkSize: snapshotChunkSize },
+            this.log,
+          );
+    const settings = { slot, publication, statusIntervalMs, maxBufferedRecords };
+    session.stream = new ChangeStream(session.replication, session.catalog, session.types, position, confirmed, settings, this.log, chunker);
     session.stream.start(position.lsn);
   }
 }
 
 function noop(): void {}
+
+/** The first server version whose pgoutput sends logical messages (the chunked snapshot's watermarks). */
+const CHUNKED_SNAPSHOT_VERSION = 140_000;

@@ -67,12 +67,16 @@ export class ReplicationConnection {
     return row.snapshot_name === null ? created : { ...created, snapshotName: row.snapshot_name };
   }
 
-  /** Starts streaming `slot` from `lsn` with pgoutput protocol version 1 over `publications`. */
-  startStreaming(slot: string, publications: readonly string[], lsn: bigint, handlers: ReplicationStreamHandlers): void {
+  /**
+   * Starts streaming `slot` from `lsn` with pgoutput protocol version 1 over `publications`; `messages`: logical
+   * decoding messages too (Postgres 14+; the chunked snapshot's watermarks).
+   */
+  startStreaming(slot: string, publications: readonly string[], lsn: bigint, handlers: ReplicationStreamHandlers, messages = false): void {
     if (this.stream !== undefined) throw new LockstepError('the replication stream was started already', { code: 'LS_INTERNAL' });
     const names = publications.map((name) => quoteIdentifier(name)).join(',');
     const command =
-      `START_REPLICATION SLOT ${quoteIdentifier(slot)} LOGICAL ${formatLsn(lsn)} ` + `(proto_version '1', publication_names ${quoteLiteral(names)})`;
+      `START_REPLICATION SLOT ${quoteIdentifier(slot)} LOGICAL ${formatLsn(lsn)} ` +
+      `(proto_version '1', publication_names ${quoteLiteral(names)}${messages ? ", messages 'true'" : ''})`;
     const stream = this.client.query(copyBoth(command, { alignOnCopyDataFrame: true }));
     this.stream = stream;
     let failed = false;
