@@ -72,6 +72,21 @@ describe('postgres-cdc source setup', () => {
     }
   });
 
+  it('ends the waiting slot creation a killed run left on the server when the next run starts', async () => {
+    const prepared = await prepareTransaction();
+    try {
+      const killed = await bed.run({ snapshot: 'never' });
+      await killed.poll();
+      await eventually(async () => (await creatingWalsenders()) === 1, 'slot creation to wait');
+      // the killed run is gone (never closed, never polled again); its walsender keeps waiting on the server
+      const next = await bed.run({ snapshot: 'never', slotCreateTimeout: 2_000 });
+      expect(await next.failure()).toMatchObject({ code: 'LS_POSTGRES_CDC_SLOT_BLOCKED', message: expect.stringContaining(prepared.gid) });
+      await eventually(async () => (await creatingWalsenders()) === 0, 'no CREATE_REPLICATION_SLOT left waiting on the server');
+    } finally {
+      await prepared.release();
+    }
+  });
+
   /** Drops the extra slots of a test (after closing its runs). */
   async function dropSlots(slots: readonly string[]): Promise<void> {
     for (const slot of slots) {

@@ -223,14 +223,20 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
 
   /** `snapshot: never` on a fresh start: stream from the slot's confirmed position, creating the slot if needed. */
   private async openWithoutSnapshot(session: Session): Promise<void> {
-    const existing = await slotInfo(session.catalog, this.settings.slot);
-    let lsn: bigint;
-    if (existing === undefined) {
+    let existing = await slotInfo(session.catalog, this.settings.slot);
+    let lsn: bigint | undefined;
+    if (existing !== undefined) {
+      try {
+        existing = await takeOverSlot(session.catalog, this.settings.slot, this.log);
+        lsn = existing.confirmedFlush ?? 0n;
+      } catch (error) {
+        // a slot still being created by a process that died: terminating its walsender drops it; create it anew
+        if (!LockstepError.is(error) || error.code !== 'LS_POSTGRES_CDC_SLOT_MISSING') throw error;
+      }
+    }
+    if (lsn === undefined) {
       lsn = (await this.createSlot(session, false)).consistentPoint;
       this.log.info({ slot: this.settings.slot, lsn: formatLsn(lsn) }, 'postgres-cdc: created replication slot');
-    } else {
-      const slot = await takeOverSlot(session.catalog, this.settings.slot, this.log);
-      lsn = slot.confirmedFlush ?? 0n;
     }
     this.progress = { phase: 'stream', position: { lsn } };
     this.startStream(session, { lsn }, 0n);
