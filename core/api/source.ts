@@ -19,6 +19,11 @@ export interface Source<Split extends SourceSplit = SourceSplit, EnumState = unk
    * emits rows again after a crash during it): the guarantee report names it beside the pipeline's guarantee.
    */
   readonly guaranteeCaveat?: string;
+  /**
+   * What the record keys are, when every record's key is of one kind: `object` (a CDC source's row key `{ id: 42 }`).
+   * A sink that cannot write such keys refuses the pipeline at validate time ({@link SinkBase.refuseKeys}).
+   */
+  readonly recordKeys?: 'object';
   /** True when the input ends (generator with `count`, files, Kafka `bounded: latest`). */
   readonly bounded: boolean;
   /**

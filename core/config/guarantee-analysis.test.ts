@@ -89,6 +89,19 @@ describe('guarantee analysis', () => {
     ]);
   });
 
+  it('refuses a sink that cannot write the object keys a source declares, unless a transform may change the keys', () => {
+    const registry = registryOf(testSourcePlugin({ type: 'cdc', recordKeys: 'object' }), testSinkPlugin({ type: 'bus', refuseKeys: 'keyFormat string' }));
+    const error = refusal(pipeline({ sources: ['cdc'], sinks: ['bus'] }), registry);
+    expect(error.code).toBe('LS_CONFIG_INVALID');
+    expect(error.issues.map((issue) => [issue.path, issue.message])).toEqual([
+      ['/sinks/0', "sink 'k0' (bus) cannot write the object keys of source 's0' (cdc): keyFormat string"],
+    ]);
+    const transformed = pipeline({ sources: ['cdc'], sinks: ['bus'], extra: 'transforms:\n  - { id: t, type: test }' });
+    expect(analyze(transformed, registry).guarantee).toBe('exactly-once');
+    const fine = registryOf(testSourcePlugin({ type: 'cdc', recordKeys: 'object' }), testSinkPlugin({ type: 'bus' }));
+    expect(analyze(pipeline({ sources: ['cdc'], sinks: ['bus'] }), fine).guarantee).toBe('exactly-once');
+  });
+
   it('is at-least-once when a sink is at-least-once', () => {
     const report = analyze(pipeline({ sources: ['kafka'], sinks: ['postgres', 'stdout'] }));
     expect(report.guarantee).toBe('at-least-once');

@@ -30,6 +30,8 @@ export interface PostgresCdcSourceOptions {
  */
 export class PostgresCdcSource implements Source<PostgresCdcSplit, PostgresCdcEnumeratorState> {
   readonly guarantee = 'replayable' as const;
+  /** Row keys `{ column: value }`: a sink that cannot write object keys is refused at validate time. */
+  readonly recordKeys = 'object' as const;
   readonly guaranteeCaveat: string | undefined;
   readonly bounded = false;
   readonly endpoint: string;
