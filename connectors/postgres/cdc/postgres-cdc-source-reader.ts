@@ -301,8 +301,25 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     return [];
   }
 
+  /**
+   * The snapshot's tables still published (a table dropped from the publication meanwhile is skipped, logged), with
+   * the progress updated to match.
+   */
+  private publishedOnly(snapshot: SnapshotProgress, tables: readonly PublishedTable[], position: StreamPosition): SnapshotProgress {
+    const published = new Set(tables.map((table) => `${table.schema}.${table.table}`));
+    const gone = snapshot.tables.filter((table) => !published.has(table));
+    if (gone.length === 0) return snapshot;
+    this.log.warn({ tables: gone }, `postgres-cdc: ${gone.join(', ')} no longer published: not snapshotted`);
+    const [first] = snapshot.tables;
+    const left = snapshot.tables.filter((table) => published.has(table));
+    const next = first !== undefined && published.has(first) && snapshot.after !== undefined ? { tables: left, after: snapshot.after } : { tables: left };
+    this.progress = next.tables.length === 0 ? { phase: 'stream', position } : { phase: 'stream', position, snapshot: next };
+    return next;
+  }
+
   private startStream(session: Session, position: StreamPosition, confirmed: bigint, snapshot?: SnapshotProgress, tables: readonly PublishedTable[] = []): void {
     const { slot, publication, statusIntervalMs, maxBufferedRecords, snapshotChunkSize } = this.settings;
+    if (snapshot !== undefined) snapshot = this.publishedOnly(snapshot, tables, position);
     const chunker =
       snapshot === undefined || snapshot.tables.length === 0
         ? undefined
