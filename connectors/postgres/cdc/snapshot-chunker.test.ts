@@ -13,7 +13,7 @@ const TABLE: PublishedTable = { schema: 'public', table: 'orders', keyColumns: [
  * chunk query returns `rows` (ids and values as Postgres prints them). The watermarks' passage through the WAL is what
  * the integration tests check against a real server; here the stream is fed by hand to pin down the window rule.
  */
-function catalog(rows: readonly Record<string, string>[]): { client: Client; watermarks: string[]; queries: string[] } {
+function catalog(rows: readonly Record<string, string>[], duringSelect: () => void = () => undefined): { client: Client; watermarks: string[]; queries: string[] } {
   const watermarks: string[] = [];
   const queries: string[] = [];
   const client = {
@@ -25,6 +25,7 @@ function catalog(rows: readonly Record<string, string>[]): { client: Client; wat
         return { rows: [] };
       }
       if (text.includes('pg_type')) return { rows: [{ oid: 23, base: 23 }, { oid: 25, base: 25 }] };
+      duringSelect();
       return { rows, fields: [{ name: 'id', dataTypeID: 23 }, { name: 'v', dataTypeID: 25 }] };
     },
   } as unknown as Client;
@@ -83,6 +84,21 @@ describe('snapshot chunker', () => {
     expect(items.map((item) => item.record?.key)).toEqual([{ id: 4 }]);
     expect(chunker.progress).toEqual({ tables: ['public.gone'] });
     await chunker.startChunk(); // public.gone is not published: skipped, the snapshot is done
+    expect(chunker.done).toBe(true);
+  });
+
+  it('opens the window when the low watermark comes back before the chunk\'s select ended', async () => {
+    const holder: { chunker?: SnapshotChunker } = {};
+    const { client, watermarks } = catalog([{ id: '1', v: 'a' }, { id: '2', v: 'b' }], () => {
+      // the stream is faster than the select: the low watermark and a change of row 1 arrive meanwhile
+      expect(holder.chunker!.watermark(message(watermarks[0]!), { lsn: 0x10n })).toEqual([]);
+      holder.chunker!.observe([change(1)]);
+    });
+    const chunker = new SnapshotChunker(client, new TypeCatalog(client), new Map([['public.orders', TABLE]]), { tables: ['public.orders'] }, { slot: 's', chunkSize: 5 }, log);
+    holder.chunker = chunker;
+    await chunker.startChunk();
+    const items = chunker.watermark(message(watermarks[1]!), { lsn: 0x20n });
+    expect(items.map((item) => item.record?.key)).toEqual([{ id: 2 }]);
     expect(chunker.done).toBe(true);
   });
 });

@@ -19,12 +19,12 @@ export const WATERMARK_PREFIX = 'lockstep-snapshot';
 interface PendingChunk {
   readonly id: string;
   readonly table: PublishedTable;
-  /** The chunk's rows as Postgres printed them (TEXT_TYPES), with the base types of the columns. */
-  readonly rows: readonly Record<string, string | null>[];
-  readonly baseTypes: readonly number[];
-  readonly columns: readonly string[];
+  /** The chunk's rows as Postgres printed them (TEXT_TYPES), with the base types of the columns: set once selected. */
+  rows: readonly Record<string, string | null>[];
+  baseTypes: readonly number[];
+  columns: readonly string[];
   /** The progress once the chunk is emitted. */
-  readonly next: SnapshotProgress;
+  next: SnapshotProgress;
   /** The low watermark came through: changes of the table are in the window. */
   open: boolean;
   /** Keys (as JSON) of the table's rows changed in the window: their chunk rows are stale, the change wins. */
@@ -90,6 +90,9 @@ export class SnapshotChunker {
       }
       if (table === undefined) return;
       const id = `${this.settings.slot}:${randomUUID()}`;
+      // pending before the low watermark is written: the stream may bring it back before the select has ended
+      const pending: PendingChunk = { id, table, rows: [], baseTypes: [], columns: [], next: this.current, open: false, changed: new Set() };
+      this.pending = pending;
       await this.emitWatermark('low', id);
       const { after } = this.current;
       const keys = table.keyColumns.map((column) => quoteIdentifier(column)).join(', ');
@@ -106,9 +109,15 @@ export class SnapshotChunker {
         rows.length < this.settings.chunkSize || last === undefined
           ? { tables: rest }
           : { tables: this.current.tables, after: table.keyColumns.map((column) => last[column] ?? null) };
-      const baseTypes = await this.types.baseTypes(result.fields.map((field) => field.dataTypeID));
-      this.pending = { id, table, rows, baseTypes, columns: result.fields.map((field) => field.name), next, open: false, changed: new Set() };
+      pending.baseTypes = await this.types.baseTypes(result.fields.map((field) => field.dataTypeID));
+      pending.columns = result.fields.map((field) => field.name);
+      pending.rows = rows;
+      pending.next = next;
+      // the high watermark is written only now: when the stream brings it back, the chunk is complete
       await this.emitWatermark('high', id);
+    } catch (error) {
+      this.pending = undefined;
+      throw error;
     } finally {
       this.running = false;
     }
