@@ -17,8 +17,8 @@ import { createTestTopics, testKafka } from '../support/test-kafka';
  * chunked beside the stream) → `throttle` → Kafka exactly-once, checkpoints every 500 ms, over a table of 200,000 rows
  * while another connection inserts and updates rows. The pipeline is SIGKILLed at random moments and at two fail
  * points while the snapshot is under way; a last run goes on until the table and Kafka agree and is stopped with
- * SIGTERM. A read_committed reader (kcat) must see each row read at most once, each insert at most once, every row
- * read or inserted, and — applying each key's events in partition order — the table as it is.
+ * SIGTERM. A read_committed reader (kcat) must see each row read at most once, each insert at most once, every row in
+ * some record, and — applying each key's events in partition order — the table as it is.
  */
 const services = testServices();
 const { brokers } = services.kafka;
@@ -50,7 +50,7 @@ describe('postgres cdc snapshot → kafka under kill -9', () => {
   const tempDir = useTempDir('lockstep-cdc-snapshot-crash-');
   const pg = usePostgresClient(url);
 
-  it.each(SEEDS)('seed %i: every row read or inserted, none twice, the table rebuilt from Kafka, after ≥5 kills during the snapshot', async (seed) => {
+  it.each(SEEDS)('seed %i: no row read or inserted twice, none lost, the table rebuilt from Kafka, after ≥5 kills during the snapshot', async (seed) => {
     const dir = tempDir();
     const db = pg();
     const random = new SeededRandom(seed);
@@ -104,16 +104,17 @@ describe('postgres cdc snapshot → kafka under kill -9', () => {
         },
       });
       const expected = await (stopAt ?? expectedState());
-      const { state, reads, inserts } = rebuild(await readCommitted(brokers, topic));
+      const { state, reads, inserts, seen } = rebuild(await readCommitted(brokers, topic));
       const readTwice = [...reads].filter(([, count]) => count > 1).length;
       const insertedTwice = [...inserts].filter(([, count]) => count > 1).length;
-      const neverSeen = [...expected.keys()].filter((key) => !reads.has(key) && !inserts.has(key)).length;
+      // a row changed between its chunk's watermarks comes only as its change events (the chunk leaves it out)
+      const neverSeen = [...expected.keys()].filter((key) => !seen.has(key)).length;
       const wrong = [...expected].filter(([key, value]) => state.get(key) !== value).length;
       const open = (await openKafkaTransactions(kafka, `${name}-out`)).map((entry) => `${entry.transactionalId} (${entry.state})`);
       process.stdout.write(
         `postgres cdc snapshot → kafka crash trial, seed ${seed}: ${ROWS} rows, ${nextId - ROWS - 1} concurrent write transactions, ` +
           `${describeCrashTrial(trial)}; rows read ${reads.size} (${readTwice} twice), inserted ${inserts.size} (${insertedTwice} twice), ` +
-          `${neverSeen} never read nor inserted; rebuilt ${state.size} of ${expected.size} rows, ${wrong} wrong or missing; ${open.length} transactions left open\n`,
+          `${neverSeen} in no record; rebuilt ${state.size} of ${expected.size} rows, ${wrong} wrong or missing; ${open.length} transactions left open\n`,
       );
       expectKillsLanded(trial, KILLS);
       expect({ readTwice, insertedTwice, neverSeen, wrong, rebuilt: state.size, open }).toEqual({
@@ -142,18 +143,21 @@ function rebuild(messages: readonly { readonly key: string | null; readonly valu
   state: Map<string, string>;
   reads: Map<string, number>;
   inserts: Map<string, number>;
+  seen: Set<string>;
 } {
   const state = new Map<string, string>();
   const reads = new Map<string, number>();
   const inserts = new Map<string, number>();
+  const seen = new Set<string>();
   for (const message of messages) {
     const key = message.key ?? 'null';
     const event = JSON.parse(message.value ?? 'null') as ChangeEvent | null;
     if (event === null) continue;
+    seen.add(key);
     if (event.op === 'read') reads.set(key, (reads.get(key) ?? 0) + 1);
     if (event.op === 'insert') inserts.set(key, (inserts.get(key) ?? 0) + 1);
     if (event.op === 'delete') state.delete(key);
     else if (event.after !== null) state.set(key, `${event.after.v}/${event.after.n}`);
   }
-  return { state, reads, inserts };
+  return { state, reads, inserts, seen };
 }

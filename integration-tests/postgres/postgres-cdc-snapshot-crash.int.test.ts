@@ -7,7 +7,7 @@ import { type CdcRun, CdcTestBed, eventOf } from './postgres-cdc-fixtures';
  * Crash trial of the chunked initial snapshot: 200,000 rows, the reader crashed (dropped without close, as a SIGKILL
  * leaves it) 5 times at random points of the snapshot while another connection keeps inserting and updating rows;
  * each run resumes from the previous one's last checkpoint, and a last run reads to the end. Over the committed
- * history of all runs: no row read twice, no insert twice, every row read or inserted, and the table rebuilt from the
+ * history of all runs: no row read twice, no insert twice, every row in some record, and the table rebuilt from the
  * history equals the table itself (no row and no change lost).
  */
 const { url } = testServices().postgres;
@@ -47,6 +47,7 @@ describe('postgres-cdc initial snapshot under crashes', () => {
     const state = new Map<number, string>();
     const readCount = new Map<number, number>();
     const insertCount = new Map<number, number>();
+    const seen = new Set<number>();
     let records = 0;
     const apply = (run: CdcRun): void => {
       for (const record of run.delivered) {
@@ -54,6 +55,7 @@ describe('postgres-cdc initial snapshot under crashes', () => {
         const row = (event.after ?? event.before) as { id: number; v: string; n: number };
         if (event.op === 'read') readCount.set(row.id, (readCount.get(row.id) ?? 0) + 1);
         if (event.op === 'insert') insertCount.set(row.id, (insertCount.get(row.id) ?? 0) + 1);
+        seen.add(row.id);
         if (event.op === 'delete') state.delete(row.id);
         else state.set(row.id, `${row.v}/${row.n}`);
       }
@@ -97,11 +99,12 @@ describe('postgres-cdc initial snapshot under crashes', () => {
       const stale = [...expected].filter(([id, value]) => state.has(id) && state.get(id) !== value).map(([id]) => id);
       const readTwice = [...readCount].filter(([, count]) => count > 1).map(([id]) => id);
       const insertedTwice = [...insertCount].filter(([, count]) => count > 1).map(([id]) => id);
-      const neverSeen = [...expected.keys()].filter((id) => !readCount.has(id) && !insertCount.has(id));
+      // a row changed between its chunk's watermarks comes only as its change events (the chunk leaves it out)
+      const neverSeen = [...expected.keys()].filter((id) => !seen.has(id));
       process.stdout.write(
         `postgres-cdc snapshot crash trial: ${ROWS} rows, ${kills} kills during the snapshot, ${nextId - ROWS - 1} concurrent write transactions; ` +
           `${records} records delivered, ${readCount.size} rows read, ${readTwice.length} read twice, ${insertedTwice.length} inserted twice, ` +
-          `${neverSeen.length} never read nor inserted; rebuilt ${state.size} rows: ${missing.length} missing, ${stale.length} stale\n`,
+          `${neverSeen.length} never seen; rebuilt ${state.size} rows: ${missing.length} missing, ${stale.length} stale\n`,
       );
       expect(kills).toBe(KILLS);
       expect(readTwice.slice(0, 5)).toEqual([]);
