@@ -15,6 +15,9 @@ import { cdcValue, type TypeCatalog } from './value-model';
 /** Prefix of the watermark messages the chunked snapshot writes into the WAL. */
 export const WATERMARK_PREFIX = 'lockstep-snapshot';
 
+/** How long a chunk's select waits for transactions still in progress after its low watermark (see settleBeforeSelect). */
+const SETTLE_MS = 20;
+
 /** A chunk read and waiting for its high watermark to come through the stream. */
 interface PendingChunk {
   readonly id: string;
@@ -94,6 +97,7 @@ export class SnapshotChunker {
       const pending: PendingChunk = { id, table, rows: [], baseTypes: [], columns: [], next: this.current, open: false, changed: new Set() };
       this.pending = pending;
       await this.emitWatermark('low', id);
+      await this.settleBeforeSelect();
       const { after } = this.current;
       const keys = table.keyColumns.map((column) => quoteIdentifier(column)).join(', ');
       const where = after === undefined ? '' : `WHERE (${keys}) > (${after.map((_, i) => `$${i + 1}`).join(', ')})`;
@@ -170,6 +174,27 @@ export class SnapshotChunker {
   /** The progress as of the last chunk emitted. */
   get progress(): SnapshotProgress {
     return this.current;
+  }
+
+  /**
+   * A transaction whose commit record precedes the low watermark in the WAL stays invisible to other snapshots for a
+   * moment after it (until it leaves the proc array): selected then, the chunk would hold its old row while its change
+   * is not in the window. So the transactions in progress once the low watermark is written are waited for — briefly
+   * ({@link SETTLE_MS}): one still running after that commits after the watermark, in the window, where it is handled.
+   */
+  private async settleBeforeSelect(): Promise<void> {
+    const running = await this.catalog.query<{ xids: string[] | null }>('SELECT array_agg(x::text) AS xids FROM pg_snapshot_xip(pg_current_snapshot()) AS x');
+    const xids = running.rows[0]?.xids ?? [];
+    if (xids.length === 0) return;
+    const deadline = Date.now() + SETTLE_MS;
+    while (Date.now() < deadline) {
+      const result = await this.catalog.query<{ done: boolean }>(
+        "SELECT coalesce(bool_and(pg_xact_status(x::xid8) IS DISTINCT FROM 'in progress'), true) AS done FROM unnest($1::text[]) AS x",
+        [xids],
+      );
+      if (result.rows[0]?.done === true) return;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
   }
 
   private async emitWatermark(kind: 'low' | 'high', id: string): Promise<void> {
