@@ -1,6 +1,7 @@
 import { Client, type ClientConfig } from 'pg';
 import type { Logger } from 'pino';
 import { describePostgresTarget, resolvePostgresConnection, type PostgresConnectionOptions } from './connection-options';
+import { postgresError } from './errors';
 
 export {
   describePostgresTarget,
@@ -25,9 +26,10 @@ export function postgresClientConfig(
 
 /**
  * Session settings under which Postgres prints values in the one text form lockstep's sources parse
- * (`postgresValueFromText`): UTC timestamps, ISO dates, hex bytea.
+ * (`postgresValueFromText`): UTC timestamps, ISO dates, hex bytea, floats with every digit (`extra_float_digits = 3`:
+ * the shortest text that reads back as the same float, whatever the server's default).
  */
-export const TEXT_SESSION_SETTINGS = "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET bytea_output TO 'hex'";
+export const TEXT_SESSION_SETTINGS = "SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO, YMD'; SET bytea_output TO 'hex'; SET extra_float_digits TO 3";
 
 /** node-postgres type parsers that keep every value as Postgres' text, for `postgresValueFromText` to convert. */
 export const TEXT_TYPES = { getTypeParser: () => (text: string) => text };
@@ -51,7 +53,10 @@ export async function connectPostgres(
   kind: SessionKind = {},
 ): Promise<Client> {
   const client = new Client(postgresClientConfig(options, applicationName, kind));
-  client.on('error', (error) => log.warn({ err: error, target: describePostgresTarget(options) }, 'postgres connection failed while idle'));
+  // logged with its lockstep code (LS_POSTGRES_<SQLSTATE>), as every other Postgres failure
+  client.on('error', (error) =>
+    log.warn({ err: postgresError(error, 'postgres connection failed while idle'), target: describePostgresTarget(options) }, 'postgres connection failed while idle'),
+  );
   try {
     await client.connect();
     if (kind.textSession === true) await client.query(TEXT_SESSION_SETTINGS);

@@ -24,6 +24,11 @@ interface SinkBase<WriterState> {
    */
   readonly guaranteeExplanation?: string;
   /**
+   * Why this sink, as configured, cannot write record keys of this kind (see `Source.recordKeys`), or undefined when
+   * it can: the pipeline is refused at validate time instead of failing on its first record.
+   */
+  refuseKeys?(keys: 'object'): string | undefined;
+  /**
    * Where the connector connects (`host:port`, a URL without password), for messages: a start that does not finish
    * within `restart.startupDeadline` is reported naming it. Undefined for connectors without a service.
    */

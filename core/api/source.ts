@@ -14,6 +14,16 @@ import type { SplitEnumerator, SplitEnumeratorContext } from './split-enumerator
 export interface Source<Split extends SourceSplit = SourceSplit, EnumState = unknown> {
   /** `replayable` when re-reading from a checkpointed position yields the same records. */
   readonly guarantee: SourceGuarantee;
+  /**
+   * A part of what the source emits that its guarantee does not cover, and why (e.g. a CDC initial snapshot that
+   * emits rows again after a crash during it): the guarantee report names it beside the pipeline's guarantee.
+   */
+  readonly guaranteeCaveat?: string;
+  /**
+   * What the record keys are, when every record's key is of one kind: `object` (a CDC source's row key `{ id: 42 }`).
+   * A sink that cannot write such keys refuses the pipeline at validate time ({@link SinkBase.refuseKeys}).
+   */
+  readonly recordKeys?: 'object';
   /** True when the input ends (generator with `count`, files, Kafka `bounded: latest`). */
   readonly bounded: boolean;
   /**

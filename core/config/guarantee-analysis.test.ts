@@ -76,6 +76,32 @@ describe('guarantee analysis', () => {
     );
   });
 
+  it("names a source's caveat: the part of its output the guarantee does not cover", () => {
+    const registry = registryOf(testSourcePlugin({ type: 'cdc', caveat: 'its snapshot is at-least-once' }), testSinkPlugin({ type: 'postgres' }));
+    const report = analyze(pipeline({ sources: ['cdc'], sinks: ['postgres'], extra: 'guarantee: exactly-once' }), registry);
+    expect(report.guarantee).toBe('exactly-once');
+    expect(report.caveats).toEqual(['source s0 (cdc): its snapshot is at-least-once']);
+    expect(formatGuaranteeReport(report).slice(0, 4)).toEqual([
+      'guarantee: exactly-once (requested: exactly-once)',
+      '  every source is replayable and every sink is exactly-once',
+      '  except: source s0 (cdc): its snapshot is at-least-once',
+      '  source s0 (cdc): replayable: after a failure it re-reads from the last checkpointed position; except: its snapshot is at-least-once',
+    ]);
+  });
+
+  it('refuses a sink that cannot write the object keys a source declares, unless a transform may change the keys', () => {
+    const registry = registryOf(testSourcePlugin({ type: 'cdc', recordKeys: 'object' }), testSinkPlugin({ type: 'bus', refuseKeys: 'keyFormat string' }));
+    const error = refusal(pipeline({ sources: ['cdc'], sinks: ['bus'] }), registry);
+    expect(error.code).toBe('LS_CONFIG_INVALID');
+    expect(error.issues.map((issue) => [issue.path, issue.message])).toEqual([
+      ['/sinks/0', "sink 'k0' (bus) cannot write the object keys of source 's0' (cdc): keyFormat string"],
+    ]);
+    const transformed = pipeline({ sources: ['cdc'], sinks: ['bus'], extra: 'transforms:\n  - { id: t, type: test }' });
+    expect(analyze(transformed, registry).guarantee).toBe('exactly-once');
+    const fine = registryOf(testSourcePlugin({ type: 'cdc', recordKeys: 'object' }), testSinkPlugin({ type: 'bus' }));
+    expect(analyze(pipeline({ sources: ['cdc'], sinks: ['bus'] }), fine).guarantee).toBe('exactly-once');
+  });
+
   it('is at-least-once when a sink is at-least-once', () => {
     const report = analyze(pipeline({ sources: ['kafka'], sinks: ['postgres', 'stdout'] }));
     expect(report.guarantee).toBe('at-least-once');

@@ -30,13 +30,19 @@ export function analyzeGuarantee(config: PipelineConfig, registry: PluginRegistr
     ...created.sinks.map((entry, index) => describeSink(entry.config, entry.sink, index, config.errors.sink)),
   ];
   const guarantee = combine(components);
+  const caveats = created.sources.flatMap(({ config: component, source }) =>
+    source.guaranteeCaveat === undefined ? [] : [`source ${component.id} (${component.type}): ${source.guaranteeCaveat}`],
+  );
   const report: GuaranteeReport = {
     pipeline: config.name,
     guarantee,
     ...(config.guarantee === undefined ? {} : { requested: config.guarantee }),
     summary: summarize(guarantee),
+    ...(caveats.length === 0 ? {} : { caveats }),
     components,
   };
+  const keys = keyIssues(created, config);
+  if (keys.length > 0) throw new ConfigError('LS_CONFIG_INVALID', keys);
   const issues = [...requestedGuaranteeIssues(report, config), ...checkpointingIssues(created.sources, config)];
   if (issues.length > 0) throw new ConfigError('LS_CONFIG_GUARANTEE', issues);
   return report;
@@ -54,7 +60,7 @@ function describeSource(component: ComponentConfig, source: Source, index: numbe
     path: childPointer('', 'sources', index),
     guarantee: source.guarantee,
     bounded: source.bounded,
-    explanation,
+    explanation: source.guaranteeCaveat === undefined ? explanation : `${explanation}; except: ${source.guaranteeCaveat}`,
   };
 }
 
@@ -115,6 +121,25 @@ function requestedGuaranteeIssues(report: GuaranteeReport, config: PipelineConfi
     path: component.path,
     message: `${component.kind} '${component.id}' (${component.type}) is ${component.explanation}; the pipeline asks for ${requested} but can only give ${report.guarantee}`,
   }));
+}
+
+/**
+ * Sinks that cannot write the keys a source declares (`Source.recordKeys`): a Kafka sink with `keyFormat: string`
+ * behind a CDC source would fail on its first record. Checked only without transforms (a transform may change keys).
+ */
+function keyIssues(created: PipelineConnectors, config: PipelineConfig): ConfigIssue[] {
+  if (config.transforms.length > 0) return [];
+  const file = config.file ?? config.name;
+  return created.sources.flatMap(({ config: source, source: made }) => {
+    const keys = made.recordKeys;
+    if (keys === undefined) return [];
+    return created.sinks.flatMap(({ config: sink, sink: instance }, index) => {
+      if (sink.id === config.errors.sink) return []; // the dead-letter sink gets refused records with their own keys
+      const problem = instance.refuseKeys?.(keys);
+      if (problem === undefined) return [];
+      return [{ file, path: childPointer('', 'sinks', index), message: `sink '${sink.id}' (${sink.type}) cannot write the ${keys} keys of source '${source.id}' (${source.type}): ${problem}` }];
+    });
+  });
 }
 
 /**

@@ -26,6 +26,8 @@ export interface GuaranteeReport {
   readonly requested?: Exclude<PipelineGuarantee, 'at-most-once'>;
   /** Why the pipeline has this guarantee, in one sentence. */
   readonly summary: string;
+  /** Parts the guarantee does not cover (`source <id> (<type>): …`, from `Source.guaranteeCaveat`), if any. */
+  readonly caveats?: readonly string[];
   readonly components: readonly ComponentGuarantee[];
 }
 
@@ -42,6 +44,7 @@ export function formatGuaranteeReport(report: GuaranteeReport): string[] {
   return [
     `guarantee: ${report.guarantee}${requested}`,
     `  ${report.summary}`,
+    ...(report.caveats ?? []).map((caveat) => `  except: ${caveat}`),
     ...report.components.map((component) => `  ${component.kind} ${component.id} (${component.type}): ${component.explanation}`),
   ];
 }

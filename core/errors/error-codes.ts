@@ -160,6 +160,8 @@ export const ERROR_CODES = {
   LS_POSTGRES_CDC_NO_PUBLICATION: no('the publication does not exist and neither tables nor allTables is set'),
   LS_POSTGRES_CDC_POSITION_LOST: lossy('the slot was confirmed past the checkpoint, or resumes in another transaction: changes in between are gone'),
   LS_POSTGRES_CDC_PROTOCOL: fatal('the server sent a replication message or answer the protocol does not allow'),
+  LS_POSTGRES_CDC_REPLICA_IDENTITY: no('a published table\'s replica identity (NOTHING, or an index that was dropped) cannot key its change records'),
+  LS_POSTGRES_CDC_SLOT_BLOCKED: yes('creating the replication slot waited past slotCreateTimeout for open transactions (prepared ones named) to end'),
   LS_POSTGRES_CDC_SLOT_BUSY: yes('the replication slot stayed held by another connection'),
   LS_POSTGRES_CDC_SLOT_MISMATCH: no('the replication slot is not a pgoutput logical slot of this database'),
   LS_POSTGRES_CDC_SLOT_MISSING: lossy('the checkpoint resumes a replication slot that was dropped'),

@@ -162,6 +162,22 @@ export class CdcRun {
     else await Promise.race([this.reader.isAvailable(), new Promise((resolve) => setTimeout(resolve, 20))]);
   }
 
+  /**
+   * Polls until a poll fails and returns its error (the reader opens beside its polls, so the first ones may return
+   * nothing); fails after `timeoutMs` without one.
+   */
+  async failure(timeoutMs = 20_000): Promise<unknown> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the reader to fail`);
+      try {
+        await this.poll();
+      } catch (error) {
+        return error;
+      }
+    }
+  }
+
   /** Polls until `done` holds for what was delivered (or fails after `timeoutMs`). */
   async readUntil(done: (delivered: readonly LockstepRecord[]) => boolean, timeoutMs = 20_000, max = 16): Promise<LockstepRecord[]> {
     const deadline = Date.now() + timeoutMs;

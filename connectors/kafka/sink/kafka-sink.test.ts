@@ -24,6 +24,14 @@ describe('KafkaSink', () => {
     expect(base).toMatchObject({ keyFormat: 'auto', valueFormat: 'auto', timestamp: 'record' });
   });
 
+  it('refuses object keys (a CDC source) only with keyFormat string or bytes and no keyField', () => {
+    expect(new KafkaSink(base, context).refuseKeys('object')).toBeUndefined();
+    expect(new KafkaSink({ ...base, keyFormat: 'json' }, context).refuseKeys('object')).toBeUndefined();
+    expect(new KafkaSink({ ...base, keyFormat: 'string' }, context).refuseKeys('object')).toBe('keyFormat string cannot write object keys; use keyFormat auto (the default) or json');
+    expect(createKafkaSink({ ...base, keyFormat: 'bytes', semantic: 'at-least-once' }, context).refuseKeys?.('object')).toMatch(/^keyFormat bytes/);
+    expect(new KafkaSink({ ...base, keyFormat: 'string', keyField: 'id' }, context).refuseKeys('object')).toBeUndefined();
+  });
+
   it('is at-least-once without committables when asked', () => {
     const sink = createKafkaSink({ ...base, semantic: 'at-least-once' }, context);
     expect({ guarantee: sink.guarantee, mechanism: sink.mechanism, committables: sink.committableSerializer }).toEqual({

@@ -59,6 +59,12 @@ abstract class KafkaSinkBase implements SupportsCommittedOutput {
     this.endpoint = config.brokers.join(',');
   }
 
+  /** Object keys need keyFormat auto or json (unless keyField takes the key from the value). */
+  refuseKeys(keys: 'object'): string | undefined {
+    if (this.config.keyField !== undefined || this.config.keyFormat === 'auto' || this.config.keyFormat === 'json') return undefined;
+    return `keyFormat ${this.config.keyFormat} cannot write ${keys} keys; use keyFormat auto (the default) or json`;
+  }
+
   protected client(init: InitContext, role: string): Kafka {
     return createKafkaClient(this.config, init.log, `lockstep-${this.context.pipeline}-${this.context.componentId}-${role}`, init.reportConnectFailure);
   }

@@ -105,6 +105,31 @@ describe('change assembler', () => {
     ]);
   });
 
+  it('emits the old key\'s delete before an update that changes the key, both at the position after the update', () => {
+    const items = feed({ lsn: 0n }, [
+      { tag: 'begin', finalLsn: 0x100n, commitTime: 0, xid: 1 },
+      { tag: 'update', relationOid: 5, oldKind: 'key', oldTuple: [text('1'), { kind: 'null' }], newTuple: [text('2'), text('n')] },
+      { tag: 'commit', flags: 0, commitLsn: 0x100n, endLsn: 0x108n, commitTime: 0 },
+    ]);
+    const after = { lsn: 0n, partial: { commitLsn: 0x100n, emitted: 1 } };
+    expect(items.map((item) => [item.record?.key, (item.record?.value as { op?: string } | undefined)?.op, item.position, item.joined])).toEqual([
+      [{ id: 1 }, 'delete', after, undefined],
+      [{ id: 2 }, 'update', after, true],
+      [undefined, undefined, { lsn: 0x108n }, undefined],
+    ]);
+    expect(items[0]!.record!.value).toMatchObject({ before: { id: 1 }, after: null });
+  });
+
+  it('converts values by the base types it is given (domains resolved)', () => {
+    const assembler = new ChangeAssembler({ lsn: 0n });
+    assembler.relation({ ...RELATION, columns: [{ ...RELATION.columns[0]!, typeOid: 99_999 }, RELATION.columns[1]!] }, ['id'], [23, 25]);
+    const items = [
+      { tag: 'begin', finalLsn: 0x100n, commitTime: 0, xid: 1 } as const,
+      { tag: 'insert', relationOid: 5, newTuple: [text('7'), text('n')] } as const,
+    ].flatMap((message) => assembler.accept(message, 1n));
+    expect(items[0]!.record!.key).toEqual({ id: 7 });
+  });
+
   it('refuses changes outside a transaction or of an unknown relation', () => {
     expect(() => feed({ lsn: 0n }, [{ tag: 'insert', relationOid: 5, newTuple: [text('1'), text('n')] }])).toThrow(/outside a transaction/);
     expect(() => feed({ lsn: 0n }, [{ tag: 'begin', finalLsn: 1n, commitTime: 0, xid: 1 }, { tag: 'insert', relationOid: 6, newTuple: [] }])).toThrow(

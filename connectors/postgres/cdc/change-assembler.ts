@@ -1,20 +1,33 @@
 import { LockstepError, type LockstepRecord } from '../../../core/sdk';
 import type { ChangeEvent, ChangeOperation, RowImage } from './change-event';
-import { postgresValueFromText } from '../sql';
 import { formatLsn } from './lsn';
 import type { BeginMessage, PgoutputMessage, RelationColumn, RelationMessage, TupleValue } from './pgoutput-messages';
-import type { StreamPosition } from './postgres-cdc-split';
+import type { SnapshotProgress, StreamPosition } from './postgres-cdc-split';
+import { cdcValue } from './value-model';
 
-/** A relation as the stream described it, with its primary key columns (looked up in the catalog). */
+/**
+ * A relation as the stream described it (column types resolved to their base types), with its key columns (the
+ * replica identity's, looked up in the catalog).
+ */
 export interface KnownRelation {
   readonly schema: string;
   readonly table: string;
   readonly columns: readonly RelationColumn[];
-  readonly primaryKey: readonly string[];
+  readonly keyColumns: readonly string[];
 }
 
-/** What the assembler hands the reader: a record and the position after it, or only a newer position. */
-export type ChangeItem = { readonly record?: LockstepRecord; readonly position: StreamPosition };
+/**
+ * What the assembler hands the reader: a record and the position after it, or only a newer position. `joined`: the
+ * item belongs with the one before it (the delete of the old key that precedes a key-changing update) and is taken
+ * in the same poll, so no checkpoint falls between the two.
+ */
+export type ChangeItem = {
+  readonly record?: LockstepRecord;
+  readonly position: StreamPosition;
+  readonly joined?: true;
+  /** The chunked snapshot's progress from this item on (set by the items of a snapshot chunk). */
+  readonly snapshot?: SnapshotProgress;
+};
 
 interface OpenTransaction {
   readonly begin: BeginMessage;
@@ -44,9 +57,18 @@ export class ChangeAssembler {
     this.position = start;
   }
 
-  /** Records the relation a Relation message describes, with its primary key. */
-  relation(message: RelationMessage, primaryKey: readonly string[]): void {
-    this.relations.set(message.relationOid, { schema: message.schema, table: message.table, columns: message.columns, primaryKey });
+  /** The position after everything accepted so far. */
+  get current(): StreamPosition {
+    return this.position;
+  }
+
+  /**
+   * Records the relation a Relation message describes, with its key columns; `baseTypes` are the base types of its
+   * columns' types (domains resolved, see `TypeCatalog`), the column types otherwise.
+   */
+  relation(message: RelationMessage, keyColumns: readonly string[], baseTypes?: readonly number[]): void {
+    const columns = baseTypes === undefined ? message.columns : message.columns.map((column, i) => ({ ...column, typeOid: baseTypes[i] ?? column.typeOid }));
+    this.relations.set(message.relationOid, { schema: message.schema, table: message.table, columns, keyColumns });
   }
 
   /** Items for one decoded message (none for Begin, Relation, Type, Origin and logical messages). */
@@ -146,14 +168,36 @@ export class ChangeAssembler {
       xid: begin.xid,
       commitTime: transaction.commitTime,
     };
+    const key = op === 'truncate' ? null : rowKey(relation, after ?? before ?? {});
     const record: LockstepRecord = {
-      key: op === 'truncate' ? null : rowKey(relation, after ?? before ?? {}),
+      key,
       value: event,
       timestamp: begin.commitTime,
       origin: `${relation.schema}.${relation.table}@${event.commitLsn}#${index}`,
     };
+    if (op === 'update' && before !== null) {
+      // The key changed: first the old key's delete, so a keyed downstream (a compacted topic, an upsert table)
+      // forgets the row under its old key (what Debezium does too).
+      const oldKey = rowKey(relation, before);
+      if (!sameKey(oldKey, key as RowImage)) {
+        const deleteRecord: LockstepRecord = {
+          key: oldKey,
+          value: { ...event, op: 'delete', after: null } satisfies ChangeEvent,
+          timestamp: begin.commitTime,
+          origin: `${record.origin}:old-key`,
+        };
+        return [
+          { record: deleteRecord, position: this.position },
+          { record, position: this.position, joined: true },
+        ];
+      }
+    }
     return [{ record, position: this.position }];
   }
+}
+
+function sameKey(a: RowImage, b: RowImage): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** The row a tuple holds; for an old key tuple only the key columns (the others are sent as nulls). */
@@ -166,17 +210,17 @@ export function rowImage(relation: Pick<KnownRelation, 'columns' | 'schema' | 't
     if (keyOnly && !column.isKey) return;
     const value = tuple[i] as TupleValue;
     if (value.kind === 'null') row[column.name] = null;
-    else if (value.kind === 'text') row[column.name] = postgresValueFromText(column.typeOid, value.text);
-    else if (value.kind === 'binary') row[column.name] = value.bytes;
+    else if (value.kind === 'text') row[column.name] = cdcValue(column.typeOid, value.text);
+    else if (value.kind === 'binary') row[column.name] = value.bytes.toString('base64');
     // unchanged TOAST: the server did not send the value; the column is left out
   });
   return row;
 }
 
-/** The primary key columns of `row`, as an object (the record key). */
-export function rowKey(relation: Pick<KnownRelation, 'primaryKey'>, row: RowImage): RowImage {
+/** The key columns of `row`, as an object (the record key). */
+export function rowKey(relation: Pick<KnownRelation, 'keyColumns'>, row: RowImage): RowImage {
   const key: RowImage = {};
-  for (const column of relation.primaryKey) key[column] = row[column] ?? null;
+  for (const column of relation.keyColumns) key[column] = row[column] ?? null;
   return key;
 }
 

@@ -2,13 +2,15 @@ import type { Client } from 'pg';
 import type { Logger } from 'pino';
 import { AvailabilitySignal, type LockstepRecord } from '../../../core/sdk';
 import { postgresError } from '../errors';
-import { primaryKeyOf } from './cdc-catalog';
+import { tableShapeOf } from './cdc-catalog';
 import { ChangeAssembler, type ChangeItem } from './change-assembler';
 import { maxLsn } from './lsn';
 import { decodePgoutput } from './pgoutput-decoder';
-import type { StreamPosition } from './postgres-cdc-split';
+import type { SnapshotProgress, StreamPosition } from './postgres-cdc-split';
 import type { ReplicationConnection } from './replication-connection';
 import type { ServerReplicationMessage } from './replication-messages';
+import type { SnapshotChunker } from './snapshot-chunker';
+import type { TypeCatalog } from './value-model';
 
 export interface ChangeStreamSettings {
   readonly slot: string;
@@ -41,10 +43,13 @@ export class ChangeStream {
   constructor(
     private readonly replication: ReplicationConnection,
     private readonly catalog: Client,
+    private readonly types: TypeCatalog,
     start: StreamPosition,
     confirmed: bigint,
     private readonly settings: ChangeStreamSettings,
     private readonly log: Logger,
+    /** The chunked snapshot under way beside the stream, if any. */
+    private readonly chunker?: SnapshotChunker,
   ) {
     this.assembler = new ChangeAssembler(start);
     this.received = start.lsn;
@@ -53,10 +58,17 @@ export class ChangeStream {
 
   /** Issues START_REPLICATION from `from` (the position's LSN) and starts the periodic status updates. */
   start(from: bigint): void {
-    this.replication.startStreaming(this.settings.slot, [this.settings.publication], from, {
-      message: (message) => this.receive(message),
-      failed: (error) => this.fail(postgresError(error, `postgres-cdc: replication stream of slot ${this.settings.slot} failed`)),
-    });
+    this.replication.startStreaming(
+      this.settings.slot,
+      [this.settings.publication],
+      from,
+      {
+        message: (message) => this.receive(message),
+        failed: (error) => this.fail(postgresError(error, `postgres-cdc: replication stream of slot ${this.settings.slot} failed`)),
+      },
+      this.chunker !== undefined,
+    );
+    this.nextChunk();
     this.statusTimer = setInterval(() => this.sendStatus(), this.settings.statusIntervalMs);
     this.statusTimer.unref();
   }
@@ -70,24 +82,40 @@ export class ChangeStream {
    * Up to `max` records from the queue and the position after the last item taken. Position-only items (commits,
    * keepalives) right after the records are taken too, so a checkpoint after a whole transaction names its commit.
    */
-  take(max: number): { readonly records: LockstepRecord[]; readonly position: StreamPosition | undefined } {
+  take(max: number): { readonly records: LockstepRecord[]; readonly position: StreamPosition | undefined; readonly snapshot: SnapshotProgress | undefined } {
     const records: LockstepRecord[] = [];
     let position: StreamPosition | undefined;
+    let snapshot: SnapshotProgress | undefined;
     while (this.queue.length > 0) {
       const item = this.queue[0] as ChangeItem;
       if (item.record !== undefined) {
-        if (records.length >= max) break;
+        // A group of joined items (an update after its old key's delete, a snapshot chunk) is taken whole, never split
+        // over two polls (a checkpoint between them would be wrong): it starts a poll of its own, and may pass `max`.
+        if (item.joined !== true && records.length > 0 && (records.length >= max || this.queue[1]?.joined === true)) break;
         records.push(item.record);
         this.queuedRecords -= 1;
       }
       position = item.position;
+      if (item.snapshot !== undefined) snapshot = item.snapshot;
       this.queue.shift();
     }
+    this.nextChunk();
     if (this.paused && this.queuedRecords + this.inbox.length <= this.settings.maxBufferedRecords / 2) {
       this.paused = false;
       this.replication.resume();
     }
-    return { records, position };
+    return { records, position, snapshot };
+  }
+
+  /**
+   * Starts the snapshot's next chunk when none is under way and the read-ahead has room for one (its rows wait in
+   * memory for the high watermark, then in the queue).
+   */
+  private nextChunk(): void {
+    const chunker = this.chunker;
+    if (chunker === undefined || !chunker.idle || this.failure !== undefined) return;
+    if (this.queuedRecords > this.settings.maxBufferedRecords / 2) return;
+    chunker.startChunk().catch((error: unknown) => this.fail(postgresError(error, `postgres-cdc: reading a snapshot chunk for slot ${this.settings.slot} failed`)));
   }
 
   /** Resolves when items or a failure arrive (at once when there are some). */
@@ -135,9 +163,18 @@ export class ChangeStream {
         const decoded = decodePgoutput(message.data);
         // Relation messages come once per relation and session, and again after its schema changed
         if (decoded.tag === 'relation') {
-          this.assembler.relation(decoded, await primaryKeyOf(this.catalog, decoded.relationOid, `${decoded.schema}.${decoded.table}`));
+          const shape = await tableShapeOf(this.catalog, decoded.relationOid, `${decoded.schema}.${decoded.table}`);
+          const baseTypes = await this.types.baseTypes(decoded.columns.map((column) => column.typeOid));
+          this.assembler.relation(decoded, shape.keyColumns, baseTypes);
+        } else if (decoded.tag === 'message') {
+          if (this.chunker !== undefined) {
+            this.enqueue(this.chunker.watermark(decoded, this.assembler.current));
+            this.nextChunk();
+          }
         } else {
-          this.enqueue(this.assembler.accept(decoded, message.dataStart));
+          const items = this.assembler.accept(decoded, message.dataStart);
+          this.chunker?.observe(items);
+          this.enqueue(items);
         }
       }
     } catch (error) {
@@ -152,7 +189,10 @@ export class ChangeStream {
     for (const item of items) {
       const last = this.queue[this.queue.length - 1];
       // consecutive position-only items: only the newest matters
-      if (item.record === undefined && last !== undefined && last.record === undefined) this.queue[this.queue.length - 1] = item;
+      if (item.record === undefined && last !== undefined && last.record === undefined) {
+        const snapshot = item.snapshot ?? last.snapshot;
+        this.queue[this.queue.length - 1] = snapshot === undefined ? item : { ...item, snapshot };
+      }
       else this.queue.push(item);
       if (item.record !== undefined) this.queuedRecords += 1;
     }

@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
+import { postgresError } from '../errors';
 
 /** Prefix of the heartbeat messages in the WAL. */
 export const HEARTBEAT_PREFIX = 'lockstep-heartbeat';
@@ -38,7 +39,7 @@ export class Heartbeat {
     try {
       await this.client.query("SELECT pg_logical_emit_message(false, $1::text, ''::text)", [HEARTBEAT_PREFIX]);
     } catch (error) {
-      this.log.warn({ err: error }, 'postgres-cdc heartbeat failed');
+      this.log.warn({ err: postgresError(error, 'postgres-cdc heartbeat failed') }, 'postgres-cdc heartbeat failed');
     } finally {
       this.beating = false;
     }

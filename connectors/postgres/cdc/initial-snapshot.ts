@@ -1,11 +1,12 @@
 import type { Client, FieldDef } from 'pg';
 import type { LockstepRecord } from '../../../core/sdk';
 import { TEXT_TYPES } from '../connection';
-import { postgresValueFromText, quoteIdentifier, quoteLiteral, quoteQualifiedName } from '../sql';
+import { quoteIdentifier, quoteLiteral, quoteQualifiedName } from '../sql';
 import type { ChangeEvent, RowImage } from './change-event';
-import { rowKey, type KnownRelation } from './change-assembler';
+import { rowKey } from './change-assembler';
 import { formatLsn } from './lsn';
 import type { PublishedTable } from './cdc-catalog';
+import { cdcValue, type TypeCatalog } from './value-model';
 
 const CURSOR = 'lockstep_cdc_snapshot';
 
@@ -25,13 +26,14 @@ export class InitialSnapshot {
     private readonly client: Client,
     private readonly tables: readonly PublishedTable[],
     private readonly consistentPoint: bigint,
+    private readonly types: TypeCatalog,
   ) {}
 
   /** Opens a repeatable-read transaction on `client` that imports snapshot `snapshotName`. */
-  static async begin(client: Client, snapshotName: string, tables: readonly PublishedTable[], consistentPoint: bigint): Promise<InitialSnapshot> {
+  static async begin(client: Client, snapshotName: string, tables: readonly PublishedTable[], consistentPoint: bigint, types: TypeCatalog): Promise<InitialSnapshot> {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotName)}`);
-    return new InitialSnapshot(client, tables, consistentPoint);
+    return new InitialSnapshot(client, tables, consistentPoint, types);
   }
 
   /** Up to `max` more rows, or undefined once every table was read (the transaction is then committed). */
@@ -44,27 +46,31 @@ export class InitialSnapshot {
           await this.client.query('COMMIT');
           return undefined;
         }
-        await this.client.query(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR SELECT * FROM ${quoteQualifiedName({ schema: table.schema, name: table.table })}`);
+        // the columns the stream sends, in its order: generated columns are not replicated, so not read either
+        const columns = table.columns.map((column) => quoteIdentifier(column)).join(', ');
+        await this.client.query(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR SELECT ${columns} FROM ${quoteQualifiedName({ schema: table.schema, name: table.table })}`);
         this.cursorOpen = true;
       }
       const result = await this.client.query({ text: `FETCH FORWARD ${Math.max(1, max)} FROM ${CURSOR}`, types: TEXT_TYPES });
-      if (result.rows.length > 0) return this.records(result.rows as Record<string, string | null>[], result.fields);
+      if (result.rows.length > 0) {
+        const baseTypes = await this.types.baseTypes(result.fields.map((field) => field.dataTypeID));
+        return this.records(result.rows as Record<string, string | null>[], result.fields, baseTypes);
+      }
       await this.client.query(`CLOSE ${quoteIdentifier(CURSOR)}`);
       this.cursorOpen = false;
     }
   }
 
-  private records(rows: readonly Record<string, string | null>[], fields: readonly FieldDef[]): LockstepRecord[] {
+  private records(rows: readonly Record<string, string | null>[], fields: readonly FieldDef[], baseTypes: readonly number[]): LockstepRecord[] {
     const table = this.tables[this.tableIndex] as PublishedTable;
-    const relation: Pick<KnownRelation, 'primaryKey'> = table;
     const lsn = formatLsn(this.consistentPoint);
     return rows.map((row) => {
       const after: RowImage = {};
-      for (const field of fields) {
-        after[field.name] = postgresValueFromText(field.dataTypeID, row[field.name] ?? null);
-      }
+      fields.forEach((field, i) => {
+        after[field.name] = cdcValue(baseTypes[i] ?? field.dataTypeID, row[field.name] ?? null);
+      });
       const value: ChangeEvent = { op: 'read', schema: table.schema, table: table.table, before: null, after, lsn, commitLsn: lsn, xid: null, commitTime: null };
-      return { key: rowKey(relation, after), value, origin: `${table.schema}.${table.table}@snapshot` };
+      return { key: rowKey(table, after), value, origin: `${table.schema}.${table.table}@snapshot` };
     });
   }
 }

@@ -83,9 +83,17 @@ export interface PostgresCdcSourceConfig {
    */
   readonly heartbeatInterval: number;
   /**
+   * How long creating the replication slot may wait for the transactions open on the server to end (Postgres waits for every running transaction, prepared ones included, before a logical slot is consistent). The blockers are logged, named (xid, prepared gid, since when), within seconds; past this time the attempt is cancelled on the server and fails with LS_POSTGRES_CDC_SLOT_BLOCKED (retriable).
+   */
+  readonly slotCreateTimeout: number;
+  /**
    * How often a standby status update is sent to the server (besides the answers to its keepalives). Keep it below the server's wal_sender_timeout.
    */
   readonly statusInterval: number;
+  /**
+   * Rows per chunk of the initial snapshot (Postgres 14+: chunks are read in key order beside the stream, between watermarks, and a crash resumes after the last chunk emitted). A chunk is emitted in one poll.
+   */
+  readonly snapshotChunkSize: number;
   /**
    * Change records read ahead of the pipeline; reading from the server pauses beyond this.
    */

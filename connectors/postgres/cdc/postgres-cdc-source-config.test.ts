@@ -26,6 +26,8 @@ describe('postgres-cdc source config', () => {
         snapshot: 'never',
         heartbeatInterval: '30s',
         statusInterval: '5s',
+        slotCreateTimeout: '30s',
+        snapshotChunkSize: 500,
         maxBufferedRecords: 500,
       }),
     ).toEqual([]);
@@ -58,5 +60,14 @@ describe('postgres-cdc source config', () => {
     const source = new PostgresCdcSource(validatedConfig(postgresCdcSourcePlugin, base), { pipeline: 'p', componentId: 'c' });
     expect(source.guarantee).toBe('replayable');
     expect(source.bounded).toBe(false);
+  });
+
+  it('reports the initial snapshot on servers before Postgres 14 as the at-least-once part of its guarantee, and no caveat without one', () => {
+    const context = { pipeline: 'p', componentId: 'cdc' };
+    const initial = new PostgresCdcSource(validatedConfig(postgresCdcSourcePlugin, { ...base, snapshot: 'initial' }), context);
+    expect(initial.guarantee).toBe('replayable');
+    expect(initial.guaranteeCaveat).toMatch(/^on Postgres before 14 its initial snapshot is at-least-once: a crash during it starts it over/);
+    const never = new PostgresCdcSource(validatedConfig(postgresCdcSourcePlugin, { ...base, snapshot: 'never' }), context);
+    expect(never.guaranteeCaveat).toBeUndefined();
   });
 });

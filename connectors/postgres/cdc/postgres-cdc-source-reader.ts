@@ -3,13 +3,16 @@ import type { Logger } from 'pino';
 import { LockstepError, type LockstepRecord, SourceReaderBase } from '../../../core/sdk';
 import { connectPostgres, type PostgresConnectionOptions } from '../connection';
 import { postgresError } from '../errors';
-import { dropSlot, ensurePublication, publishedTables, serverVersion, slotInfo, takeOverSlot } from './cdc-catalog';
+import { dropSlot, ensurePublication, publishedTables, serverVersion, slotInfo, takeOverSlot, type PublishedTable } from './cdc-catalog';
 import { ChangeStream } from './change-stream';
 import { Heartbeat } from './heartbeat';
 import { InitialSnapshot } from './initial-snapshot';
 import { formatLsn } from './lsn';
-import type { CdcProgress, PostgresCdcSplit, StreamPosition } from './postgres-cdc-split';
+import type { CdcProgress, PostgresCdcSplit, SnapshotProgress, StreamPosition } from './postgres-cdc-split';
 import { ReplicationConnection } from './replication-connection';
+import { createSlotWatched } from './slot-creation';
+import { SnapshotChunker } from './snapshot-chunker';
+import { TypeCatalog } from './value-model';
 
 /** What a reader needs besides its context; built by `PostgresCdcSource` from the config. */
 export interface PostgresCdcReaderSettings {
@@ -20,8 +23,12 @@ export interface PostgresCdcReaderSettings {
   readonly allTables: boolean;
   readonly snapshot: 'initial' | 'never';
   readonly heartbeatIntervalMs: number;
+  /** How long creating the slot may wait for open transactions (see `createSlotWatched`). */
+  readonly slotCreateTimeoutMs: number;
   readonly statusIntervalMs: number;
   readonly maxBufferedRecords: number;
+  /** Rows per chunk of the chunked initial snapshot. */
+  readonly snapshotChunkSize: number;
   /** `application_name` prefix of its connections. */
   readonly applicationName: string;
 }
@@ -35,6 +42,8 @@ interface CdcSplitState {
 /** The connections of an opened split. */
 interface Session {
   readonly catalog: Client;
+  /** Base types of column types, for the snapshot and the stream alike (one value model). */
+  readonly types: TypeCatalog;
   readonly replication: ReplicationConnection;
   heartbeat?: Heartbeat;
   snapshot?: { readonly reader: InitialSnapshot; readonly client: Client; readonly consistentPoint: bigint };
@@ -52,7 +61,14 @@ interface Session {
 export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, CdcSplitState> {
   private session: Session | undefined;
   private opening: Promise<void> | undefined;
+  private opened = false;
+  /** Resolved when the slot's creation is found waiting for open transactions. */
+  private slotWaiting: () => void = noop;
+  private readonly slotWait = new Promise<void>((resolve) => (this.slotWaiting = resolve));
+  private openFailure: unknown;
   private readonly checkpointLsns = new Map<number, bigint>();
+  /** Aborted by close: a slot creation still waiting is cancelled on the server instead of holding the close. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly settings: PostgresCdcReaderSettings,
@@ -71,18 +87,40 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
   }
 
   protected async readRecords(maxRecords: number): Promise<readonly LockstepRecord[]> {
-    this.opening ??= this.open();
-    await this.opening;
+    // Opening is awaited, except while the slot's creation waits for open transactions: then the polls return
+    // nothing until it is done, so the task keeps serving checkpoints and a stop meanwhile.
+    if (this.opening === undefined) {
+      this.opening = this.open();
+      this.opening.then(
+        () => (this.opened = true),
+        (error: unknown) => (this.openFailure = error),
+      );
+    }
+    await Promise.race([this.opening.catch(noop), this.slotWait]);
+    if (this.openFailure !== undefined) throw this.openFailure;
+    if (!this.opened) return [];
     const session = this.session as Session;
-    if (session.snapshot !== undefined) return this.pollSnapshot(session, maxRecords);
+    if (session.snapshot !== undefined) {
+      try {
+        return await this.pollSnapshot(session, maxRecords);
+      } catch (error) {
+        throw postgresError(error, `postgres-cdc: reading the initial snapshot of slot ${this.settings.slot} failed`, { slot: this.settings.slot });
+      }
+    }
     const stream = session.stream as ChangeStream;
     if (stream.failed !== undefined) throw stream.failed;
-    const { records, position } = stream.take(maxRecords);
-    if (position !== undefined) this.progress = { phase: 'stream', position };
+    const { records, position, snapshot } = stream.take(maxRecords);
+    if (position !== undefined || snapshot !== undefined) {
+      const previous = this.progress;
+      const current = snapshot ?? (previous.phase === 'stream' ? previous.snapshot : undefined);
+      const at = position ?? (previous.phase === 'stream' ? previous.position : { lsn: 0n });
+      this.progress = current === undefined || current.tables.length === 0 ? { phase: 'stream', position: at } : { phase: 'stream', position: at, snapshot: current };
+    }
     return records;
   }
 
   protected whenAvailable(): number | Promise<void> {
+    if (this.opening !== undefined && !this.opened && this.openFailure === undefined) return this.opening.then(noop, noop);
     const stream = this.session?.stream;
     return stream === undefined ? 0 : stream.waitForItems();
   }
@@ -102,6 +140,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
   }
 
   protected override async onClose(): Promise<void> {
+    this.closing.abort();
     await this.opening?.catch(() => undefined);
     const session = this.session;
     this.session = undefined;
@@ -124,15 +163,17 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
 
   private async open(): Promise<void> {
     const { connection, applicationName } = this.settings;
-    const catalog = await connectPostgres(connection, this.log, `${applicationName}-catalog`, { textSession: true });
+    let catalog: Client | undefined;
     let replication: ReplicationConnection | undefined;
     try {
-      await ensurePublication(catalog, this.settings.publication, this.settings.tables, this.settings.allTables);
+      catalog = await connectPostgres(connection, this.log, `${applicationName}-catalog`, { textSession: true });
+      const added = await ensurePublication(catalog, this.settings.publication, this.settings.tables, this.settings.allTables, this.log);
       const tables = await publishedTables(catalog, this.settings.publication);
+      if (added.length > 0 && this.progress.phase === 'stream') await this.snapshotAdded(catalog, added);
       replication = await ReplicationConnection.open(connection, this.log, `${applicationName}-replication`);
-      const session: Session = { catalog, replication };
+      const session: Session = { catalog, types: new TypeCatalog(catalog), replication };
       this.session = session;
-      if (this.progress.phase === 'stream') await this.openStream(session, this.progress.position);
+      if (this.progress.phase === 'stream') await this.openStream(session, this.progress.position, this.progress.snapshot, tables);
       // a snapshot under way is finished even if the config now says never: streaming alone would miss its rest
       else if (this.settings.snapshot === 'never' && this.progress.phase === 'new') await this.openWithoutSnapshot(session);
       else await this.openSnapshot(session, tables);
@@ -143,13 +184,30 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     } catch (error) {
       this.session = undefined;
       await replication?.close();
-      await catalog.end().catch(() => undefined);
+      await catalog?.end().catch(() => undefined);
       throw postgresError(error, `postgres-cdc: opening slot ${this.settings.slot} failed`, { slot: this.settings.slot });
     }
   }
 
+  /**
+   * Tables added to the publication while streaming: with `snapshot: initial` on Postgres 14+ their existing rows are
+   * read by the chunked snapshot (after the tables it still has to read); else only their changes from now on come.
+   */
+  private async snapshotAdded(catalog: Client, added: readonly string[]): Promise<void> {
+    const progress = this.progress;
+    if (progress.phase !== 'stream') return;
+    if (this.settings.snapshot !== 'initial' || (await serverVersion(catalog)) < CHUNKED_SNAPSHOT_VERSION) {
+      this.log.warn({ tables: added }, `postgres-cdc: the existing rows of ${added.join(', ')} are not snapshotted (snapshot: never, or Postgres before 14): only their changes from now on are streamed`);
+      return;
+    }
+    const pending = progress.snapshot?.tables ?? [];
+    const tables = [...pending, ...added.filter((table) => !pending.includes(table))];
+    this.progress = { ...progress, snapshot: progress.snapshot === undefined ? { tables } : { ...progress.snapshot, tables } };
+    this.log.info({ tables: added }, `postgres-cdc: snapshotting the existing rows of ${added.join(', ')} (chunked, beside the stream)`);
+  }
+
   /** Resumes a checkpointed position; the slot must not be confirmed past it (changes would be missing). */
-  private async openStream(session: Session, position: StreamPosition): Promise<void> {
+  private async openStream(session: Session, position: StreamPosition, snapshot: SnapshotProgress | undefined, tables: readonly PublishedTable[]): Promise<void> {
     const slot = await takeOverSlot(session.catalog, this.settings.slot, this.log);
     if (slot.confirmedFlush !== undefined && slot.confirmedFlush > position.lsn) {
       throw new LockstepError(
@@ -159,38 +217,56 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
       );
     }
     // The checkpoint restored is complete: the slot may be confirmed up to its position.
-    this.startStream(session, position, position.lsn);
+    if (snapshot !== undefined) this.log.info({ slot: this.settings.slot, tables: snapshot.tables.length }, 'postgres-cdc: resuming the initial snapshot after its last chunk');
+    this.startStream(session, position, position.lsn, snapshot, tables);
   }
 
   /** `snapshot: never` on a fresh start: stream from the slot's confirmed position, creating the slot if needed. */
   private async openWithoutSnapshot(session: Session): Promise<void> {
-    const existing = await slotInfo(session.catalog, this.settings.slot);
-    let lsn: bigint;
-    if (existing === undefined) {
-      lsn = (await session.replication.createSlot(this.settings.slot, false, await serverVersion(session.catalog))).consistentPoint;
+    let existing = await slotInfo(session.catalog, this.settings.slot);
+    let lsn: bigint | undefined;
+    if (existing !== undefined) {
+      try {
+        existing = await takeOverSlot(session.catalog, this.settings.slot, this.log);
+        lsn = existing.confirmedFlush ?? 0n;
+      } catch (error) {
+        // a slot still being created by a process that died: terminating its walsender drops it; create it anew
+        if (!LockstepError.is(error) || error.code !== 'LS_POSTGRES_CDC_SLOT_MISSING') throw error;
+      }
+    }
+    if (lsn === undefined) {
+      lsn = (await this.createSlot(session, false)).consistentPoint;
       this.log.info({ slot: this.settings.slot, lsn: formatLsn(lsn) }, 'postgres-cdc: created replication slot');
-    } else {
-      const slot = await takeOverSlot(session.catalog, this.settings.slot, this.log);
-      lsn = slot.confirmedFlush ?? 0n;
     }
     this.progress = { phase: 'stream', position: { lsn } };
     this.startStream(session, { lsn }, 0n);
   }
 
   /**
-   * `snapshot: initial` on a fresh start, or a restore during the snapshot: the exported snapshot of an earlier run
-   * is gone, so the slot is dropped and created again with a new one, and the snapshot starts over.
+   * `snapshot: initial` on a fresh start (or a restore of a legacy `snapshot` phase): an existing slot of that name is
+   * dropped and created again. On Postgres 14+ the snapshot is chunked beside the stream (`SnapshotChunker`:
+   * exactly-once across crashes); before 14 (no logical messages in pgoutput) it reads the slot's exported snapshot,
+   * and a crash during it starts it over.
    */
-  private async openSnapshot(session: Session, tables: Awaited<ReturnType<typeof publishedTables>>): Promise<void> {
+  private async openSnapshot(session: Session, tables: readonly PublishedTable[]): Promise<void> {
     const { slot } = this.settings;
     if ((await slotInfo(session.catalog, slot)) !== undefined) {
       if (this.progress.phase === 'snapshot') this.log.warn({ slot }, 'postgres-cdc: restarting the initial snapshot; rows read before the crash are read again');
       await dropSlot(session.catalog, slot, this.log);
     }
-    const created = await session.replication.createSlot(slot, true, await serverVersion(session.catalog));
+    if ((await serverVersion(session.catalog)) >= CHUNKED_SNAPSHOT_VERSION) {
+      const created = await this.createSlot(session, false);
+      const position = { lsn: created.consistentPoint };
+      const snapshot: SnapshotProgress = { tables: tables.map((table) => `${table.schema}.${table.table}`) };
+      this.progress = snapshot.tables.length === 0 ? { phase: 'stream', position } : { phase: 'stream', position, snapshot };
+      this.log.info({ slot, lsn: formatLsn(created.consistentPoint), tables: tables.length }, 'postgres-cdc: initial snapshot started (chunked, beside the stream)');
+      this.startStream(session, position, 0n, snapshot, tables);
+      return;
+    }
+    const created = await this.createSlot(session, true);
     const client = await connectPostgres(this.settings.connection, this.log, `${this.settings.applicationName}-snapshot`, { textSession: true });
     try {
-      const reader = await InitialSnapshot.begin(client, created.snapshotName as string, tables, created.consistentPoint);
+      const reader = await InitialSnapshot.begin(client, created.snapshotName as string, tables, created.consistentPoint, session.types);
       session.snapshot = { reader, client, consistentPoint: created.consistentPoint };
     } catch (error) {
       await client.end().catch(() => undefined);
@@ -198,6 +274,18 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     }
     this.progress = { phase: 'snapshot' };
     this.log.info({ slot, lsn: formatLsn(created.consistentPoint), tables: tables.length }, 'postgres-cdc: initial snapshot started');
+  }
+
+  private async createSlot(session: Session, exportSnapshot: boolean) {
+    const settings = {
+      slot: this.settings.slot,
+      exportSnapshot,
+      serverVersion: await serverVersion(session.catalog),
+      timeoutMs: this.settings.slotCreateTimeoutMs,
+      signal: this.closing.signal,
+      onWaiting: () => this.slotWaiting(),
+    };
+    return createSlotWatched(session.replication, session.catalog, settings, this.log);
   }
 
   private async pollSnapshot(session: Session, maxRecords: number): Promise<readonly LockstepRecord[]> {
@@ -213,9 +301,43 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     return [];
   }
 
-  private startStream(session: Session, position: StreamPosition, confirmed: bigint): void {
-    const { slot, publication, statusIntervalMs, maxBufferedRecords } = this.settings;
-    session.stream = new ChangeStream(session.replication, session.catalog, position, confirmed, { slot, publication, statusIntervalMs, maxBufferedRecords }, this.log);
+  /**
+   * The snapshot's tables still published (a table dropped from the publication meanwhile is skipped, logged), with
+   * the progress updated to match.
+   */
+  private publishedOnly(snapshot: SnapshotProgress, tables: readonly PublishedTable[], position: StreamPosition): SnapshotProgress {
+    const published = new Set(tables.map((table) => `${table.schema}.${table.table}`));
+    const gone = snapshot.tables.filter((table) => !published.has(table));
+    if (gone.length === 0) return snapshot;
+    this.log.warn({ tables: gone }, `postgres-cdc: ${gone.join(', ')} no longer published: not snapshotted`);
+    const [first] = snapshot.tables;
+    const left = snapshot.tables.filter((table) => published.has(table));
+    const next = first !== undefined && published.has(first) && snapshot.after !== undefined ? { tables: left, after: snapshot.after } : { tables: left };
+    this.progress = next.tables.length === 0 ? { phase: 'stream', position } : { phase: 'stream', position, snapshot: next };
+    return next;
+  }
+
+  private startStream(session: Session, position: StreamPosition, confirmed: bigint, snapshot?: SnapshotProgress, tables: readonly PublishedTable[] = []): void {
+    const { slot, publication, statusIntervalMs, maxBufferedRecords, snapshotChunkSize } = this.settings;
+    if (snapshot !== undefined) snapshot = this.publishedOnly(snapshot, tables, position);
+    const chunker =
+      snapshot === undefined || snapshot.tables.length === 0
+        ? undefined
+        : new SnapshotChunker(
+            session.catalog,
+            session.types,
+            new Map(tables.map((table) => [`${table.schema}.${table.table}`, table])),
+            snapshot,
+            { slot, chunkSize: snapshotChunkSize },
+            this.log,
+          );
+    const settings = { slot, publication, statusIntervalMs, maxBufferedRecords };
+    session.stream = new ChangeStream(session.replication, session.catalog, session.types, position, confirmed, settings, this.log, chunker);
     session.stream.start(position.lsn);
   }
 }
+
+function noop(): void {}
+
+/** The first server version whose pgoutput sends logical messages (the chunked snapshot's watermarks). */
+const CHUNKED_SNAPSHOT_VERSION = 140_000;

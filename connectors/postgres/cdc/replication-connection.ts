@@ -39,11 +39,19 @@ export class ReplicationConnection {
   private constructor(
     private readonly client: Client,
     private readonly log: Logger,
+    /** The server process of this connection (its walsender): what a blocked command is cancelled by. */
+    readonly backendPid: number,
   ) {}
 
   static async open(options: PostgresConnectionOptions, log: Logger, applicationName: string): Promise<ReplicationConnection> {
     const client = await connectPostgres(options, log, applicationName, { replication: 'database', textSession: true });
-    return new ReplicationConnection(client, log);
+    try {
+      const result = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      return new ReplicationConnection(client, log, Number(result.rows[0]?.pid));
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Creates logical slot `slot` with pgoutput; `exportSnapshot` keeps its snapshot importable (see the class doc). */
@@ -59,12 +67,16 @@ export class ReplicationConnection {
     return row.snapshot_name === null ? created : { ...created, snapshotName: row.snapshot_name };
   }
 
-  /** Starts streaming `slot` from `lsn` with pgoutput protocol version 1 over `publications`. */
-  startStreaming(slot: string, publications: readonly string[], lsn: bigint, handlers: ReplicationStreamHandlers): void {
+  /**
+   * Starts streaming `slot` from `lsn` with pgoutput protocol version 1 over `publications`; `messages`: logical
+   * decoding messages too (Postgres 14+; the chunked snapshot's watermarks).
+   */
+  startStreaming(slot: string, publications: readonly string[], lsn: bigint, handlers: ReplicationStreamHandlers, messages = false): void {
     if (this.stream !== undefined) throw new LockstepError('the replication stream was started already', { code: 'LS_INTERNAL' });
     const names = publications.map((name) => quoteIdentifier(name)).join(',');
     const command =
-      `START_REPLICATION SLOT ${quoteIdentifier(slot)} LOGICAL ${formatLsn(lsn)} ` + `(proto_version '1', publication_names ${quoteLiteral(names)})`;
+      `START_REPLICATION SLOT ${quoteIdentifier(slot)} LOGICAL ${formatLsn(lsn)} ` +
+      `(proto_version '1', publication_names ${quoteLiteral(names)}${messages ? ", messages 'true'" : ''})`;
     const stream = this.client.query(copyBoth(command, { alignOnCopyDataFrame: true }));
     this.stream = stream;
     let failed = false;

@@ -11,6 +11,11 @@ describe('postgres-cdc serializers', () => {
     ['snapshot', { splitId: 's', progress: { phase: 'snapshot' } }],
     ['stream', { splitId: 's', progress: { phase: 'stream', position: { lsn: 0x16b374d848n } } }],
     ['stream inside a transaction', { splitId: 's', progress: { phase: 'stream', position: { lsn: 0x10n, partial: { commitLsn: 0x20n, emitted: 3 } } } }],
+    [
+      'stream with a chunked snapshot under way',
+      { splitId: 's', progress: { phase: 'stream', position: { lsn: 0x10n }, snapshot: { tables: ['public.b', 'x.c'], after: ['42', null] } } },
+    ],
+    ['stream with a snapshot not started', { splitId: 's', progress: { phase: 'stream', position: { lsn: 0x10n }, snapshot: { tables: ['public.b'] } } }],
   ])('round-trips a %s split as JSON text', (_title, split) => {
     expect(splits.deserialize(1, JSON.parse(JSON.stringify(splits.serialize(split))))).toEqual(split);
     expect(roundTrip(splits, split)).toEqual(split);
@@ -27,6 +32,10 @@ describe('postgres-cdc serializers', () => {
     expect(() => splits.deserialize(1, { splitId: 's', progress: { lsn: 'nope' } })).toThrow(expect.objectContaining({ code: 'LS_STATE_INVALID' }));
     expect(() => splits.deserialize(1, { splitId: 's', progress: 'streaming' })).toThrow(expect.objectContaining({ code: 'LS_STATE_INVALID' }));
     expect(() => splits.deserialize(1, { splitId: 's', progress: { lsn: '0/1', partial: { commitLsn: '0/2', emitted: -1 } } })).toThrow(
+      expect.objectContaining({ code: 'LS_STATE_INVALID' }),
+    );
+    expect(() => splits.deserialize(1, { splitId: 's', progress: { lsn: '0/1', snapshot: { tables: [1] } } })).toThrow(expect.objectContaining({ code: 'LS_STATE_INVALID' }));
+    expect(() => splits.deserialize(1, { splitId: 's', progress: { lsn: '0/1', snapshot: { tables: [], after: [3] } } })).toThrow(
       expect.objectContaining({ code: 'LS_STATE_INVALID' }),
     );
     expect(unknownVersionError(splits, { splitId: 's', progress: { phase: 'new' } })).toMatchObject({ code: 'LS_STATE_VERSION' });
