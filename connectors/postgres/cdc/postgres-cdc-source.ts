@@ -57,9 +57,10 @@ export class PostgresCdcSource implements Source<PostgresCdcSplit, PostgresCdcEn
     this.guaranteeCaveat =
       snapshot === 'initial'
         ? 'its initial snapshot is at-least-once in part: on Postgres 14+ (chunked, resumed after its last chunk across crashes) ' +
-          'a row inserted, updated or deleted during the snapshot in a key range not yet read comes as its change event and ' +
-          'later again as a read record with its current values; on Postgres before 14 a crash during the snapshot starts it ' +
-          'over and the read records emitted before the crash come again'
+          'for a table whose key has a column of a type other than int2/int4/int8, numeric, text, varchar, char or uuid (or a ' +
+          'domain over one), a row inserted, updated or deleted during its snapshot in a key range not yet read comes as its ' +
+          'change event and later again as a read record with its current values (the log names such tables); on Postgres ' +
+          'before 14 a crash during the snapshot starts it over and the read records emitted before the crash come again'
         : undefined;
     this.settings = {
       connection,

@@ -7,6 +7,7 @@ import { quoteIdentifier, quoteQualifiedName } from '../sql';
 import type { PublishedTable } from './cdc-catalog';
 import { rowKey, type ChangeItem } from './change-assembler';
 import type { ChangeEvent, RowImage } from './change-event';
+import { collatesBytewise, compareKeys, keyKindOf, type KeyKind } from './key-order';
 import { formatLsn } from './lsn';
 import type { LogicalMessage } from './pgoutput-messages';
 import type { SnapshotProgress, StreamPosition } from './postgres-cdc-split';
@@ -28,10 +29,23 @@ interface PendingChunk {
   columns: readonly string[];
   /** The progress once the chunk is emitted. */
   next: SnapshotProgress;
+  /**
+   * The chunk's upper bound (Postgres' text of each key column; the chunk is the keys above the progress's `after` up
+   * to it), or undefined for the table's last chunk (every key above `after`). Known before the low watermark.
+   */
+  upper: readonly string[] | undefined;
   /** The low watermark came through: changes of the table are in the window. */
   open: boolean;
   /** Keys (as JSON) of the table's rows changed in the window: their chunk rows are stale, the change wins. */
   readonly changed: Set<string>;
+}
+
+/** How the key columns of a table are compared and ordered. */
+interface KeyOrder {
+  /** The kind of each key column, or undefined when some column's order cannot be compared in JavaScript. */
+  readonly kinds: readonly KeyKind[] | undefined;
+  /** Each key column as the chunk queries order it (`"name" COLLATE "C"` for text-like columns). */
+  readonly sql: readonly string[];
 }
 
 /**
@@ -44,15 +58,21 @@ interface PendingChunk {
  * (the table, the chunk's last key) go out as one unit at the stream position of the high watermark, so a checkpoint
  * holds both or neither: a crash resumes from the last chunk emitted — no row read twice, none missed — and no
  * snapshot has to stay open. A row changed before its chunk is read comes as its change events first and then as a
- * `read` with its current values.
+ * `read` with its current values — unless the table's key is one whose order JavaScript compares exactly
+ * (`key-order.ts`): then a change of a table still being read, whose key lies **above the cursor** (the upper bound
+ * of the last chunk emitted: a range a later chunk reads) is not emitted (Flink CDC's rule): the later chunk's `read`
+ * carries the row's current state, and a deleted row is simply absent from it. A table's last chunk has no upper
+ * bound (every key above the cursor, whenever it was inserted), and once it is emitted the table is done, so no
+ * change is held back that no chunk reads.
  *
- * Call order: `startChunk` (when `idle`), `observe` with every item the stream makes, `watermark` for every logical
+ * Call order: `loadKeyOrders` (before the stream starts), `startChunk` (when `idle`), `filter` every item the stream makes, `watermark` for every logical
  * message; `progress` any time.
  */
 export class SnapshotChunker {
   private pending: PendingChunk | undefined;
   private running = false;
   private current: SnapshotProgress;
+  private readonly orders = new Map<string, KeyOrder>();
 
   constructor(
     private readonly catalog: Client,
@@ -63,6 +83,34 @@ export class SnapshotChunker {
     private readonly log: Logger,
   ) {
     this.current = start;
+  }
+
+  /**
+   * Looks up the key columns' types of the tables still to read (before the stream starts: its changes are filtered
+   * by them from the first one).
+   */
+  async loadKeyOrders(): Promise<void> {
+    for (const name of this.current.tables) {
+      const table = this.shapes.get(name);
+      if (table === undefined || this.orders.has(name)) continue;
+      const result = await this.catalog.query<{ attname: string; atttypid: number }>(
+        'SELECT attname, atttypid::int AS atttypid FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attname = ANY ($2::text[])',
+        [quoteQualifiedName({ schema: table.schema, name: table.table }), [...table.keyColumns]],
+      );
+      const byName = new Map(result.rows.map((row) => [row.attname, Number(row.atttypid)]));
+      const bases = await this.types.baseTypes(table.keyColumns.map((column) => byName.get(column) ?? 0));
+      const kinds = bases.map(keyKindOf);
+      const sql = table.keyColumns.map((column, i) => (collatesBytewise(bases[i] as number) ? `${quoteIdentifier(column)} COLLATE "C"` : quoteIdentifier(column)));
+      const exact = kinds.every((kind) => kind !== undefined) ? (kinds as KeyKind[]) : undefined;
+      if (exact === undefined) {
+        this.log.warn(
+          { table: name },
+          `postgres-cdc: the key of ${name} has a type whose order lockstep does not compare (only integers, numeric, text, varchar, char, uuid): ` +
+            'a row changed during its snapshot in a key range not yet read comes as its change and again as a read (at-least-once for those rows)',
+        );
+      }
+      this.orders.set(name, { kinds: exact, sql });
+    }
   }
 
   /** Whether every table was read. */
@@ -93,26 +141,43 @@ export class SnapshotChunker {
       }
       if (table === undefined) return;
       const id = `${this.settings.slot}:${randomUUID()}`;
-      // pending before the low watermark is written: the stream may bring it back before the select has ended
-      const pending: PendingChunk = { id, table, rows: [], baseTypes: [], columns: [], next: this.current, open: false, changed: new Set() };
-      this.pending = pending;
-      await this.emitWatermark('low', id);
-      await this.settleBeforeSelect();
+      const order = this.orders.get(name as string) ?? { kinds: undefined, sql: table.keyColumns.map((column) => quoteIdentifier(column)) };
       const { after } = this.current;
-      const keys = table.keyColumns.map((column) => quoteIdentifier(column)).join(', ');
-      const where = after === undefined ? '' : `WHERE (${keys}) > (${after.map((_, i) => `$${i + 1}`).join(', ')})`;
-      const select = table.columns.map((column) => quoteIdentifier(column)).join(', ');
-      const result = await this.catalog.query({
-        text: `SELECT ${select} FROM ${quoteQualifiedName({ schema: table.schema, name: table.table })} ${where} ORDER BY ${keys} LIMIT ${this.settings.chunkSize}`,
+      const from = table.keyColumns.map((_, i) => `$${i + 1}`).join(', ');
+      const keys = order.sql.join(', ');
+      const source = quoteQualifiedName({ schema: table.schema, name: table.table });
+      // the chunk's upper bound, fixed before the low watermark: changes in the window above it are left to later chunks
+      const bound = await this.catalog.query({
+        text: `SELECT ${table.keyColumns.map((column) => quoteIdentifier(column)).join(', ')} FROM ${source} ${after === undefined ? '' : `WHERE (${keys}) > (${from})`} ORDER BY ${keys} OFFSET ${this.settings.chunkSize - 1} LIMIT 1`,
         values: after === undefined ? [] : [...after],
         types: TEXT_TYPES,
       });
+      const boundRow = bound.rows[0] as Record<string, string | null> | undefined;
+      const upper = boundRow === undefined ? undefined : table.keyColumns.map((column) => boundRow[column] ?? '');
+      // pending before the low watermark is written: the stream may bring it back before the select has ended
+      const pending: PendingChunk = { id, table, rows: [], baseTypes: [], columns: [], next: this.current, upper, open: false, changed: new Set() };
+      this.pending = pending;
+      await this.emitWatermark('low', id);
+      await this.settleBeforeSelect();
+      const conditions: string[] = [];
+      const values: (string | null)[] = [];
+      if (after !== undefined) {
+        conditions.push(`(${keys}) > (${from})`);
+        values.push(...after);
+      }
+      if (upper !== undefined) {
+        conditions.push(`(${keys}) <= (${upper.map((_, i) => `$${values.length + i + 1}`).join(', ')})`);
+        values.push(...upper);
+      }
+      const select = table.columns.map((column) => quoteIdentifier(column)).join(', ');
+      const result = await this.catalog.query({
+        text: `SELECT ${select} FROM ${source} ${conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`} ORDER BY ${keys}`,
+        values,
+        types: TEXT_TYPES,
+      });
       const rows = result.rows as Record<string, string | null>[];
-      const last = rows[rows.length - 1];
-      const next: SnapshotProgress =
-        rows.length < this.settings.chunkSize || last === undefined
-          ? { tables: rest }
-          : { tables: this.current.tables, after: table.keyColumns.map((column) => last[column] ?? null) };
+      // the last chunk (no upper bound) takes every key above the cursor: the table is done once it is emitted
+      const next: SnapshotProgress = upper === undefined ? { tables: rest } : { tables: this.current.tables, after: upper };
       pending.baseTypes = await this.types.baseTypes(result.fields.map((field) => field.dataTypeID));
       pending.columns = result.fields.map((field) => field.name);
       pending.rows = rows;
@@ -127,15 +192,37 @@ export class SnapshotChunker {
     }
   }
 
-  /** Notes the keys the stream changed in the pending chunk's table while its window is open. */
-  observe(items: readonly ChangeItem[]): void {
-    const pending = this.pending;
-    if (pending === undefined || !pending.open) return;
-    for (const item of items) {
-      const event = item.record?.value as ChangeEvent | undefined;
-      if (event === undefined || event.schema !== pending.table.schema || event.table !== pending.table.table) continue;
-      pending.changed.add(JSON.stringify(item.record?.key));
-    }
+  /**
+   * Filters the stream's items while the snapshot runs: a change of a table still to be read (with a key order
+   * compared here) whose key lies above the cursor is not emitted (left as a position-only item), unless it is in
+   * the pending chunk's range while its window is open — then it is emitted and the chunk's row of that key dropped
+   * (the change carries the newer state). Every other item passes.
+   */
+  filter(items: readonly ChangeItem[]): ChangeItem[] {
+    return items.map((item) => {
+      const record = item.record;
+      if (record === undefined) return item;
+      const event = record.value as ChangeEvent;
+      const name = `${event.schema}.${event.table}`;
+      const index = this.current.tables.indexOf(name);
+      if (index < 0) return item;
+      const pending = this.pending !== undefined && this.pending.open && `${this.pending.table.schema}.${this.pending.table.table}` === name ? this.pending : undefined;
+      const table = this.shapes.get(name);
+      const kinds = this.orders.get(name)?.kinds;
+      const key = table === undefined || kinds === undefined ? undefined : keyText(table.keyColumns, record.key);
+      if (key === undefined) {
+        pending?.changed.add(JSON.stringify(record.key));
+        return item;
+      }
+      const cursor = index === 0 ? this.current.after : undefined;
+      if (cursor !== undefined && compareKeys(kinds as KeyKind[], key, cursor as string[]) <= 0) return item;
+      if (pending !== undefined && (pending.upper === undefined || compareKeys(kinds as KeyKind[], key, pending.upper) <= 0)) {
+        pending.changed.add(JSON.stringify(record.key));
+        return item;
+      }
+      // a later chunk reads this key's current state (or finds it deleted): the change is not emitted
+      return { position: item.position, ...(item.snapshot === undefined ? {} : { snapshot: item.snapshot }) };
+    });
   }
 
   /**
@@ -200,4 +287,20 @@ export class SnapshotChunker {
   private async emitWatermark(kind: 'low' | 'high', id: string): Promise<void> {
     await this.catalog.query('SELECT pg_logical_emit_message(true, $1::text, $2::text)', [WATERMARK_PREFIX, `${kind}:${id}`]);
   }
+}
+
+/**
+ * A change's key as Postgres' text of each key column (numbers as their decimal text), or undefined when a column is
+ * missing or null (such a change is always emitted).
+ */
+function keyText(columns: readonly string[], key: unknown): string[] | undefined {
+  if (key === null || typeof key !== 'object') return undefined;
+  const texts: string[] = [];
+  for (const column of columns) {
+    const value = (key as Record<string, unknown>)[column];
+    if (typeof value === 'string') texts.push(value);
+    else if (typeof value === 'number' && Number.isInteger(value)) texts.push(String(value));
+    else return undefined;
+  }
+  return texts;
 }
