@@ -50,7 +50,7 @@ const passed = (items: readonly ChangeItem[]): unknown[] => items.filter((item) 
 describe('snapshot chunker', () => {
   const log = pino({ level: 'silent' });
 
-  it('emits a chunk at its high watermark, without the rows changed in its window, and holds back changes above the cursor', async () => {
+  it('emits a chunk at its high watermark with the changes of its window applied, and holds back changes above the cursor', async () => {
     const { client, watermarks, queries } = catalog(
       [
         { id: '1', v: 'a' },
@@ -73,15 +73,17 @@ describe('snapshot chunker', () => {
     expect(passed(before)).toEqual([]);
     expect(before[0]).toEqual({ position: { lsn: 0x12n } });
     expect(chunker.watermark(message(low!), { lsn: 0x10n })).toEqual([]);
-    // in the window: row 3 of the chunk is stale, its change is emitted; key 5 is above the chunk: a later chunk reads it
-    expect(passed(chunker.filter([change(3), change(5), change(1, 'other')]))).toEqual([3, 1]);
+    // in the window: the change of row 3 is held back and applied to the chunk; key 5 is above it: a later chunk reads it
+    const deleteOf2: ChangeItem = { record: { key: { id: 2 }, value: { op: 'delete', schema: 'public', table: 'orders', before: { id: 2 }, after: null } }, position: { lsn: 0x19n } };
+    expect(passed(chunker.filter([change(3), change(5), change(1, 'other'), deleteOf2]))).toEqual([1]);
     const items = chunker.watermark(message(high!), { lsn: 0x20n });
     const progress = { tables: ['public.orders'], after: ['3'] };
     expect(items.map((item) => [item.record?.key, item.position, item.snapshot, item.joined])).toEqual([
       [{ id: 1 }, { lsn: 0x20n }, progress, undefined],
-      [{ id: 2 }, { lsn: 0x20n }, progress, true],
+      [{ id: 3 }, { lsn: 0x20n }, progress, true],
     ]);
     expect(items[0]!.record!.value).toMatchObject({ op: 'read', after: { id: 1, v: 'a' }, lsn: '0/500', commitLsn: '0/500', xid: null });
+    expect(items[1]!.record!.value).toMatchObject({ op: 'read', after: { id: 3, v: 'new' } });
     expect(chunker.progress).toEqual(progress);
     expect(chunker.idle).toBe(true);
     // after the chunk: keys up to the cursor are emitted, keys above it are left to the next chunks
@@ -106,10 +108,10 @@ describe('snapshot chunker', () => {
     expect(select).not.toContain('LIMIT');
     expect(chunker.watermark(message('high:s:another-run'), { lsn: 0x20n })).toEqual([]);
     expect(chunker.watermark(message(watermarks[0]!), { lsn: 0x20n })).toEqual([]);
-    // in the last chunk's window a key above everything is the chunk's: emitted, its row (if selected) dropped
-    expect(passed(chunker.filter([change(1_000_000)]))).toEqual([1_000_000]);
+    // in the last chunk's window a key above everything is the chunk's: held back, read with the chunk
+    expect(passed(chunker.filter([change(1_000_000)]))).toEqual([]);
     const items = chunker.watermark(message(watermarks[1]!), { lsn: 0x30n });
-    expect(items.map((item) => item.record?.key)).toEqual([{ id: 4 }]);
+    expect(items.map((item) => item.record?.key)).toEqual([{ id: 4 }, { id: 1_000_000 }]);
     expect(chunker.progress).toEqual({ tables: ['public.gone'] });
     // the table is done: nothing of it is held back any more
     expect(passed(chunker.filter([change(2_000_000), change(5)]))).toEqual([2_000_000, 5]);
@@ -123,7 +125,7 @@ describe('snapshot chunker', () => {
       duringSelect: () => {
         // the stream is faster than the select: the low watermark and a change of row 1 arrive meanwhile
         expect(holder.chunker!.watermark(message(watermarks[0]!), { lsn: 0x10n })).toEqual([]);
-        expect(passed(holder.chunker!.filter([change(1)]))).toEqual([1]);
+        expect(passed(holder.chunker!.filter([change(1)]))).toEqual([]);
       },
     });
     const chunker = new SnapshotChunker(client, new TypeCatalog(client), new Map([['public.orders', TABLE]]), { tables: ['public.orders'] }, { slot: 's', chunkSize: 5 }, log);
@@ -131,8 +133,23 @@ describe('snapshot chunker', () => {
     await chunker.loadKeyOrders();
     await chunker.startChunk();
     const items = chunker.watermark(message(watermarks[1]!), { lsn: 0x20n });
-    expect(items.map((item) => item.record?.key)).toEqual([{ id: 2 }]);
+    expect(items.map((item) => [item.record?.key, (item.record?.value as { after: unknown }).after])).toEqual([
+      [{ id: 1 }, { id: 1, v: 'new' }],
+      [{ id: 2 }, { id: 2, v: 'b' }],
+    ]);
     expect(chunker.done).toBe(true);
+  });
+
+  it('drops the rows a truncate in the window removed, keeping those inserted after it', async () => {
+    const { client, watermarks } = catalog([{ id: '1', v: 'a' }, { id: '2', v: 'b' }]);
+    const chunker = new SnapshotChunker(client, new TypeCatalog(client), new Map([['public.orders', TABLE]]), { tables: ['public.orders'] }, { slot: 's', chunkSize: 5 }, log);
+    await chunker.loadKeyOrders();
+    await chunker.startChunk();
+    chunker.watermark(message(watermarks[0]!), { lsn: 0x10n });
+    const truncate: ChangeItem = { record: { key: null, value: { op: 'truncate', schema: 'public', table: 'orders', before: null, after: null } }, position: { lsn: 0x18n } };
+    expect(chunker.filter([truncate, change(9)]).map((item) => item.record?.key)).toEqual([null, undefined]);
+    const items = chunker.watermark(message(watermarks[1]!), { lsn: 0x20n });
+    expect(items.map((item) => item.record?.key)).toEqual([{ id: 9 }]);
   });
 
   it('holds nothing back for a table whose key order it cannot compare (at-least-once for rows changed during its snapshot)', async () => {

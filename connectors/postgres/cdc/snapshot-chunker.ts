@@ -38,6 +38,11 @@ interface PendingChunk {
   open: boolean;
   /** Keys (as JSON) of the table's rows changed in the window: their chunk rows are stale, the change wins. */
   readonly changed: Set<string>;
+  /**
+   * Changes of keys in the chunk made in its window, held back (tables with a key order compared here): at the high
+   * watermark they are applied to the chunk's rows (Flink CDC's backfill), which then carry the state there.
+   */
+  readonly held: ChangeEvent[];
 }
 
 /** How the key columns of a table are compared and ordered. */
@@ -61,7 +66,9 @@ interface KeyOrder {
  * `read` with its current values — unless the table's key is one whose order JavaScript compares exactly
  * (`key-order.ts`): then a change of a table still being read, whose key lies **above the cursor** (the upper bound
  * of the last chunk emitted: a range a later chunk reads) is not emitted (Flink CDC's rule): the later chunk's `read`
- * carries the row's current state, and a deleted row is simply absent from it. A table's last chunk has no upper
+ * carries the row's current state, and a deleted row is simply absent from it; and the changes of keys in the chunk
+ * made in its window are not emitted either but applied to the chunk's rows at the high watermark (Flink CDC's
+ * backfill), so every row comes once, as `read` or `insert`, then its later changes. A table's last chunk has no upper
  * bound (every key above the cursor, whenever it was inserted), and once it is emitted the table is done, so no
  * change is held back that no chunk reads.
  *
@@ -155,7 +162,7 @@ export class SnapshotChunker {
       const boundRow = bound.rows[0] as Record<string, string | null> | undefined;
       const upper = boundRow === undefined ? undefined : table.keyColumns.map((column) => boundRow[column] ?? '');
       // pending before the low watermark is written: the stream may bring it back before the select has ended
-      const pending: PendingChunk = { id, table, rows: [], baseTypes: [], columns: [], next: this.current, upper, open: false, changed: new Set() };
+      const pending: PendingChunk = { id, table, rows: [], baseTypes: [], columns: [], next: this.current, upper, open: false, changed: new Set(), held: [] };
       this.pending = pending;
       await this.emitWatermark('low', id);
       await this.settleBeforeSelect();
@@ -211,16 +218,16 @@ export class SnapshotChunker {
       const kinds = this.orders.get(name)?.kinds;
       const key = table === undefined || kinds === undefined ? undefined : keyText(table.keyColumns, record.key);
       if (key === undefined) {
-        pending?.changed.add(JSON.stringify(record.key));
+        // a truncate in the window: the chunk's rows selected before it are gone (those inserted after it come again)
+        if (event.op === 'truncate' && kinds !== undefined) pending?.held.push(event);
+        else pending?.changed.add(JSON.stringify(record.key));
         return item;
       }
       const cursor = index === 0 ? this.current.after : undefined;
       if (cursor !== undefined && compareKeys(kinds as KeyKind[], key, cursor as string[]) <= 0) return item;
-      if (pending !== undefined && (pending.upper === undefined || compareKeys(kinds as KeyKind[], key, pending.upper) <= 0)) {
-        pending.changed.add(JSON.stringify(record.key));
-        return item;
-      }
-      // a later chunk reads this key's current state (or finds it deleted): the change is not emitted
+      // in the chunk's window and range: applied to the chunk's rows at its high watermark, emitted with them as reads
+      if (pending !== undefined && (pending.upper === undefined || compareKeys(kinds as KeyKind[], key, pending.upper) <= 0)) pending.held.push(event);
+      // else a later chunk reads this key's current state (or finds it deleted): the change is not emitted
       return { position: item.position, ...(item.snapshot === undefined ? {} : { snapshot: item.snapshot }) };
     });
   }
@@ -240,14 +247,31 @@ export class SnapshotChunker {
     this.current = pending.next;
     const lsn = formatLsn(message.lsn);
     const { table } = pending;
-    const records: LockstepRecord[] = [];
+    const rows = new Map<string, { key: RowImage; after: RowImage }>();
     for (const row of pending.rows) {
       const after: RowImage = {};
       pending.columns.forEach((column, i) => {
         after[column] = cdcValue(pending.baseTypes[i] as number, row[column] ?? null);
       });
       const key = rowKey(table, after);
-      if (pending.changed.has(JSON.stringify(key))) continue;
+      if (!pending.changed.has(JSON.stringify(key))) rows.set(JSON.stringify(key), { key, after });
+    }
+    // the changes held back in the window, applied in order: the rows then are the table's state at the high watermark
+    for (const event of pending.held) {
+      if (event.op === 'truncate') {
+        rows.clear();
+        continue;
+      }
+      const image = event.after ?? event.before;
+      if (image === null) continue;
+      const key = rowKey(table, image);
+      const id = JSON.stringify(key);
+      if (event.op === 'delete') rows.delete(id);
+      // an update leaves out TOASTed columns it did not change: they keep the value the chunk read
+      else if (event.after !== null) rows.set(id, { key, after: { ...(rows.get(id)?.after ?? {}), ...event.after } });
+    }
+    const records: LockstepRecord[] = [];
+    for (const { key, after } of rows.values()) {
       const value: ChangeEvent = { op: 'read', schema: table.schema, table: table.table, before: null, after, lsn, commitLsn: lsn, xid: null, commitTime: null };
       records.push({ key, value, origin: `${table.schema}.${table.table}@snapshot` });
     }
