@@ -55,25 +55,26 @@ interface KeyOrder {
 
 /**
  * The initial snapshot as chunks read **beside the stream**, with watermarks in the WAL (the DBLog algorithm, as
- * Flink CDC's and Debezium's incremental snapshots): for each chunk — the next `chunkSize` rows of a table in key order
- * after the last chunk's last key — it writes a low watermark (`pg_logical_emit_message(true, 'lockstep-snapshot',
- * 'low:<id>')`), selects the chunk (read committed), and writes a high watermark. When the stream reaches the high
- * watermark, the chunk's rows are emitted as `read` records there, except those whose key changed between the two
- * watermarks (their change events, already emitted, carry the newer state). The chunk and the snapshot's new progress
- * (the table, the chunk's last key) go out as one unit at the stream position of the high watermark, so a checkpoint
- * holds both or neither: a crash resumes from the last chunk emitted — no row read twice, none missed — and no
- * snapshot has to stay open. A row changed before its chunk is read comes as its change events first and then as a
- * `read` with its current values — unless the table's key is one whose order JavaScript compares exactly
- * (`key-order.ts`): then a change of a table still being read, whose key lies **above the cursor** (the upper bound
- * of the last chunk emitted: a range a later chunk reads) is not emitted (Flink CDC's rule): the later chunk's `read`
- * carries the row's current state, and a deleted row is simply absent from it; and the changes of keys in the chunk
- * made in its window are not emitted either but applied to the chunk's rows at the high watermark (Flink CDC's
- * backfill), so every row comes once, as `read` or `insert`, then its later changes. A table's last chunk has no upper
- * bound (every key above the cursor, whenever it was inserted), and once it is emitted the table is done, so no
- * change is held back that no chunk reads.
+ * Flink CDC's and Debezium's incremental snapshots): for each chunk — the keys of a table after the cursor (the last
+ * chunk's upper bound) up to an upper bound looked up first (`chunkSize` rows on; none for the table's last chunk) —
+ * it writes a low watermark (`pg_logical_emit_message(true, 'lockstep-snapshot', 'low:<id>')`), selects the chunk
+ * (read committed), and writes a high watermark. When the stream reaches the high watermark, the chunk's rows are
+ * emitted as `read` records there. The chunk and the snapshot's new progress (the table, the new cursor) go out as one
+ * unit at the stream position of the high watermark, so a checkpoint holds both or neither: a crash resumes from the
+ * last chunk emitted — no row read twice, none missed — and no snapshot has to stay open.
  *
- * Call order: `loadKeyOrders` (before the stream starts), `startChunk` (when `idle`), `filter` every item the stream makes, `watermark` for every logical
- * message; `progress` any time.
+ * When the table's key is one whose order JavaScript compares exactly (`key-order.ts`; text ordered `COLLATE "C"`),
+ * a change of a table still being read whose key lies **above the cursor** (a range a later chunk reads) is not
+ * emitted (Flink CDC's rule): the later chunk's `read` carries the row's current state, and a deleted row is simply
+ * absent from it; the changes of keys in the chunk made in its window are not emitted either but applied to the
+ * chunk's rows at the high watermark (Flink CDC's backfill). So every row comes once, as `read` or `insert`, then its
+ * later changes. A table's last chunk has no upper bound (every key above the cursor, whenever it was inserted), and
+ * once it is emitted the table is done, so no change is held back that no chunk reads. For other key types the changes
+ * pass: the chunk's rows whose key changed in the window are left out (their changes carry the newer state), and a
+ * row changed before its chunk comes as its changes first and then as a `read` with its current values.
+ *
+ * Call order: `loadKeyOrders` (before the stream starts), `startChunk` (when `idle`), `filter` every item the stream
+ * makes, `watermark` for every logical message; `progress` any time.
  */
 export class SnapshotChunker {
   private pending: PendingChunk | undefined;
@@ -201,9 +202,10 @@ export class SnapshotChunker {
 
   /**
    * Filters the stream's items while the snapshot runs: a change of a table still to be read (with a key order
-   * compared here) whose key lies above the cursor is not emitted (left as a position-only item), unless it is in
-   * the pending chunk's range while its window is open — then it is emitted and the chunk's row of that key dropped
-   * (the change carries the newer state). Every other item passes.
+   * compared here) whose key lies above the cursor is not emitted (left as a position-only item, so positions still
+   * move); when it is in the pending chunk's range while its window is open it is kept to be applied to the chunk's
+   * rows at the high watermark. For a table whose key order is not compared here, a change in the window passes and
+   * the chunk's row of that key is dropped (the change carries the newer state). Every other item passes.
    */
   filter(items: readonly ChangeItem[]): ChangeItem[] {
     return items.map((item) => {
