@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
-import type { LockstepRecord } from '../../../core/sdk';
+import { LockstepError, type LockstepRecord } from '../../../core/sdk';
 import { TEXT_TYPES } from '../connection';
 import { quoteIdentifier, quoteQualifiedName } from '../sql';
 import type { PublishedTable } from './cdc-catalog';
@@ -18,6 +18,8 @@ export const WATERMARK_PREFIX = 'lockstep-snapshot';
 
 /** How long a chunk's select waits for transactions still in progress after its low watermark (see settleBeforeSelect). */
 const SETTLE_MS = 20;
+/** How long a transaction committed before the low watermark may stay invisible (synchronous standby) before the chunk fails. */
+const VISIBLE_TIMEOUT_MS = 60_000;
 
 /** A chunk read and waiting for its high watermark to come through the stream. */
 interface PendingChunk {
@@ -305,8 +307,40 @@ export class SnapshotChunker {
         "SELECT coalesce(bool_and(pg_xact_status(x::xid8) IS DISTINCT FROM 'in progress'), true) AS done FROM unnest($1::text[]) AS x",
         [xids],
       );
-      if (result.rows[0]?.done === true) return;
+      if (result.rows[0]?.done === true) break;
       await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await this.awaitVisible(xids);
+  }
+
+  /**
+   * A transaction marked committed (its commit record before the low watermark) that new snapshots do not see yet —
+   * it leaves the proc array only after its commit returns, e.g. once a synchronous standby confirmed it — would be
+   * missing from the chunk's select while its change, streamed before the window, is held back: lost. So the select
+   * waits until every such transaction is visible, and fails the chunk (read again after the restart) if one stays
+   * invisible past {@link VISIBLE_TIMEOUT_MS}. Transactions still in progress commit after the watermark, in the window.
+   */
+  private async awaitVisible(xids: readonly string[]): Promise<void> {
+    const deadline = Date.now() + VISIBLE_TIMEOUT_MS;
+    let waited = false;
+    for (;;) {
+      const result = await this.catalog.query<{ invisible: string[] | null }>(
+        "SELECT array_agg(x) AS invisible FROM unnest($1::text[]) AS x WHERE pg_xact_status(x::xid8) = 'committed' AND x::xid8 IN (SELECT pg_snapshot_xip(pg_current_snapshot()))",
+        [xids],
+      );
+      const invisible = result.rows[0]?.invisible ?? [];
+      if (invisible.length === 0) return;
+      if (!waited) {
+        this.log.info({ slot: this.settings.slot, xids: invisible }, 'postgres-cdc: snapshot chunk waits for committed transactions to become visible (synchronous standby?)');
+        waited = true;
+      }
+      if (Date.now() > deadline) {
+        throw new LockstepError(
+          `postgres-cdc: transactions ${invisible.join(', ')} committed before a snapshot chunk but stayed invisible for ${VISIBLE_TIMEOUT_MS / 1000} s (a synchronous standby not answering?); the chunk is read again after the restart`,
+          { code: 'LS_POSTGRES_CDC_SNAPSHOT_COMMIT_INVISIBLE' },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
