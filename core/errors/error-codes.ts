@@ -162,6 +162,7 @@ export const ERROR_CODES = {
   LS_POSTGRES_CDC_PROTOCOL: fatal('the server sent a replication message or answer the protocol does not allow'),
   LS_POSTGRES_CDC_REPLICA_IDENTITY: no('a published table\'s replica identity (NOTHING, or an index that was dropped) cannot key its change records'),
   LS_POSTGRES_CDC_SLOT_BLOCKED: yes('creating the replication slot waited past slotCreateTimeout for open transactions (prepared ones named) to end'),
+  LS_POSTGRES_CDC_SNAPSHOT_COMMIT_INVISIBLE: yes('a transaction committed before a snapshot chunk\'s low watermark stayed invisible to new snapshots (a synchronous standby not answering) past 60 s; the chunk is read again after the restart'),
   LS_POSTGRES_CDC_SLOT_BUSY: yes('the replication slot stayed held by another connection'),
   LS_POSTGRES_CDC_SLOT_MISMATCH: no('the replication slot is not a pgoutput logical slot of this database'),
   LS_POSTGRES_CDC_SLOT_MISSING: lossy('the checkpoint resumes a replication slot that was dropped'),

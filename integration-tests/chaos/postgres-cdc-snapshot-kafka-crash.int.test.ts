@@ -15,10 +15,11 @@ import { createTestTopics, testKafka } from '../support/test-kafka';
 /**
  * Crash test with real processes during the **initial snapshot**: `lockstep run` on Postgres CDC (`snapshot: initial`,
  * chunked beside the stream) → `throttle` → Kafka exactly-once, checkpoints every 500 ms, over a table of 200,000 rows
- * while another connection inserts and updates rows. The pipeline is SIGKILLed at random moments and at two fail
- * points while the snapshot is under way; a last run goes on until the table and Kafka agree and is stopped with
- * SIGTERM. A read_committed reader (kcat) must see each row read at most once, each insert at most once, every row in
- * some record, and — applying each key's events in partition order — the table as it is.
+ * (even ids) while another connection inserts rows (odd ids inside the key range, and ids above the largest one at the
+ * start), updates and deletes rows. The pipeline is SIGKILLed at random moments and at two fail points while the
+ * snapshot is under way; a last run goes on until the table and Kafka agree and is stopped with SIGTERM. A
+ * read_committed reader (kcat) must see, for every row, first its `read` or its `insert` and exactly one of them (ids
+ * are never reused), every row in some record, and — applying each key's events in partition order — the table as it is.
  */
 const services = testServices();
 const { brokers } = services.kafka;
@@ -50,7 +51,7 @@ describe('postgres cdc snapshot → kafka under kill -9', () => {
   const tempDir = useTempDir('lockstep-cdc-snapshot-crash-');
   const pg = usePostgresClient(url);
 
-  it.each(SEEDS)('seed %i: no row read or inserted twice, none lost, the table rebuilt from Kafka, after ≥5 kills during the snapshot', async (seed) => {
+  it.each(SEEDS)('seed %i: every row first and once as read or insert, none lost, the table rebuilt from Kafka, after ≥5 kills during the snapshot', async (seed) => {
     const dir = tempDir();
     const db = pg();
     const random = new SeededRandom(seed);
@@ -63,17 +64,28 @@ describe('postgres cdc snapshot → kafka under kill -9', () => {
     const writer = new Client({ connectionString: url });
     await writer.connect();
     let writing = true;
-    let nextId = ROWS + 1;
+    let nextId = 2 * ROWS + 1;
+    const oddIds = new Set<number>();
+    let transactions = 0;
     let writes: Promise<void> | undefined;
     try {
       await createTestTopics(admin, [{ topic, numPartitions: 3 }]);
       await db.query(`CREATE TABLE ${table} (id int PRIMARY KEY, v text NOT NULL, n int NOT NULL)`);
-      await db.query(`INSERT INTO ${table} SELECT g, 'v0', 0 FROM generate_series(1, ${ROWS}) g`);
+      await db.query(`INSERT INTO ${table} SELECT 2 * g, 'v0', 0 FROM generate_series(1, ${ROWS}) g`);
       writes = (async () => {
         while (writing) {
-          const id = 1 + Math.floor(random.next() * ROWS);
-          await writer.query(`BEGIN; INSERT INTO ${table} VALUES (${nextId}, 'new', 0); UPDATE ${table} SET n = n + 1, v = 'upd' WHERE id = ${id}; COMMIT`);
+          const existing = 2 * (1 + Math.floor(random.next() * ROWS));
+          let odd = 2 * Math.floor(random.next() * ROWS) + 1;
+          while (oddIds.has(odd)) odd += 2;
+          oddIds.add(odd);
+          const statements = [
+            `INSERT INTO ${table} VALUES (${nextId}, 'new', 0), (${odd}, 'mid', 0)`,
+            `UPDATE ${table} SET n = n + 1, v = 'upd' WHERE id = ${existing}`,
+            transactions % 3 === 0 ? `DELETE FROM ${table} WHERE id = ${2 * (1 + Math.floor(random.next() * ROWS))}` : '',
+          ];
+          await writer.query(`BEGIN; ${statements.filter((statement) => statement !== '').join('; ')}; COMMIT`);
           nextId += 1;
+          transactions += 1;
           await sleep(20);
         }
       })();
@@ -104,22 +116,24 @@ describe('postgres cdc snapshot → kafka under kill -9', () => {
         },
       });
       const expected = await (stopAt ?? expectedState());
-      const { state, reads, inserts, seen } = rebuild(await readCommitted(brokers, topic));
+      const { state, reads, inserts, seen, changedFirst } = rebuild(await readCommitted(brokers, topic));
       const readTwice = [...reads].filter(([, count]) => count > 1).length;
       const insertedTwice = [...inserts].filter(([, count]) => count > 1).length;
-      // a row changed between its chunk's watermarks comes only as its change events (the chunk leaves it out)
+      const readAndInserted = [...reads.keys()].filter((key) => inserts.has(key)).length;
       const neverSeen = [...expected.keys()].filter((key) => !seen.has(key)).length;
       const wrong = [...expected].filter(([key, value]) => state.get(key) !== value).length;
       const open = (await openKafkaTransactions(kafka, `${name}-out`)).map((entry) => `${entry.transactionalId} (${entry.state})`);
       process.stdout.write(
-        `postgres cdc snapshot → kafka crash trial, seed ${seed}: ${ROWS} rows, ${nextId - ROWS - 1} concurrent write transactions, ` +
+        `postgres cdc snapshot → kafka crash trial, seed ${seed}: ${ROWS} rows, ${transactions} concurrent write transactions, ` +
           `${describeCrashTrial(trial)}; rows read ${reads.size} (${readTwice} twice), inserted ${inserts.size} (${insertedTwice} twice), ` +
-          `${neverSeen} in no record; rebuilt ${state.size} of ${expected.size} rows, ${wrong} wrong or missing; ${open.length} transactions left open\n`,
+          `${readAndInserted} read and inserted, ${changedFirst} first seen as a change, ${neverSeen} in no record; rebuilt ${state.size} of ${expected.size} rows, ${wrong} wrong or missing; ${open.length} transactions left open\n`,
       );
       expectKillsLanded(trial, KILLS);
-      expect({ readTwice, insertedTwice, neverSeen, wrong, rebuilt: state.size, open }).toEqual({
+      expect({ readTwice, insertedTwice, readAndInserted, changedFirst, neverSeen, wrong, rebuilt: state.size, open }).toEqual({
         readTwice: 0,
         insertedTwice: 0,
+        readAndInserted: 0,
+        changedFirst: 0,
         neverSeen: 0,
         wrong: 0,
         rebuilt: expected.size,
@@ -144,7 +158,10 @@ function rebuild(messages: readonly { readonly key: string | null; readonly valu
   reads: Map<string, number>;
   inserts: Map<string, number>;
   seen: Set<string>;
+  /** Rows whose first record was neither their read nor their insert. */
+  changedFirst: number;
 } {
+  let changedFirst = 0;
   const state = new Map<string, string>();
   const reads = new Map<string, number>();
   const inserts = new Map<string, number>();
@@ -153,11 +170,12 @@ function rebuild(messages: readonly { readonly key: string | null; readonly valu
     const key = message.key ?? 'null';
     const event = JSON.parse(message.value ?? 'null') as ChangeEvent | null;
     if (event === null) continue;
+    if (!seen.has(key) && event.op !== 'read' && event.op !== 'insert') changedFirst += 1;
     seen.add(key);
     if (event.op === 'read') reads.set(key, (reads.get(key) ?? 0) + 1);
     if (event.op === 'insert') inserts.set(key, (inserts.get(key) ?? 0) + 1);
     if (event.op === 'delete') state.delete(key);
     else if (event.after !== null) state.set(key, `${event.after.v}/${event.after.n}`);
   }
-  return { state, reads, inserts, seen };
+  return { state, reads, inserts, seen, changedFirst };
 }

@@ -4,11 +4,13 @@ import { testServices } from '../env';
 import { type CdcRun, CdcTestBed, eventOf } from './postgres-cdc-fixtures';
 
 /**
- * Crash trial of the chunked initial snapshot: 200,000 rows, the reader crashed (dropped without close, as a SIGKILL
- * leaves it) 5 times at random points of the snapshot while another connection keeps inserting and updating rows;
- * each run resumes from the previous one's last checkpoint, and a last run reads to the end. Over the committed
- * history of all runs: no row read twice, no insert twice, every row in some record, and the table rebuilt from the
- * history equals the table itself (no row and no change lost).
+ * Crash trial of the chunked initial snapshot: 200,000 rows (even ids), the reader crashed (dropped without close, as
+ * a SIGKILL leaves it) 5 times at random points of the snapshot while another connection keeps inserting rows (odd
+ * ids anywhere in the key range, below and above the snapshot's cursor, and ids above the largest one at the start),
+ * updating and deleting rows; each run resumes from the previous one's last checkpoint, and a last run reads to the
+ * end. Over the committed history of all runs: every row's first record is its `read` or its `insert`, and it has
+ * exactly one of them (no duplicate, whichever path) — ids are never reused — every row of the table is in it, and the
+ * table rebuilt from the history equals the table itself (no row and no change lost).
  */
 const { url } = testServices().postgres;
 const ROWS = Number(process.env.LOCKSTEP_CDC_SNAPSHOT_ROWS ?? 200_000);
@@ -28,17 +30,30 @@ describe('postgres-cdc initial snapshot under crashes', () => {
 
   it(`loses nothing when killed ${KILLS} times during the snapshot of ${ROWS} rows with concurrent writes`, async () => {
     const t = bed.table;
-    await bed.sql(`INSERT INTO ${t} SELECT g, 'v0', 0 FROM generate_series(1, ${ROWS}) g`);
+    await bed.sql(`INSERT INTO ${t} SELECT 2 * g, 'v0', 0 FROM generate_series(1, ${ROWS}) g`);
     const random = new SeededRandom(16);
     const writer = new Client({ connectionString: url });
     await writer.connect();
     let writing = true;
-    let nextId = ROWS + 1;
+    // ids above every id at the start (the last chunk's range), and odd ids inside the range (each used once)
+    let nextId = 2 * ROWS + 1;
+    const oddIds = new Set<number>();
+    let transactions = 0;
     const writes = (async () => {
       while (writing) {
-        const id = 1 + Math.floor(random.next() * ROWS);
-        await writer.query(`BEGIN; INSERT INTO ${t} VALUES (${nextId}, 'new', 0); UPDATE ${t} SET n = n + 1, v = 'upd' WHERE id = ${id}; COMMIT`);
+        const existing = 2 * (1 + Math.floor(random.next() * ROWS));
+        let odd = 2 * Math.floor(random.next() * ROWS) + 1;
+        while (oddIds.has(odd)) odd += 2;
+        oddIds.add(odd);
+        const statements = [
+          `INSERT INTO ${t} VALUES (${nextId}, 'new', 0), (${odd}, 'mid', 0)`,
+          `UPDATE ${t} SET n = n + 1, v = 'upd' WHERE id = ${existing}`,
+          transactions % 3 === 0 ? `DELETE FROM ${t} WHERE id = ${2 * (1 + Math.floor(random.next() * ROWS))}` : '',
+          transactions % 5 === 0 ? `UPDATE ${t} SET n = n + 1 WHERE id = ${odd - 2 * Math.floor(random.next() * 50)}` : '',
+        ];
+        await writer.query(`BEGIN; ${statements.filter((statement) => statement !== '').join('; ')}; COMMIT`);
         nextId += 1;
+        transactions += 1;
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
@@ -48,6 +63,8 @@ describe('postgres-cdc initial snapshot under crashes', () => {
     const readCount = new Map<number, number>();
     const insertCount = new Map<number, number>();
     const seen = new Set<number>();
+    /** Rows whose first record was neither their read nor their insert. */
+    const badFirst: string[] = [];
     let records = 0;
     const apply = (run: CdcRun): void => {
       for (const record of run.delivered) {
@@ -55,6 +72,7 @@ describe('postgres-cdc initial snapshot under crashes', () => {
         const row = (event.after ?? event.before) as { id: number; v: string; n: number };
         if (event.op === 'read') readCount.set(row.id, (readCount.get(row.id) ?? 0) + 1);
         if (event.op === 'insert') insertCount.set(row.id, (insertCount.get(row.id) ?? 0) + 1);
+        if (!seen.has(row.id) && event.op !== 'read' && event.op !== 'insert') badFirst.push(`${row.id}:${event.op}`);
         seen.add(row.id);
         if (event.op === 'delete') state.delete(row.id);
         else state.set(row.id, `${row.v}/${row.n}`);
@@ -99,16 +117,22 @@ describe('postgres-cdc initial snapshot under crashes', () => {
       const stale = [...expected].filter(([id, value]) => state.has(id) && state.get(id) !== value).map(([id]) => id);
       const readTwice = [...readCount].filter(([, count]) => count > 1).map(([id]) => id);
       const insertedTwice = [...insertCount].filter(([, count]) => count > 1).map(([id]) => id);
-      // a row changed between its chunk's watermarks comes only as its change events (the chunk leaves it out)
+      const readAndInserted = [...readCount.keys()].filter((id) => insertCount.has(id));
       const neverSeen = [...expected.keys()].filter((id) => !seen.has(id));
+      const aboveStart = [...expected.keys()].filter((id) => id > 2 * ROWS).length;
+      const odd = [...expected.keys()].filter((id) => id % 2 === 1).length;
       process.stdout.write(
-        `postgres-cdc snapshot crash trial: ${ROWS} rows, ${kills} kills during the snapshot, ${nextId - ROWS - 1} concurrent write transactions; ` +
-          `${records} records delivered, ${readCount.size} rows read, ${readTwice.length} read twice, ${insertedTwice.length} inserted twice, ` +
+        `postgres-cdc snapshot crash trial: ${ROWS} rows, ${kills} kills during the snapshot, ${transactions} concurrent write transactions ` +
+          `(table at the end: ${expected.size} rows, ${odd} inserted inside the key range, ${aboveStart} above the start's largest key); ` +
+          `${records} records delivered, ${readCount.size} rows read, ${insertCount.size} inserted, ${readTwice.length} read twice, ` +
+          `${insertedTwice.length} inserted twice, ${readAndInserted.length} read and inserted, ${badFirst.length} first seen as a change, ` +
           `${neverSeen.length} never seen; rebuilt ${state.size} rows: ${missing.length} missing, ${stale.length} stale\n`,
       );
       expect(kills).toBe(KILLS);
       expect(readTwice.slice(0, 5)).toEqual([]);
       expect(insertedTwice.slice(0, 5)).toEqual([]);
+      expect(readAndInserted.slice(0, 5)).toEqual([]);
+      expect(badFirst.slice(0, 5)).toEqual([]);
       expect(neverSeen.slice(0, 5)).toEqual([]);
       expect(missing.slice(0, 5)).toEqual([]);
       expect(stale.slice(0, 5)).toEqual([]);

@@ -173,8 +173,7 @@ export class ChangeStream {
           }
         } else {
           const items = this.assembler.accept(decoded, message.dataStart);
-          this.chunker?.observe(items);
-          this.enqueue(items);
+          this.enqueue(this.chunker === undefined ? items : this.chunker.filter(items));
         }
       }
     } catch (error) {

@@ -218,7 +218,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     }
     // The checkpoint restored is complete: the slot may be confirmed up to its position.
     if (snapshot !== undefined) this.log.info({ slot: this.settings.slot, tables: snapshot.tables.length }, 'postgres-cdc: resuming the initial snapshot after its last chunk');
-    this.startStream(session, position, position.lsn, snapshot, tables);
+    await this.startStream(session, position, position.lsn, snapshot, tables);
   }
 
   /** `snapshot: never` on a fresh start: stream from the slot's confirmed position, creating the slot if needed. */
@@ -239,7 +239,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
       this.log.info({ slot: this.settings.slot, lsn: formatLsn(lsn) }, 'postgres-cdc: created replication slot');
     }
     this.progress = { phase: 'stream', position: { lsn } };
-    this.startStream(session, { lsn }, 0n);
+    await this.startStream(session, { lsn }, 0n);
   }
 
   /**
@@ -260,7 +260,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
       const snapshot: SnapshotProgress = { tables: tables.map((table) => `${table.schema}.${table.table}`) };
       this.progress = snapshot.tables.length === 0 ? { phase: 'stream', position } : { phase: 'stream', position, snapshot };
       this.log.info({ slot, lsn: formatLsn(created.consistentPoint), tables: tables.length }, 'postgres-cdc: initial snapshot started (chunked, beside the stream)');
-      this.startStream(session, position, 0n, snapshot, tables);
+      await this.startStream(session, position, 0n, snapshot, tables);
       return;
     }
     const created = await this.createSlot(session, true);
@@ -297,7 +297,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     const position = { lsn: snapshot.consistentPoint };
     this.progress = { phase: 'stream', position };
     this.log.info({ slot: this.settings.slot, lsn: formatLsn(position.lsn) }, 'postgres-cdc: initial snapshot done, streaming');
-    this.startStream(session, position, 0n);
+    await this.startStream(session, position, 0n);
     return [];
   }
 
@@ -317,7 +317,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
     return next;
   }
 
-  private startStream(session: Session, position: StreamPosition, confirmed: bigint, snapshot?: SnapshotProgress, tables: readonly PublishedTable[] = []): void {
+  private async startStream(session: Session, position: StreamPosition, confirmed: bigint, snapshot?: SnapshotProgress, tables: readonly PublishedTable[] = []): Promise<void> {
     const { slot, publication, statusIntervalMs, maxBufferedRecords, snapshotChunkSize } = this.settings;
     if (snapshot !== undefined) snapshot = this.publishedOnly(snapshot, tables, position);
     const chunker =
@@ -331,6 +331,7 @@ export class PostgresCdcSourceReader extends SourceReaderBase<PostgresCdcSplit, 
             { slot, chunkSize: snapshotChunkSize },
             this.log,
           );
+    await chunker?.loadKeyOrders();
     const settings = { slot, publication, statusIntervalMs, maxBufferedRecords };
     session.stream = new ChangeStream(session.replication, session.catalog, session.types, position, confirmed, settings, this.log, chunker);
     session.stream.start(position.lsn);

@@ -52,12 +52,15 @@ export class PostgresCdcSource implements Source<PostgresCdcSplit, PostgresCdcEn
     }
     const { publication, slot, tables, allTables, snapshot, heartbeatInterval, slotCreateTimeout, statusInterval, maxBufferedRecords, snapshotChunkSize, ...rest } = config;
     const { id: _id, type: _type, parallelism: _parallelism, ...connection } = rest;
-    // Postgres 14+ snapshots in chunks beside the stream (exactly-once across crashes); the server version is only
-    // known at run time, so the report names the older servers' exception.
+    // Postgres 14+ snapshots in chunks beside the stream (resumed after the last chunk across crashes); the server
+    // version is only known at run time, so the report names both paths' at-least-once parts.
     this.guaranteeCaveat =
       snapshot === 'initial'
-        ? 'on Postgres before 14 its initial snapshot is at-least-once: a crash during it starts it over and the read records ' +
-          'emitted before the crash come again (Postgres 14+ resumes the chunked snapshot after its last chunk: exactly-once)'
+        ? 'its initial snapshot is at-least-once in part: on Postgres 14+ (chunked, resumed after its last chunk across crashes) ' +
+          'for a table whose key has a column of a type other than int2/int4/int8, numeric, text, varchar, char or uuid (or a ' +
+          'domain over one), a row inserted, updated or deleted during its snapshot in a key range not yet read comes as its ' +
+          'change event and later again as a read record with its current values (the log names such tables); on Postgres ' +
+          'before 14 a crash during the snapshot starts it over and the read records emitted before the crash come again'
         : undefined;
     this.settings = {
       connection,
