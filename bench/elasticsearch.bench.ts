@@ -17,6 +17,7 @@ import { percentile } from '../core/runtime/pipeline-metrics';
 import { testPluginContext, testSinkWriterInitContext, validatedConfig } from '../core/testing';
 import { ElasticsearchSink, elasticsearchSinkPlugin } from '../connectors/elasticsearch';
 import { benchService, progress } from './bench-services';
+import { benchDoc, rawBulkLoop } from './elasticsearch-bench-docs';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -34,19 +35,6 @@ const LABELS: Record<Variant, string> = {
   versioned: 'sink, documentId + external version (index)',
 };
 
-function doc(seq: number): { id: string; seq: number; customer: string; amount: number; note: string } {
-  return { id: `r-${seq}`, seq, customer: `customer-${seq % 977}`, amount: (seq % 10_000) / 100, note: `order ${seq} ${'x'.repeat(64)}` };
-}
-
-async function rawLoop(client: Client, index: string): Promise<void> {
-  for (let from = 0; from < DOCS; from += BULK_ACTIONS) {
-    const operations: object[] = [];
-    for (let seq = from; seq < Math.min(DOCS, from + BULK_ACTIONS); seq += 1) operations.push({ create: { _index: index, _id: `bench@${seq}` } }, doc(seq));
-    const response = await client.bulk({ operations });
-    if (response.errors) throw new Error(`raw _bulk: an item failed: ${JSON.stringify(response.items.find((item) => item.create?.error))}`);
-  }
-}
-
 async function sinkLoop(url: string, index: string, variant: 'origin' | 'versioned'): Promise<void> {
   const options = variant === 'origin' ? {} : { documentId: 'value.id', version: 'value.seq' };
   const config = validatedConfig(elasticsearchSinkPlugin, { id: 'es', node: url, index, bulkActions: 1_000, concurrency: CONCURRENCY, ...options });
@@ -58,7 +46,7 @@ async function sinkLoop(url: string, index: string, variant: 'origin' | 'version
       const end = Math.min(DOCS, start + PER_CHECKPOINT);
       for (let from = start; from < end; from += ENGINE_BATCH) {
         const records: LockstepRecord[] = [];
-        for (let seq = from; seq < Math.min(end, from + ENGINE_BATCH); seq += 1) records.push({ value: doc(seq), origin: `bench@${seq}` });
+        for (let seq = from; seq < Math.min(end, from + ENGINE_BATCH); seq += 1) records.push({ value: benchDoc(seq), origin: `bench@${seq}` });
         await writer.write(records);
       }
       await writer.flush(false);
@@ -90,7 +78,7 @@ async function main(): Promise<void> {
         await client.indices.create({ index, settings: { number_of_shards: 1, number_of_replicas: 0 } });
         progress(`round ${round + 1}: ${LABELS[variant]}…`);
         const started = performance.now();
-        if (variant === 'raw') await rawLoop(client, index);
+        if (variant === 'raw') await rawBulkLoop(client, index, DOCS, BULK_ACTIONS);
         else await sinkLoop(url, index, variant);
         const seconds = (performance.now() - started) / 1000;
         await client.indices.refresh({ index });

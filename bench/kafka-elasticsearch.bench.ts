@@ -25,6 +25,7 @@ import { PipelineMetrics, percentile } from '../core/runtime/pipeline-metrics';
 import { runPipeline } from '../core/runtime/pipeline-runner';
 import { createTestTopics } from '../integration-tests/support/test-kafka';
 import { benchService, progress } from './bench-services';
+import { benchDoc, rawBulkLoop } from './elasticsearch-bench-docs';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -38,30 +39,17 @@ const LABELS: Record<Variant, string> = {
   pipeline: `Kafka → Elasticsearch pipeline, exactly-once effect, 1 s checkpoints, parallelism ${PARALLELISM}`,
 };
 
-function doc(seq: number): { id: string; seq: number; customer: string; amount: number; note: string } {
-  return { id: `r-${seq}`, seq, customer: `customer-${seq % 977}`, amount: (seq % 10_000) / 100, note: `order ${seq} ${'x'.repeat(64)}` };
-}
-
 async function seedTopic(kafka: Kafka, topic: string): Promise<void> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let from = 0; from < DOCS; from += 5_000) {
       const messages = [];
-      for (let seq = from; seq < Math.min(DOCS, from + 5_000); seq += 1) messages.push({ key: `r-${seq}`, value: JSON.stringify(doc(seq)) });
+      for (let seq = from; seq < Math.min(DOCS, from + 5_000); seq += 1) messages.push({ key: `r-${seq}`, value: JSON.stringify(benchDoc(seq)) });
       await producer.send({ topic, acks: -1, messages });
     }
   } finally {
     await producer.disconnect();
-  }
-}
-
-async function rawLoop(client: Client, index: string): Promise<void> {
-  for (let from = 0; from < DOCS; from += BULK_ACTIONS) {
-    const operations: object[] = [];
-    for (let seq = from; seq < Math.min(DOCS, from + BULK_ACTIONS); seq += 1) operations.push({ create: { _index: index, _id: `bench@${seq}` } }, doc(seq));
-    const response = await client.bulk({ operations });
-    if (response.errors) throw new Error(`raw _bulk: an item failed: ${JSON.stringify(response.items.find((item) => item.create?.error))}`);
   }
 }
 
@@ -142,7 +130,7 @@ async function main(): Promise<void> {
         await client.indices.create({ index, settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: { properties: { seq: { type: 'long' } } } });
         progress(`round ${round + 1}: ${LABELS[variant]}…`);
         const started = performance.now();
-        if (variant === 'raw') await rawLoop(client, index);
+        if (variant === 'raw') await rawBulkLoop(client, index, DOCS, BULK_ACTIONS);
         else await pipelineRun(brokers, topic, url, index);
         const seconds = (performance.now() - started) / 1000;
         await client.indices.refresh({ index });
