@@ -195,11 +195,15 @@ export class ManagedPipeline {
       stopRequested: new Promise((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true })),
       savepointName: () => `${this.stopTarget === 'PAUSED' ? 'pause' : 'stop'}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
       onAttempt: () => {
+        this.nextRestartAt = undefined;
         if (this.stopTarget === undefined) this.stateValue = 'RUNNING';
       },
-      onRestarting: ({ error }) => {
+      onRestarting: ({ error, delayMs }) => {
         this.lastError = describeError(error);
-        if (this.stopTarget === undefined) this.stateValue = 'RESTARTING';
+        if (this.stopTarget !== undefined) return;
+        // the engine's own restart: the status shows when it comes, like a restart by the service
+        this.stateValue = 'RESTARTING';
+        this.nextRestartAt = Date.now() + delayMs;
       },
       onCheckpoint: (result) => this.onCheckpoint(result),
     }).then(

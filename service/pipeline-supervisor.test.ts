@@ -74,13 +74,23 @@ describe('PipelineSupervisor', () => {
   it('restarts a pipeline the engine gave up on, with the service backoff, and shows its last error', async () => {
     supervisor = open();
     await supervisor.start();
-    const blocker = join(dir, 'a-file');
-    await writeFile(blocker, 'not a folder');
-    const pipeline = await supervisor.create(generator('failing', 1_000, join(blocker, 'out')));
-    await until(pipeline, (p) => p.serviceRestarts >= 2);
+    // a database on a closed port: one engine restart 200 ms after each refusal, then the service's restart
+    const failing = {
+      ...generator('failing', 1_000),
+      restart: { maxAttempts: 1, initialBackoff: '200ms', maxBackoff: '200ms', startupDeadline: '5s' },
+      sinks: [{ id: 'db', type: 'postgres', url: 'postgres://127.0.0.1:1/none', table: 'nowhere', mode: 'upsert', key: ['seq'] }],
+    };
+    const pipeline = await supervisor.create(failing);
+    // every RESTARTING status, of the engine's restart or the service's, says when the restart comes
+    const restartingWithoutTime: number[] = [];
+    await until(pipeline, (p) => {
+      if (p.state === 'RESTARTING' && p.nextRestartAt === undefined) restartingWithoutTime.push(p.serviceRestarts);
+      return p.serviceRestarts >= 2;
+    });
+    expect(restartingWithoutTime).toEqual([]);
     expect(pipeline.serviceRestarts).toBeGreaterThanOrEqual(2);
     expect(['RESTARTING', 'RUNNING']).toContain(pipeline.state);
-    expect(pipeline.lastError?.message).toContain('failing');
+    expect(pipeline.lastError?.message).toContain('127.0.0.1:1');
     await supervisor.hold('failing', 'stop');
     expect(pipeline.state).toBe('STOPPED');
   });
