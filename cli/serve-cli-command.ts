@@ -1,9 +1,10 @@
-import { logFlags } from './arguments';
+import { logFlags, usageError } from './arguments';
 import { createCliLogger, logSettings } from './cli-logger';
-import type { Command, OptionSpec, ParsedArguments } from './command';
+import type { Command, OptionSpec } from './command';
 import { packageVersion } from './package-version';
 import { Terminal } from './terminal';
 import type * as ServeModule from '../service/serve-command';
+import { serveOptions, type ServeOptions } from '../service/serve-options';
 
 const SERVE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   port: { type: 'string', value: '<n>', description: 'port of the REST API (default 8083)' },
@@ -18,9 +19,9 @@ const SERVE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 };
 
 /**
- * `lockstep serve`: the standalone connector service (service/), one entry of the command table. Its own parser
- * (service/serve-command.ts) checks the values; this entry gives it the command line back, and loads the HTTP server
- * only when the command runs, so the other commands do not pay for it.
+ * `lockstep serve`: the standalone connector service (service/), one entry of the command table. The table parses the
+ * flags, service/serve-options.ts checks them, and the HTTP server is loaded only when the command runs, so the other
+ * commands do not pay for it.
  */
 export const serveCliCommand: Command = {
   name: 'serve',
@@ -29,6 +30,12 @@ export const serveCliCommand: Command = {
   positionals: [],
   options: SERVE_OPTIONS,
   execute: async (args, io) => {
+    let options: ServeOptions;
+    try {
+      options = serveOptions(args.values, io.env);
+    } catch (error) {
+      throw usageError(serveCliCommand, (error as Error).message);
+    }
     const flags = logFlags(args);
     const terminal = new Terminal(io.err);
     const settings = logSettings(flags, io.env, terminal.isTTY);
@@ -36,17 +43,6 @@ export const serveCliCommand: Command = {
     const log = createCliLogger(flags.logLevel === undefined && io.env.LOCKSTEP_LOG_LEVEL === undefined ? { ...settings, level: flags.verbose === true ? 'debug' : 'info' } : settings, terminal);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { serveCommand } = require('../service/serve-command') as typeof ServeModule;
-    return serveCommand(serveArgv(args), io.out, io.err, packageVersion(), log);
+    return serveCommand(options, io.out, packageVersion(), log);
   },
 };
-
-function serveArgv(args: ParsedArguments): string[] {
-  const argv: string[] = [];
-  for (const [name, value] of Object.entries(args.values)) {
-    if (!(name in SERVE_OPTIONS) || value === undefined || value === false) continue;
-    if (value === true) argv.push(`--${name}`);
-    else if (Array.isArray(value)) for (const item of value as readonly string[]) argv.push(`--${name}`, item);
-    else argv.push(`--${name}`, String(value));
-  }
-  return argv;
-}

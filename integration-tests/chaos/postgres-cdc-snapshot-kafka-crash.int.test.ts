@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'pg';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
 import { usePostgresClient, useTempDir } from '../support/chaos-fixtures';
 import { exactlyOnceHeader } from '../support/chaos-pipeline-yaml';
 import { crashTrialSettings, describeCrashTrial, expectKillsLanded, runCrashTrial } from '../support/crash-trial';
 import { readCommitted } from '../support/kafka-read-committed';
+import { SnapshotChurn } from '../support/snapshot-churn';
 import { openKafkaTransactions } from '../support/kafka-topics';
 import { createTestTopics, testKafka } from '../support/test-kafka';
 
@@ -61,34 +61,12 @@ describe('postgres cdc snapshot → kafka under kill -9', () => {
     const topic = `chaos-cdc-snap-${run}`;
     const admin = kafka.admin();
     await admin.connect();
-    const writer = new Client({ connectionString: url });
-    await writer.connect();
-    let writing = true;
-    let nextId = 2 * ROWS + 1;
-    const oddIds = new Set<number>();
-    let transactions = 0;
-    let writes: Promise<void> | undefined;
+    let churn: SnapshotChurn | undefined;
     try {
       await createTestTopics(admin, [{ topic, numPartitions: 3 }]);
       await db.query(`CREATE TABLE ${table} (id int PRIMARY KEY, v text NOT NULL, n int NOT NULL)`);
       await db.query(`INSERT INTO ${table} SELECT 2 * g, 'v0', 0 FROM generate_series(1, ${ROWS}) g`);
-      writes = (async () => {
-        while (writing) {
-          const existing = 2 * (1 + Math.floor(random.next() * ROWS));
-          let odd = 2 * Math.floor(random.next() * ROWS) + 1;
-          while (oddIds.has(odd)) odd += 2;
-          oddIds.add(odd);
-          const statements = [
-            `INSERT INTO ${table} VALUES (${nextId}, 'new', 0), (${odd}, 'mid', 0)`,
-            `UPDATE ${table} SET n = n + 1, v = 'upd' WHERE id = ${existing}`,
-            transactions % 3 === 0 ? `DELETE FROM ${table} WHERE id = ${2 * (1 + Math.floor(random.next() * ROWS))}` : '',
-          ];
-          await writer.query(`BEGIN; ${statements.filter((statement) => statement !== '').join('; ')}; COMMIT`);
-          nextId += 1;
-          transactions += 1;
-          await sleep(20);
-        }
-      })();
+      churn = await SnapshotChurn.start(url, table, { rows: ROWS, random, pauseMs: 20 });
       const file = join(dir, 'pipeline.yaml');
       await writeFile(file, pipelineYaml(name, dir, table, topic));
       const expectedState = async (): Promise<Map<string, string>> => {
@@ -105,8 +83,7 @@ describe('postgres cdc snapshot → kafka under kill -9', () => {
         complete: async () => {
           // stop writing once the last run is under way, then wait for Kafka to hold the table
           if (stopAt === undefined) {
-            writing = false;
-            await writes;
+            await churn?.stop();
             stopAt = expectedState();
           }
           const expected = await stopAt;
@@ -124,7 +101,7 @@ describe('postgres cdc snapshot → kafka under kill -9', () => {
       const wrong = [...expected].filter(([key, value]) => state.get(key) !== value).length;
       const open = (await openKafkaTransactions(kafka, `${name}-out`)).map((entry) => `${entry.transactionalId} (${entry.state})`);
       process.stdout.write(
-        `postgres cdc snapshot → kafka crash trial, seed ${seed}: ${ROWS} rows, ${transactions} concurrent write transactions, ` +
+        `postgres cdc snapshot → kafka crash trial, seed ${seed}: ${ROWS} rows, ${churn?.transactions} concurrent write transactions, ` +
           `${describeCrashTrial(trial)}; rows read ${reads.size} (${readTwice} twice), inserted ${inserts.size} (${insertedTwice} twice), ` +
           `${readAndInserted} read and inserted, ${changedFirst} first seen as a change, ${neverSeen} in no record; rebuilt ${state.size} of ${expected.size} rows, ${wrong} wrong or missing; ${open.length} transactions left open\n`,
       );
@@ -140,9 +117,7 @@ describe('postgres cdc snapshot → kafka under kill -9', () => {
         open: [],
       });
     } finally {
-      writing = false;
-      await writes?.catch(() => undefined);
-      await writer.end();
+      await churn?.close();
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();
       await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [table]).catch(() => undefined);

@@ -105,6 +105,21 @@ export class CdcTestBed {
   }
 }
 
+/**
+ * A fresh bed for every test of the enclosing `describe` (connected, with its test table unless `table: false`), handed
+ * to `use`, and cleaned up after the test.
+ */
+export function useCdcTestBed(url: string, use: (bed: CdcTestBed) => void, options: { readonly table?: boolean } = {}): void {
+  let current: CdcTestBed | undefined;
+  beforeEach(async () => {
+    current = new CdcTestBed(url);
+    await current.connect();
+    if (options.table !== false) await current.createTable();
+    use(current);
+  });
+  afterEach(() => current?.cleanup());
+}
+
 /** The change event of a record. */
 export function eventOf(record: LockstepRecord): ChangeEvent {
   return record.value as ChangeEvent;

@@ -1,5 +1,5 @@
 import { testServices } from '../env';
-import { CdcTestBed, eventOf, eventually } from './postgres-cdc-fixtures';
+import { type CdcTestBed, eventOf, eventually, useCdcTestBed } from './postgres-cdc-fixtures';
 
 /**
  * Setting up the postgres-cdc source without silent waits or races: a prepared transaction left open blocks the
@@ -10,14 +10,7 @@ const { url } = testServices().postgres;
 
 describe('postgres-cdc source setup', () => {
   let bed: CdcTestBed;
-
-  beforeEach(async () => {
-    bed = new CdcTestBed(url);
-    await bed.connect();
-    await bed.createTable();
-  });
-
-  afterEach(() => bed.cleanup());
+  useCdcTestBed(url, (created) => (bed = created));
 
   /** A prepared transaction holding an xid (what an in-doubt two-phase commit leaves), rolled back by `release`. */
   async function prepareTransaction(): Promise<{ gid: string; release: () => Promise<void> }> {

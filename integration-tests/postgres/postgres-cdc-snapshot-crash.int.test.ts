@@ -1,7 +1,7 @@
-import { Client } from 'pg';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
-import { type CdcRun, CdcTestBed, eventOf } from './postgres-cdc-fixtures';
+import { SnapshotChurn } from '../support/snapshot-churn';
+import { type CdcRun, type CdcTestBed, eventOf, useCdcTestBed } from './postgres-cdc-fixtures';
 
 /**
  * Crash trial of the chunked initial snapshot: 200,000 rows (even ids), the reader crashed (dropped without close, as
@@ -19,44 +19,13 @@ const OPTIONS = { statusIntervalMs: 200, maxBufferedRecords: 4_000 };
 
 describe('postgres-cdc initial snapshot under crashes', () => {
   let bed: CdcTestBed;
-
-  beforeEach(async () => {
-    bed = new CdcTestBed(url);
-    await bed.connect();
-    await bed.createTable();
-  });
-
-  afterEach(() => bed.cleanup());
+  useCdcTestBed(url, (created) => (bed = created));
 
   it(`loses nothing when killed ${KILLS} times during the snapshot of ${ROWS} rows with concurrent writes`, async () => {
     const t = bed.table;
     await bed.sql(`INSERT INTO ${t} SELECT 2 * g, 'v0', 0 FROM generate_series(1, ${ROWS}) g`);
     const random = new SeededRandom(16);
-    const writer = new Client({ connectionString: url });
-    await writer.connect();
-    let writing = true;
-    // ids above every id at the start (the last chunk's range), and odd ids inside the range (each used once)
-    let nextId = 2 * ROWS + 1;
-    const oddIds = new Set<number>();
-    let transactions = 0;
-    const writes = (async () => {
-      while (writing) {
-        const existing = 2 * (1 + Math.floor(random.next() * ROWS));
-        let odd = 2 * Math.floor(random.next() * ROWS) + 1;
-        while (oddIds.has(odd)) odd += 2;
-        oddIds.add(odd);
-        const statements = [
-          `INSERT INTO ${t} VALUES (${nextId}, 'new', 0), (${odd}, 'mid', 0)`,
-          `UPDATE ${t} SET n = n + 1, v = 'upd' WHERE id = ${existing}`,
-          transactions % 3 === 0 ? `DELETE FROM ${t} WHERE id = ${2 * (1 + Math.floor(random.next() * ROWS))}` : '',
-          transactions % 5 === 0 ? `UPDATE ${t} SET n = n + 1 WHERE id = ${odd - 2 * Math.floor(random.next() * 50)}` : '',
-        ];
-        await writer.query(`BEGIN; ${statements.filter((statement) => statement !== '').join('; ')}; COMMIT`);
-        nextId += 1;
-        transactions += 1;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
+    const churn = await SnapshotChurn.start(url, t, { rows: ROWS, random, pauseMs: 5, nearbyUpdates: true });
 
     // The committed history: every run checkpoints right after its last poll, so all it delivered counts.
     const state = new Map<number, string>();
@@ -103,8 +72,7 @@ describe('postgres-cdc initial snapshot under crashes', () => {
         await last.poll(1_000);
         apply(last);
       }
-      writing = false;
-      await writes;
+      await churn.stop();
       const final = await bed.admin.query<{ id: number; v: string; n: number }>(`SELECT id, v, n FROM ${t}`);
       const expected = new Map(final.rows.map((row) => [row.id, `${row.v}/${row.n}`]));
       const deadline = Date.now() + 60_000;
@@ -122,7 +90,7 @@ describe('postgres-cdc initial snapshot under crashes', () => {
       const aboveStart = [...expected.keys()].filter((id) => id > 2 * ROWS).length;
       const odd = [...expected.keys()].filter((id) => id % 2 === 1).length;
       process.stdout.write(
-        `postgres-cdc snapshot crash trial: ${ROWS} rows, ${kills} kills during the snapshot, ${transactions} concurrent write transactions ` +
+        `postgres-cdc snapshot crash trial: ${ROWS} rows, ${kills} kills during the snapshot, ${churn.transactions} concurrent write transactions ` +
           `(table at the end: ${expected.size} rows, ${odd} inserted inside the key range, ${aboveStart} above the start's largest key); ` +
           `${records} records delivered, ${readCount.size} rows read, ${insertCount.size} inserted, ${readTwice.length} read twice, ` +
           `${insertedTwice.length} inserted twice, ${readAndInserted.length} read and inserted, ${badFirst.length} first seen as a change, ` +
@@ -139,9 +107,7 @@ describe('postgres-cdc initial snapshot under crashes', () => {
       expect(state.size).toBe(expected.size);
       await last.close();
     } finally {
-      writing = false;
-      await writes.catch(() => undefined);
-      await writer.end();
+      await churn.close();
     }
   }, 600_000);
 });

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { compareKeys, type KeyKind } from '../../connectors/postgres/cdc/key-order';
 import { SeededRandom } from '../../core/testing/seeded-random';
 import { testServices } from '../env';
-import { type CdcRun, CdcTestBed, eventOf } from './postgres-cdc-fixtures';
+import { type CdcRun, type CdcTestBed, eventOf, useCdcTestBed } from './postgres-cdc-fixtures';
 
 /**
  * The chunked snapshot holds back changes above its cursor by comparing keys in JavaScript: that comparison must
@@ -14,13 +14,7 @@ const { url } = testServices().postgres;
 
 describe('postgres-cdc chunked snapshot key order', () => {
   let bed: CdcTestBed;
-
-  beforeEach(async () => {
-    bed = new CdcTestBed(url);
-    await bed.connect();
-  });
-
-  afterEach(() => bed.cleanup());
+  useCdcTestBed(url, (created) => (bed = created), { table: false });
 
   it('compares keys in the order Postgres sorts them (text COLLATE "C", bigint, numeric, uuid, char)', async () => {
     const t = bed.table;

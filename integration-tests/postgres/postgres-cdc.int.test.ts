@@ -1,6 +1,6 @@
 import type { LockstepRecord } from '../../core/api/record';
 import { testServices } from '../env';
-import { CdcTestBed, describeChange, eventOf, eventually } from './postgres-cdc-fixtures';
+import { type CdcTestBed, describeChange, eventOf, eventually, useCdcTestBed } from './postgres-cdc-fixtures';
 
 /**
  * The postgres-cdc source against a real server: change events in commit order with before/after images and value
@@ -17,14 +17,7 @@ const lsnValue = (text: string): bigint => {
 
 describe('postgres-cdc source', () => {
   let bed: CdcTestBed;
-
-  beforeEach(async () => {
-    bed = new CdcTestBed(url);
-    await bed.connect();
-    await bed.createTable();
-  });
-
-  afterEach(() => bed.cleanup());
+  useCdcTestBed(url, (created) => (bed = created));
 
   it('emits inserts, updates and deletes in commit order with before and after images', async () => {
     await bed.createPublicationAndSlot();

@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { freePort } from '../env/local/free-port';
 
 /**
  * A TCP proxy on a fixed port to the test database: `stop` closes it and cuts every connection (the database is
@@ -54,4 +55,24 @@ function hold([client, upstream]: readonly [Socket, Socket]): void {
   upstream.unpipe(client);
   client.pause();
   upstream.pause();
+}
+
+/**
+ * For the tests of the enclosing `describe`: a started switch in front of the Postgres at `url` on a free port, with
+ * the URL that goes through it; stopped after the test.
+ */
+export function useDatabaseSwitch(url: string): () => Promise<{ readonly database: DatabaseSwitch; readonly url: string }> {
+  let current: DatabaseSwitch | undefined;
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  return async () => {
+    const target = new URL(url);
+    current = new DatabaseSwitch(await freePort(), { host: target.hostname, port: Number(target.port) });
+    await current.start();
+    const proxied = new URL(url);
+    proxied.port = String(current.port);
+    return { database: current, url: proxied.toString() };
+  };
 }

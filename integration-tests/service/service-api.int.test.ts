@@ -10,7 +10,7 @@ import { eventually } from '../support/eventually';
 import { produceChaosRecords } from '../support/kafka-topics';
 import { createTestTopics, testKafka } from '../support/test-kafka';
 import { parseMetrics, sampleValue } from './prometheus-text';
-import { startService, waitForStatus, type ServiceReply, type ServiceUnderTest } from './service-process';
+import { useServices, waitForStatus, type ServiceReply, type ServiceUnderTest } from './service-process';
 
 const services = testServices();
 const { brokers } = services.kafka;
@@ -47,15 +47,12 @@ function pointerGet(root: unknown, pointer: string): unknown {
 }
 
 describe('lockstep serve: the REST API on a Kafka → Postgres pipeline', () => {
+  // declared first: jest runs afterEach hooks in declaration order, so the services stop before their folders go
+  const startService = useServices();
   const tempDir = useTempDir('lockstep-serve-api-');
   const pg = usePostgresClient(url);
   const kafka = testKafka(brokers, 'lockstep-serve-api');
   let service: ServiceUnderTest | undefined;
-
-  afterEach(async () => {
-    if (service !== undefined) await service.kill();
-    service = undefined;
-  });
 
   it('creates, runs, pauses, resumes, checkpoints, savepoints and deletes a pipeline; every reply matches /openapi.json', async () => {
     const dir = tempDir();

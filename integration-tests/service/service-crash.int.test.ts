@@ -7,7 +7,7 @@ import { eventually } from '../support/eventually';
 import { produceChaosRecords } from '../support/kafka-topics';
 import { checkTargetTable, createTargetTable, describeTargetTable, expectEveryIdOnce } from '../support/postgres-target';
 import { createTestTopics, testKafka } from '../support/test-kafka';
-import { startService, waitForStatus, type ServiceUnderTest } from './service-process';
+import { useServices, waitForStatus, type ServiceUnderTest } from './service-process';
 
 const services = testServices();
 const { brokers } = services.kafka;
@@ -15,15 +15,12 @@ const { url } = services.postgres;
 const RECORDS = 20_000;
 
 describe('lockstep serve under kill -9', () => {
+  // declared first: jest runs afterEach hooks in declaration order, so the services stop before their folders go
+  const startService = useServices();
   const tempDir = useTempDir('lockstep-serve-crash-');
   const pg = usePostgresClient(url);
   const kafka = testKafka(brokers, 'lockstep-serve-crash');
   let service: ServiceUnderTest | undefined;
-
-  afterEach(async () => {
-    if (service !== undefined) await service.kill();
-    service = undefined;
-  });
 
   it('brings its pipelines back after SIGKILL, each in its state, and resumes from the checkpoints: every id once', async () => {
     const dir = tempDir();

@@ -2,25 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testServices } from '../env';
-import { freePort } from '../env/local/free-port';
 import { useTempDir, usePostgresClient } from '../support/chaos-fixtures';
-import { DatabaseSwitch } from './database-switch';
-import { startService, waitForStatus, type PipelineStatus, type ServiceUnderTest } from './service-process';
+import { useDatabaseSwitch } from './database-switch';
+import { useServices, waitForStatus, type PipelineStatus, type ServiceUnderTest } from './service-process';
 
 const services = testServices();
 const { url } = services.postgres;
 
 describe('lockstep serve: one pipeline failing does not hold back another', () => {
+  // declared first: jest runs afterEach hooks in declaration order, so the services stop before their folders go
+  const startService = useServices();
+  const switchedDatabase = useDatabaseSwitch(url);
   const tempDir = useTempDir('lockstep-serve-isolation-');
   const pg = usePostgresClient(url);
-  let service: ServiceUnderTest | undefined;
-  let database: DatabaseSwitch | undefined;
-
-  afterEach(async () => {
-    if (service !== undefined) await service.kill();
-    await database?.stop();
-    service = undefined;
-  });
 
   it('restarts the pipeline whose database stopped with growing backoff, while the other keeps running; both end well', async () => {
     const dir = tempDir();
@@ -29,13 +23,9 @@ describe('lockstep serve: one pipeline failing does not hold back another', () =
     const run = randomUUID().slice(0, 8);
     const table = `serve_isolation_${run}`;
     await pg().query(`CREATE TABLE ${table} (seq integer PRIMARY KEY)`);
-    const target = new URL(url);
-    database = new DatabaseSwitch(await freePort(), { host: target.hostname, port: Number(target.port) });
-    await database.start();
-    const proxied = new URL(url);
-    proxied.port = String(database.port);
+    const { database, url: proxied } = await switchedDatabase();
 
-    service = await startService({ stateDir });
+    const service = await startService({ stateDir });
     const victim = `serve-victim-${run}`;
     const bystander = `serve-bystander-${run}`;
     const restart = { maxAttempts: 1, initialBackoff: '100ms', maxBackoff: '200ms', startupDeadline: '2s' };
@@ -46,7 +36,7 @@ describe('lockstep serve: one pipeline failing does not hold back another', () =
           checkpoint: { interval: '300ms', storage: join(dir, 'victim-checkpoints') },
           restart,
           sources: [{ id: 'gen', type: 'generator', count: 1_000_000_000, ratePerSecond: 200 }],
-          sinks: [{ id: 'db', type: 'postgres', url: proxied.toString(), table, mode: 'upsert', key: ['seq'] }],
+          sinks: [{ id: 'db', type: 'postgres', url: proxied, table, mode: 'upsert', key: ['seq'] }],
         })
       ).status,
     ).toBe(201);

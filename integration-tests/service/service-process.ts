@@ -116,3 +116,19 @@ export async function waitForStatus(
     await sleep(200);
   }
 }
+
+/**
+ * `startService` for the tests of the enclosing `describe`: every service a test started is SIGKILLed after it (a
+ * service that already exited is left as it is).
+ */
+export function useServices(): (options: StartServiceOptions) => Promise<ServiceUnderTest> {
+  const started: ServiceUnderTest[] = [];
+  afterEach(async () => {
+    for (const service of started.splice(0)) await service.kill();
+  });
+  return async (options) => {
+    const service = await startService(options);
+    started.push(service);
+    return service;
+  };
+}

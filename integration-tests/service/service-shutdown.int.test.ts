@@ -3,11 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testServices } from '../env';
-import { freePort } from '../env/local/free-port';
 import { useTempDir, usePostgresClient } from '../support/chaos-fixtures';
 import { eventually } from '../support/eventually';
-import { DatabaseSwitch } from './database-switch';
-import { startService, waitForStatus, type ServiceUnderTest } from './service-process';
+import { useDatabaseSwitch } from './database-switch';
+import { useServices, waitForStatus, type ServiceUnderTest } from './service-process';
 
 const services = testServices();
 const { url } = services.postgres;
@@ -19,16 +18,11 @@ const RECORDS = 5_000;
  * lands in the table once.
  */
 describe('lockstep serve: a forced shutdown loses nothing', () => {
+  // declared first: jest runs afterEach hooks in declaration order, so the services stop before their folders go
+  const startService = useServices();
+  const switchedDatabase = useDatabaseSwitch(url);
   const tempDir = useTempDir('lockstep-serve-shutdown-');
   const pg = usePostgresClient(url);
-  let service: ServiceUnderTest | undefined;
-  let database: DatabaseSwitch | undefined;
-
-  afterEach(async () => {
-    if (service !== undefined) await service.kill();
-    await database?.stop();
-    service = undefined;
-  });
 
   it.each([
     ['the shutdown deadline', 'deadline'],
@@ -41,14 +35,10 @@ describe('lockstep serve: a forced shutdown loses nothing', () => {
     const name = `serve-shutdown-${run}`;
     const table = `serve_shutdown_${run}`;
     await pg().query(`CREATE TABLE ${table} (seq integer NOT NULL)`);
-    const target = new URL(url);
-    database = new DatabaseSwitch(await freePort(), { host: target.hostname, port: Number(target.port) });
-    await database.start();
-    const proxied = new URL(url);
-    proxied.port = String(database.port);
+    const { database, url: proxied } = await switchedDatabase();
     const start = (): Promise<ServiceUnderTest> => startService({ stateDir, extraArgs: ['--shutdown-deadline', how === 'deadline' ? '3' : '600'] });
 
-    service = await start();
+    let service = await start();
     expect(
       (
         await service.call('POST', '/pipelines', {
@@ -57,7 +47,7 @@ describe('lockstep serve: a forced shutdown loses nothing', () => {
           checkpoint: { interval: '200ms', storage: join(dir, 'checkpoints') },
           sources: [{ id: 'gen', type: 'generator', count: RECORDS, ratePerSecond: 500 }],
           // no unique key: a duplicate would show in the count
-          sinks: [{ id: 'db', type: 'postgres', url: proxied.toString(), table }],
+          sinks: [{ id: 'db', type: 'postgres', url: proxied, table }],
         })
       ).status,
     ).toBe(201);
