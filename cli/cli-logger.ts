@@ -43,11 +43,17 @@ export function logSettings(flags: LogFlags, env: NodeJS.ProcessEnv, isTTY: bool
  * only when `verbose`.
  */
 export function createCliLogger(settings: LogSettings, terminal: Terminal): Logger {
+  // errWithCause: each error's own message, its cause nested (pino's `err` would append every cause's message to the
+  // message, which repeats what lockstep's messages already say: "X: X: Y")
+  const withoutStacks = (serialized: Record<string, unknown>): Record<string, unknown> => {
+    delete serialized.stack;
+    if (typeof serialized.cause === 'object' && serialized.cause !== null) withoutStacks(serialized.cause as Record<string, unknown>);
+    return serialized;
+  };
   const serializeError = (error: unknown): unknown => {
     if (!(error instanceof Error)) return error;
-    const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
-    if (!settings.verbose) delete serialized.stack;
-    return serialized;
+    const serialized = pino.stdSerializers.errWithCause(error) as unknown as Record<string, unknown>;
+    return settings.verbose ? serialized : withoutStacks(serialized);
   };
   const options = { level: settings.level, base: { pid: process.pid }, serializers: { err: serializeError } };
   if (settings.format === 'json') return pino(options, { write: (line: string) => terminal.write(line) });

@@ -45,7 +45,11 @@ describe('lockstep run: a pipeline that fails', () => {
     expect(plain[0]).toMatch(/^pipeline fails FAILED: .*boom in the user function/);
     const logged = result.err.split('\n').filter((line) => line.includes('"msg":"pipeline failed"'));
     expect(logged).toHaveLength(1);
-    expect(JSON.parse(logged[0] as string)).toMatchObject({ level: 50, err: { code: expect.stringMatching(/^LS_/) } });
+    const entry = JSON.parse(logged[0] as string) as { err: { message: string; cause?: { message: string } } };
+    expect(entry).toMatchObject({ level: 50, err: { code: expect.stringMatching(/^LS_/) } });
+    // its own message (the plain line), not the causes' messages appended again; the cause nested
+    expect(entry.err.message).toBe(plain[0]);
+    expect(entry.err.cause?.message).toMatch(/boom in the user function/);
     expect(logged[0]).not.toContain('"stack"');
   });
 
