@@ -64,13 +64,16 @@ export const PG_TYPE_OIDS = {
 } as const;
 
 /**
- * The JavaScript value of a column value in Postgres text form, read in a session with `DateStyle = ISO` and
- * `TimeZone = UTC` (the same conventions as the CDC source): int2/int4/oid and float4/float8 as numbers (NaN and
- * ±Infinity included); int8 as a number when it is a safe integer, else its decimal string; numeric as its exact
- * decimal string; bool; json/jsonb parsed; bytea (hex output) as a Buffer; timestamptz as ISO 8601 in UTC with
- * microseconds (`2024-05-01T10:00:00.123456Z`), timestamp as ISO 8601 without zone (infinity and BC values keep
- * Postgres' text); every other type (text, uuid, date `YYYY-MM-DD`, time, interval, arrays…) as Postgres prints it.
- * `null` stays null.
+ * The record value of a column value in Postgres text form — the one value model of the Postgres sources (table and
+ * CDC, snapshot and stream), read in sessions with `DateStyle = ISO`, `TimeZone = UTC`, `bytea_output = hex` and
+ * `extra_float_digits = 3`. Every value survives JSON and comes back the same through the Postgres sink:
+ * int2/int4/oid as numbers; float4/float8 as numbers with every digit, but `NaN`, `Infinity`, `-Infinity` and `-0` as
+ * those strings (a JSON number cannot hold them); int8 as a number when it is a safe integer, else its decimal
+ * string; numeric as its exact decimal string; bool; **json/jsonb as their text** (parsing would lose digits beyond a
+ * double, `1.50`'s zero, a json value's spacing, key order and duplicate keys — the `parse_json()` expression function
+ * or a `json` transform parses when wanted); bytea as **base64**; timestamptz as ISO 8601 in UTC with microseconds
+ * (`2024-05-01T10:00:00.123456Z`), timestamp as ISO 8601 without zone (infinity and BC values keep Postgres' text);
+ * every other type (text, uuid, date `YYYY-MM-DD`, time, interval, arrays…) as Postgres prints it. `null` stays null.
  */
 export function postgresValueFromText(typeOid: number, text: string | null): unknown {
   if (text === null) return null;
@@ -78,20 +81,18 @@ export function postgresValueFromText(typeOid: number, text: string | null): unk
     case PG_TYPE_OIDS.int2:
     case PG_TYPE_OIDS.int4:
     case PG_TYPE_OIDS.oid:
+      return Number(text);
     case PG_TYPE_OIDS.float4:
     case PG_TYPE_OIDS.float8:
-      return Number(text);
+      return text === 'NaN' || text === 'Infinity' || text === '-Infinity' || text === '-0' ? text : Number(text);
     case PG_TYPE_OIDS.int8: {
       const value = Number(text);
       return Number.isSafeInteger(value) ? value : text;
     }
     case PG_TYPE_OIDS.bool:
       return text === 't' || text === 'true';
-    case PG_TYPE_OIDS.json:
-    case PG_TYPE_OIDS.jsonb:
-      return JSON.parse(text) as unknown;
     case PG_TYPE_OIDS.bytea:
-      return text.startsWith('\\x') ? Buffer.from(text.slice(2), 'hex') : Buffer.from(text, 'latin1');
+      return (text.startsWith('\\x') ? Buffer.from(text.slice(2), 'hex') : Buffer.from(text, 'latin1')).toString('base64');
     case PG_TYPE_OIDS.timestamp:
       return isoTimestampText(text, false);
     case PG_TYPE_OIDS.timestamptz:

@@ -76,7 +76,7 @@ describe('postgres table source', () => {
     expect(first).toEqual({ key: 3, origin: 'query@3', value: { id: 3, doubled: '9.00', region: 'EU' } });
   });
 
-  it('converts column types: numbers, exact int8 and numeric, bool, json, timestamps as ISO strings, bytea', async () => {
+  it('converts column types: numbers, exact int8 and numeric, float specials as strings, bool, json as its text, timestamps as ISO strings, bytea as base64', async () => {
     const table = await bed.createTable(
       'types',
       `id int8 PRIMARY KEY, small int2, big int8, price numeric, ratio float8, flag bool, doc jsonb, raw json,
@@ -101,16 +101,16 @@ describe('postgres table source', () => {
       price: '12345678901234567890.123456789',
       ratio: 0.5,
       flag: true,
-      doc: { a: [1, 2] },
-      raw: [1, 'x'],
+      doc: '{"a": [1, 2]}',
+      raw: '[1, "x"]',
       at: '2024-05-01T10:30:00.123456Z',
       local: '2024-05-01T12:30:00.5',
       day: '2024-05-01',
-      bytes: Buffer.from([0x00, 0xff, 0x10]),
+      bytes: Buffer.from([0x00, 0xff, 0x10]).toString('base64'),
       missing: null,
     });
     expect(second).toMatchObject({ key: '9007199254740993', origin: `${table}@9007199254740993` });
-    expect(second.value).toMatchObject({ big: 42, ratio: Number.NaN, flag: false, doc: null, at: 'infinity', bytes: Buffer.alloc(0) });
+    expect(second.value).toMatchObject({ big: 42, ratio: 'NaN', flag: false, doc: 'null', raw: 'null', at: 'infinity', bytes: '' });
   });
 
   it('splits timestamp and numeric keys into ranges and reads every row once', async () => {

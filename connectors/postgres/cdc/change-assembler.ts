@@ -3,7 +3,7 @@ import type { ChangeEvent, ChangeOperation, RowImage } from './change-event';
 import { formatLsn } from './lsn';
 import type { BeginMessage, PgoutputMessage, RelationColumn, RelationMessage, TupleValue } from './pgoutput-messages';
 import type { SnapshotProgress, StreamPosition } from './postgres-cdc-split';
-import { cdcValue } from './value-model';
+import { postgresValueFromText } from '../sql';
 
 /**
  * A relation as the stream described it (column types resolved to their base types), with its key columns (the
@@ -210,7 +210,7 @@ export function rowImage(relation: Pick<KnownRelation, 'columns' | 'schema' | 't
     if (keyOnly && !column.isKey) return;
     const value = tuple[i] as TupleValue;
     if (value.kind === 'null') row[column.name] = null;
-    else if (value.kind === 'text') row[column.name] = cdcValue(column.typeOid, value.text);
+    else if (value.kind === 'text') row[column.name] = postgresValueFromText(column.typeOid, value.text);
     else if (value.kind === 'binary') row[column.name] = value.bytes.toString('base64');
     // unchanged TOAST: the server did not send the value; the column is left out
   });

@@ -1,12 +1,12 @@
 import type { Client, FieldDef } from 'pg';
 import type { LockstepRecord } from '../../../core/sdk';
 import { TEXT_TYPES } from '../connection';
-import { quoteIdentifier, quoteLiteral, quoteQualifiedName } from '../sql';
+import { postgresValueFromText, quoteIdentifier, quoteLiteral, quoteQualifiedName } from '../sql';
 import type { ChangeEvent, RowImage } from './change-event';
 import { rowKey } from './change-assembler';
 import { formatLsn } from './lsn';
 import type { PublishedTable } from './cdc-catalog';
-import { cdcValue, type TypeCatalog } from './value-model';
+import type { TypeCatalog } from './value-model';
 
 const CURSOR = 'lockstep_cdc_snapshot';
 
@@ -67,7 +67,7 @@ export class InitialSnapshot {
     return rows.map((row) => {
       const after: RowImage = {};
       fields.forEach((field, i) => {
-        after[field.name] = cdcValue(baseTypes[i] ?? field.dataTypeID, row[field.name] ?? null);
+        after[field.name] = postgresValueFromText(baseTypes[i] ?? field.dataTypeID, row[field.name] ?? null);
       });
       const value: ChangeEvent = { op: 'read', schema: table.schema, table: table.table, before: null, after, lsn, commitLsn: lsn, xid: null, commitTime: null };
       return { key: rowKey(table, after), value, origin: `${table.schema}.${table.table}@snapshot` };

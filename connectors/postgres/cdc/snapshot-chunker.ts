@@ -3,7 +3,7 @@ import type { Client } from 'pg';
 import type { Logger } from 'pino';
 import { LockstepError, type LockstepRecord } from '../../../core/sdk';
 import { TEXT_TYPES } from '../connection';
-import { quoteIdentifier, quoteQualifiedName } from '../sql';
+import { postgresValueFromText, quoteIdentifier, quoteQualifiedName } from '../sql';
 import type { PublishedTable } from './cdc-catalog';
 import { rowKey, type ChangeItem } from './change-assembler';
 import type { ChangeEvent, RowImage } from './change-event';
@@ -11,7 +11,7 @@ import { collatesBytewise, compareKeys, keyKindOf, type KeyKind } from './key-or
 import { formatLsn } from './lsn';
 import type { LogicalMessage } from './pgoutput-messages';
 import type { SnapshotProgress, StreamPosition } from './postgres-cdc-split';
-import { cdcValue, type TypeCatalog } from './value-model';
+import type { TypeCatalog } from './value-model';
 
 /** Prefix of the watermark messages the chunked snapshot writes into the WAL. */
 export const WATERMARK_PREFIX = 'lockstep-snapshot';
@@ -255,7 +255,7 @@ export class SnapshotChunker {
     for (const row of pending.rows) {
       const after: RowImage = {};
       pending.columns.forEach((column, i) => {
-        after[column] = cdcValue(pending.baseTypes[i] as number, row[column] ?? null);
+        after[column] = postgresValueFromText(pending.baseTypes[i] as number, row[column] ?? null);
       });
       const key = rowKey(table, after);
       if (!pending.changed.has(JSON.stringify(key))) rows.set(JSON.stringify(key), { key, after });

@@ -1,30 +1,10 @@
 import type { Client } from 'pg';
-import { PG_TYPE_OIDS, postgresValueFromText } from '../sql';
 
 /**
  * The one value model of the postgres-cdc source: the snapshot (`read`) and the stream (`insert`/`update`/`delete`)
- * both convert a column's text through {@link cdcValue} with the column's **base type** ({@link TypeCatalog}), so the
- * same row gives byte-identical keys and values whichever path read it.
+ * both convert a column's text through `postgresValueFromText` (../sql.ts) with the column's **base type**, so the same
+ * row gives byte-identical keys and values whichever path read it.
  *
- * Beyond `postgresValueFromText`: float4/float8 `NaN`, `Infinity`, `-Infinity` and `-0` are kept as those strings
- * (a JSON number cannot hold them: `NaN` would become `null`, `-0` would become `0`), every other float is a number
- * with full precision (the sessions run with `extra_float_digits = 3`); bytea is its **base64** string (JSON-safe,
- * the same in every sink).
- */
-export function cdcValue(baseTypeOid: number, text: string | null): unknown {
-  if (text === null) return null;
-  switch (baseTypeOid) {
-    case PG_TYPE_OIDS.float4:
-    case PG_TYPE_OIDS.float8:
-      return text === 'NaN' || text === 'Infinity' || text === '-Infinity' || text === '-0' ? text : Number(text);
-    case PG_TYPE_OIDS.bytea:
-      return (postgresValueFromText(baseTypeOid, text) as Buffer).toString('base64');
-    default:
-      return postgresValueFromText(baseTypeOid, text);
-  }
-}
-
-/**
  * Resolves type OIDs to their base types: a domain (over a domain…) to the type it is built on, every other type to
  * itself. The stream's Relation messages name a column's own type (the domain), a query's row description its base
  * type; converting by the base type makes both paths agree. Lookups are cached for the life of the catalog.

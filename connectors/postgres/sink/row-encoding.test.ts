@@ -23,6 +23,16 @@ describe('column values', () => {
     expect(arrayLiteral([])).toBe('{}');
   });
 
+  it('into a bytea column: base64 strings decoded (how lockstep carries bytes), Postgres hex as it is, other text refused', () => {
+    const raw: TableColumn = { name: 'raw', type: 'bytea', isArray: false };
+    expect(columnText('AP8Q', raw)).toBe('\\x00ff10');
+    expect(columnText('3q2+7w==', raw)).toBe('\\xdeadbeef');
+    expect(columnText('', raw)).toBe('\\x');
+    expect(columnText('\\xdeadbeef', raw)).toBe('\\xdeadbeef');
+    expect(columnText('AP8Q', table.get('name'))).toBe('AP8Q');
+    for (const text of ['abc', 'not base64!', 'AP8=Q']) expect(() => columnText(text, raw)).toThrow(/must be base64/);
+  });
+
   it('are escaped in the COPY text format', () => {
     expect(copyText([['a\tb\nc\\d\re', null]])).toBe('a\\tb\\nc\\\\d\\re\t\\N\n');
   });

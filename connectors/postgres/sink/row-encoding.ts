@@ -47,13 +47,27 @@ function scalarText(value: unknown): string {
 /**
  * The text a value is written as, for COPY and for INSERT parameters alike (the column's input function parses it,
  * so both paths accept and refuse the same values): strings as they are; numbers, bigints, booleans as their text;
- * dates as ISO 8601; bytes as `\x…` hex; arrays into array columns as array literals; other objects and arrays as
- * JSON (for json/jsonb columns); null and undefined as NULL.
+ * dates as ISO 8601; bytes as `\x…` hex, and base64 strings into bytea columns too; arrays into array columns as array
+ * literals; other objects and arrays as JSON (for json/jsonb columns); null and undefined as NULL.
  */
 export function columnText(value: unknown, column: TableColumn | undefined): string | null {
   if (value === null || value === undefined) return null;
   if (Array.isArray(value) && column?.isArray === true) return arrayLiteral(value);
+  if (typeof value === 'string' && column?.type === 'bytea') return byteaText(value);
   return scalarText(value);
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * A string for a bytea column: lockstep carries bytes in JSON-safe records as **base64** (the Postgres sources, dead
+ * letters), so it is decoded; a string in Postgres' own hex form (`\x00ff`) is taken as it is. Anything else is refused
+ * rather than stored as the bytes of its characters.
+ */
+function byteaText(value: string): string {
+  if (value.startsWith('\\x')) return value;
+  if (!BASE64.test(value)) throw new TypeError("a string for a bytea column must be base64 (how lockstep carries bytes) or Postgres hex ('\\x00ff')");
+  return `\\x${Buffer.from(value, 'base64').toString('hex')}`;
 }
 
 function fieldAt(value: Record<string, unknown>, path: readonly string[]): unknown {

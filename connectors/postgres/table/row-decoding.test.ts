@@ -12,14 +12,14 @@ describe('postgres row values', () => {
     expect(postgresValueFromText(t.int8, '9007199254740991')).toBe(9007199254740991);
     expect(postgresValueFromText(t.int8, '9007199254740993')).toBe('9007199254740993');
     expect(postgresValueFromText(t.numeric, '0.10000000000000000001')).toBe('0.10000000000000000001');
-    expect(postgresValueFromText(t.float8, '-Infinity')).toBe(Number.NEGATIVE_INFINITY);
+    expect(postgresValueFromText(t.float8, '-Infinity')).toBe('-Infinity');
     expect(postgresValueFromText(t.bool, 'f')).toBe(false);
-    expect(postgresValueFromText(t.jsonb, '{"a": [1, null]}')).toEqual({ a: [1, null] });
+    expect(postgresValueFromText(t.jsonb, '{"a": [1, null]}')).toBe('{"a": [1, null]}');
     expect(postgresValueFromText(t.timestamptz, '2024-05-01 10:00:00.123456+00')).toBe('2024-05-01T10:00:00.123456Z');
     expect(postgresValueFromText(t.timestamptz, '2024-05-01 10:00:00+05:30')).toBe('2024-05-01T10:00:00+05:30');
     expect(postgresValueFromText(t.timestamp, '2024-05-01 10:00:00')).toBe('2024-05-01T10:00:00');
     expect(postgresValueFromText(t.timestamptz, 'infinity')).toBe('infinity');
-    expect(postgresValueFromText(t.bytea, '\\xdeadbeef')).toEqual(Buffer.from('deadbeef', 'hex'));
+    expect(postgresValueFromText(t.bytea, '\\xdeadbeef')).toBe('3q2+7w==');
     expect(postgresValueFromText(2950, '0e9a0ed8-0d0b-4c5e-9e2f-1c0c7c3b1d2e')).toBe('0e9a0ed8-0d0b-4c5e-9e2f-1c0c7c3b1d2e');
     expect(postgresValueFromText(t.int4, null)).toBeNull();
   });
@@ -32,13 +32,5 @@ describe('postgres row values', () => {
       value: { id: 12, total: '9.90', paid: true },
       origin: 'sales.orders@12',
     });
-  });
-
-  it('reports a value it cannot convert as a record error naming the column and the row', () => {
-    const decoder = new RowDecoder('t', 'id');
-    const fields = [field('id', PG_TYPE_OIDS.int4), field('doc', PG_TYPE_OIDS.json)];
-    expect(() => decoder.decode(fields, { id: '3', doc: '{oops' })).toThrow(
-      expect.objectContaining({ code: 'LS_POSTGRES_VALUE', message: expect.stringContaining('column doc'), context: expect.objectContaining({ origin: 't@3' }) }),
-    );
   });
 });

@@ -1,5 +1,5 @@
 import type { FieldDef } from 'pg';
-import { type LockstepRecord, RecordError } from '../../../core/sdk';
+import type { LockstepRecord } from '../../../core/sdk';
 import { postgresValueFromText } from '../sql';
 
 /** A row as node-postgres returns it when every type parser is the identity: column name → Postgres text or null. */
@@ -19,16 +19,8 @@ export class RowDecoder {
     const keyText = row[this.keyColumn] ?? null;
     const origin = `${this.name}@${keyText ?? 'null'}`;
     const value: Record<string, unknown> = {};
-    for (const field of fields) {
-      try {
-        value[field.name] = postgresValueFromText(field.dataTypeID, row[field.name] ?? null);
-      } catch (cause) {
-        throw new RecordError(`column ${field.name} cannot be converted: ${(cause as Error).message}`, { value: row, origin }, {
-          code: 'LS_POSTGRES_VALUE',
-          cause,
-        });
-      }
-    }
+    // every Postgres text converts (postgresValueFromText parses nothing that could fail)
+    for (const field of fields) value[field.name] = postgresValueFromText(field.dataTypeID, row[field.name] ?? null);
     return { key: value[this.keyColumn], value, origin };
   }
 }

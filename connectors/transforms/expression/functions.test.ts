@@ -67,6 +67,9 @@ describe('expression functions', () => {
     ["toNumber('1e3')", 1000],
     ['toNumber(7)', 7],
     ['toNumber(value.price) * 2', 25],
+    ['parseJson(\'{"a": [1, null]}\').a', [1, null]],
+    ["parseJson('null')", null],
+    ['parseJson(toString(value.obj))', { a: 1, b: 2 }],
   ])('%s = %j', (source, expected) => {
     expect(run(source)).toEqual(expected);
   });
@@ -83,12 +86,15 @@ describe('expression functions', () => {
     "startsWith(value.missing, 'x')",
     'toString(value.missing)',
     'toNumber(value.missing)',
+    'parseJson(value.missing)',
   ])('%s propagates null from its first argument', (source) => {
     expect(run(source)).toBeNull();
   });
 
   it.each([
     ['lower(1)', 'lower() expects a string but got a number'],
+    ["parseJson('{oops')", 'parseJson() expects JSON text'],
+    ['parseJson(3)', 'parseJson() expects a string but got a number'],
     ['upper(value.tags)', 'upper() expects a string but got a list'],
     ['length(3)', 'length() expects a string, list or object but got a number'],
     ["round('1')", 'round() expects a number but got a string'],

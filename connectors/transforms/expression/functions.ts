@@ -32,6 +32,7 @@ export const FUNCTIONS: Readonly<Record<string, ExpressionFunction>> = {
   },
   toString: unary(toText),
   toNumber: unary(toNumber),
+  parseJson: unary(parseJson),
   concat: { minArgs: 1, maxArgs: Infinity, apply: (args) => args.map(concatPart).join('') },
   coalesce: { minArgs: 1, maxArgs: Infinity, apply: (args) => args.find((arg) => arg !== null) ?? null },
 };
@@ -55,6 +56,16 @@ function expectString(value: unknown, name: string): string {
 
 function expectNumber(value: unknown, name: string): number {
   return typeof value === 'number' ? value : typeProblem(`${name}() expects a number but got ${describeType(value)}`);
+}
+
+/** JSON text (e.g. a json/jsonb column, which the Postgres sources give as its text) as the value it holds. */
+function parseJson(value: unknown): unknown {
+  const text = expectString(value, 'parseJson');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    return typeProblem(`parseJson() expects JSON text: ${(error as Error).message}`);
+  }
 }
 
 /** Characters (Unicode code points) of a string, items of a list, fields of an object. */
