@@ -1,7 +1,7 @@
 /** What a change record's `value` holds. `read` rows come from the initial snapshot. */
 export type ChangeOperation = 'read' | 'insert' | 'update' | 'delete' | 'truncate';
 
-/** A row: column name → value (values converted by `cdcValue` in `./value-model.ts`, the same for snapshot and stream). */
+/** A row: column name → value (values converted by `postgresValueFromText` in `../sql.ts` by base type, the same for snapshot and stream). */
 export type RowImage = Record<string, unknown>;
 
 /**
