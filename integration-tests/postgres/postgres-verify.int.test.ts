@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from 'pg';
+import { testServices } from '../env';
+import { buildCli, runBuiltCli } from '../support/built-cli';
+import { adminClient, preparedGids, rollbackAll, uniqueTable } from './postgres-sink-fixtures';
+
+/**
+ * `lockstep verify` on an exactly-once Postgres sink, run as the built CLI against the real server: after a pipeline
+ * ran to its end it counts the table's rows (the same number a `SELECT count(*)` of an independent pg client gives),
+ * finds no duplicate and no leftover (exit 0); a row inserted twice by another client is a duplicate by the columns
+ * records fill (the table's bigserial id and now() default are left out of the default key), and a prepared
+ * transaction named as the sink names its own is a leftover — both exit 1 naming them.
+ */
+const { url } = testServices().postgres;
+const RECORDS = 3_000;
+
+describe('lockstep verify with a postgres sink (built CLI)', () => {
+  let dir: string;
+  let bin: string;
+  let db: Client;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lockstep-postgres-verify-'));
+    bin = await buildCli(join(dir, 'build'));
+    db = await adminClient();
+  }, 180_000);
+  afterAll(async () => {
+    await db?.end();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('counts what the sink committed, then names a duplicate row and a prepared transaction of the sink', async () => {
+    const run = randomUUID().slice(0, 8);
+    const pipeline = `pg-verify-${run}`;
+    const table = uniqueTable('verify');
+    await db.query(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, seq integer NOT NULL, written_at timestamptz NOT NULL DEFAULT now())`);
+    const file = join(dir, `${pipeline}.yaml`);
+    await writeFile(
+      file,
+      [
+        `name: ${pipeline}`,
+        `checkpoint: { interval: 200ms, storage: "${join(dir, pipeline)}" }`,
+        'parallelism: 2',
+        `sources: [{ id: gen, type: generator, count: ${RECORDS} }]`,
+        `sinks: [{ id: out, type: postgres, url: "${url}", table: ${table}, batchSize: 100 }]`,
+        '',
+      ].join('\n'),
+    );
+    const gidPrefix = `lockstep:${pipeline}:out:`;
+    try {
+      const ran = await runBuiltCli(bin, ['run', file], dir);
+      expect(ran.err).toMatch(new RegExp(`${pipeline}: finished at checkpoint \\d+ · ${RECORDS} records read, ${RECORDS} written`));
+      expect(ran.code).toBe(0);
+
+      const finished = await runBuiltCli(bin, ['verify', file], dir);
+      const counted = Number((await db.query<{ count: string }>(`SELECT count(*) FROM ${table}`)).rows[0]?.count);
+      expect(counted).toBe(RECORDS);
+      expect(finished.out).toContain(
+        `sink out (postgres): table ${table} on ${url.replace(/:[^:@/]*@/, '@')}\n` +
+          `  records: ${counted} committed\n` +
+          '  duplicates by the columns without a default ("seq"): none\n' +
+          '  leftovers: none\n' +
+          `input: ${RECORDS} records generated\n`,
+      );
+      expect(finished.out).toMatch(/OK: every record once, nothing left over\n$/);
+      expect(finished.code).toBe(0);
+
+      // Another client writes one record's row again.
+      await db.query(`INSERT INTO ${table} (seq) VALUES (41)`);
+      const doubled = await runBuiltCli(bin, ['verify', file], dir);
+      expect(doubled.code).toBe(1);
+      expect(doubled.out).toContain(`  records: ${RECORDS + 1} committed\n  duplicates by the columns without a default ("seq"): 1\n`);
+      expect(doubled.out).toMatch(new RegExp(`    \\[41\\] at ${table} ctid \\(\\d+,\\d+\\) and ${table} ctid \\(\\d+,\\d+\\)\\n`));
+      expect(doubled.out).toContain(`NOT OK: sink out: 1 duplicates by the columns without a default ("seq"); sink out holds ${RECORDS + 1} records, the input has ${RECORDS}\n`);
+      // By an explicit key column too.
+      expect((await runBuiltCli(bin, ['verify', file, '--key', 'seq'], dir)).out).toContain('  duplicates by seq: 1\n    41 at ');
+      await db.query(`DELETE FROM ${table} WHERE id = (SELECT max(id) FROM ${table})`);
+
+      // A transaction prepared under the sink's gid and never committed: what a crash between prepare and commit leaves.
+      const gid = `${gidPrefix}1:999:e7`;
+      const other = await adminClient();
+      try {
+        await other.query('BEGIN');
+        await other.query(`INSERT INTO ${table} (seq) VALUES (-1)`);
+        await other.query(`PREPARE TRANSACTION '${gid}'`);
+      } finally {
+        await other.end();
+      }
+      expect(await preparedGids(db, gidPrefix)).toEqual([gid]);
+      const leftover = await runBuiltCli(bin, ['verify', file], dir);
+      expect(leftover.code).toBe(1);
+      expect(leftover.out).toContain(`  records: ${RECORDS} committed\n  duplicates by the columns without a default ("seq"): none\n  leftovers: 1 prepared transactions (${gid})\n`);
+      expect(leftover.out).toContain(`NOT OK: sink out: left over: 1 prepared transactions (${gid})`);
+    } finally {
+      await rollbackAll(db, gidPrefix);
+      await db.query(`DROP TABLE IF EXISTS ${table}`);
+      await db.query('DELETE FROM lockstep_commits WHERE pipeline = $1', [pipeline]).catch(() => undefined);
+    }
+  }, 180_000);
+});
