@@ -73,6 +73,6 @@ describe('the README quickstart walk-through', () => {
     // A fourth start has nothing to read and says how to start over.
     const fourth = start(pipeline, dir);
     expect(await fourth.exited).toBe(0);
-    expect(fourth.stderr()).toMatch(/· 0 records read, 0 written · 1 checkpoints .* — nothing new to read: an earlier run read the whole input; 'lockstep run examples\/quickstart\.yaml --reset' starts over/);
+    expect(fourth.stderr()).toMatch(/· 0 records read, 0 written · 1 checkpoints .* — nothing new to read: an earlier run read the whole input; 'lockstep run examples\/quickstart\.yaml --fresh' \(or 'lockstep reset examples\/quickstart\.yaml'\) starts over/);
   });
 });
