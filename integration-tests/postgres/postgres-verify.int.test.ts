@@ -12,12 +12,50 @@ import { adminClient, preparedGids, rollbackAll, uniqueTable } from './postgres-
  * ran to its end it counts the table's rows (the same number a `SELECT count(*)` of an independent pg client gives),
  * finds no duplicate and no leftover (exit 0); a row inserted twice by another client is a duplicate by the columns
  * records fill (the table's bigserial id and now() default are left out of the default key), and a prepared
- * transaction named as the sink names its own is a leftover — both exit 1 naming them.
+ * transaction named as the sink names its own is a leftover — both exit 1 naming them. `lockstep reset` rolls that
+ * transaction back and deletes the sink's commit markers, keeps the rows, and says so; a run after it writes the input
+ * again, which verify then counts as duplicates.
  */
 const { url } = testServices().postgres;
 const RECORDS = 3_000;
 
-describe('lockstep verify with a postgres sink (built CLI)', () => {
+/** A pipeline `generator (RECORDS) → postgres` into a new table with a bigserial id and a now() column. */
+async function pipelineInto(db: Client, dir: string): Promise<{ pipeline: string; table: string; file: string; gidPrefix: string }> {
+  const pipeline = `pg-verify-${randomUUID().slice(0, 8)}`;
+  const table = uniqueTable('verify');
+  await db.query(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, seq integer NOT NULL, written_at timestamptz NOT NULL DEFAULT now())`);
+  const file = join(dir, `${pipeline}.yaml`);
+  await writeFile(
+    file,
+    [
+      `name: ${pipeline}`,
+      `checkpoint: { interval: 200ms, storage: "${join(dir, pipeline)}" }`,
+      'parallelism: 2',
+      `sources: [{ id: gen, type: generator, count: ${RECORDS} }]`,
+      `sinks: [{ id: out, type: postgres, url: "${url}", table: ${table}, batchSize: 100 }]`,
+      '',
+    ].join('\n'),
+  );
+  return { pipeline, table, file, gidPrefix: `lockstep:${pipeline}:out:` };
+}
+
+/** Leaves a transaction prepared under `gid` holding one row, from a client of its own (a crash between prepare and commit). */
+async function prepareLeftover(table: string, gid: string): Promise<void> {
+  const other = await adminClient();
+  try {
+    await other.query('BEGIN');
+    await other.query(`INSERT INTO ${table} (seq) VALUES (-1)`);
+    await other.query(`PREPARE TRANSACTION '${gid}'`);
+  } finally {
+    await other.end();
+  }
+}
+
+async function countRows(db: Client, table: string): Promise<number> {
+  return Number((await db.query<{ count: string }>(`SELECT count(*) FROM ${table}`)).rows[0]?.count);
+}
+
+describe('lockstep verify and reset with a postgres sink (built CLI)', () => {
   let dir: string;
   let bin: string;
   let db: Client;
@@ -32,34 +70,18 @@ describe('lockstep verify with a postgres sink (built CLI)', () => {
   });
 
   it('counts what the sink committed, then names a duplicate row and a prepared transaction of the sink', async () => {
-    const run = randomUUID().slice(0, 8);
-    const pipeline = `pg-verify-${run}`;
-    const table = uniqueTable('verify');
-    await db.query(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, seq integer NOT NULL, written_at timestamptz NOT NULL DEFAULT now())`);
-    const file = join(dir, `${pipeline}.yaml`);
-    await writeFile(
-      file,
-      [
-        `name: ${pipeline}`,
-        `checkpoint: { interval: 200ms, storage: "${join(dir, pipeline)}" }`,
-        'parallelism: 2',
-        `sources: [{ id: gen, type: generator, count: ${RECORDS} }]`,
-        `sinks: [{ id: out, type: postgres, url: "${url}", table: ${table}, batchSize: 100 }]`,
-        '',
-      ].join('\n'),
-    );
-    const gidPrefix = `lockstep:${pipeline}:out:`;
+    const { pipeline, table, file, gidPrefix } = await pipelineInto(db, dir);
     try {
       const ran = await runBuiltCli(bin, ['run', file], dir);
       expect(ran.err).toMatch(new RegExp(`${pipeline}: finished at checkpoint \\d+ · ${RECORDS} records read, ${RECORDS} written`));
       expect(ran.code).toBe(0);
 
       const finished = await runBuiltCli(bin, ['verify', file], dir);
-      const counted = Number((await db.query<{ count: string }>(`SELECT count(*) FROM ${table}`)).rows[0]?.count);
+      const counted = await countRows(db, table);
       expect(counted).toBe(RECORDS);
+      expect(finished.out).toContain(`sink out (postgres): table ${table} on postgres://`);
       expect(finished.out).toContain(
-        `sink out (postgres): table ${table} on ${url.replace(/:[^:@/]*@/, '@')}\n` +
-          `  records: ${counted} committed\n` +
+        `  records: ${counted} committed\n` +
           '  duplicates by the columns without a default ("seq"): none\n' +
           '  leftovers: none\n' +
           `input: ${RECORDS} records generated\n`,
@@ -80,19 +102,50 @@ describe('lockstep verify with a postgres sink (built CLI)', () => {
 
       // A transaction prepared under the sink's gid and never committed: what a crash between prepare and commit leaves.
       const gid = `${gidPrefix}1:999:e7`;
-      const other = await adminClient();
-      try {
-        await other.query('BEGIN');
-        await other.query(`INSERT INTO ${table} (seq) VALUES (-1)`);
-        await other.query(`PREPARE TRANSACTION '${gid}'`);
-      } finally {
-        await other.end();
-      }
+      await prepareLeftover(table, gid);
       expect(await preparedGids(db, gidPrefix)).toEqual([gid]);
       const leftover = await runBuiltCli(bin, ['verify', file], dir);
       expect(leftover.code).toBe(1);
       expect(leftover.out).toContain(`  records: ${RECORDS} committed\n  duplicates by the columns without a default ("seq"): none\n  leftovers: 1 prepared transactions (${gid})\n`);
       expect(leftover.out).toContain(`NOT OK: sink out: left over: 1 prepared transactions (${gid})`);
+    } finally {
+      await rollbackAll(db, gidPrefix);
+      await db.query(`DROP TABLE IF EXISTS ${table}`);
+      await db.query('DELETE FROM lockstep_commits WHERE pipeline = $1', [pipeline]).catch(() => undefined);
+    }
+  }, 180_000);
+
+  it('reset rolls back the prepared transactions of the sink and deletes its commit markers, keeps the rows; a run after it writes the input again', async () => {
+    const { pipeline, table, file, gidPrefix } = await pipelineInto(db, dir);
+    try {
+      expect((await runBuiltCli(bin, ['run', file], dir)).code).toBe(0);
+      const gid = `${gidPrefix}0:998:e3`;
+      await prepareLeftover(table, gid);
+      const markers = Number((await db.query<{ count: string }>('SELECT count(*) FROM lockstep_commits WHERE pipeline = $1', [pipeline])).rows[0]?.count);
+      expect(markers).toBeGreaterThan(0);
+
+      const reset = await runBuiltCli(bin, ['reset', file], dir);
+      expect(reset.err).toBe('');
+      expect(reset.code).toBe(0);
+      expect(reset.out).toContain(
+        'sink out (postgres):\n' +
+          `  rolled back 1 prepared transactions (${gid})\n` +
+          `  deleted ${markers} commit markers of this sink from public.lockstep_commits\n` +
+          '  committed rows stay in the table\n',
+      );
+      expect(reset.out).toMatch(/\n {2}deleted checkpoints? [\d, ]+; the next run's checkpoints start at \d+\n/);
+      expect(await preparedGids(db, gidPrefix)).toEqual([]);
+      expect(await countRows(db, table)).toBe(RECORDS);
+      const verified = await runBuiltCli(bin, ['verify', file], dir);
+      expect(verified.out).toContain(`  records: ${RECORDS} committed\n  duplicates by the columns without a default ("seq"): none\n  leftovers: none\n`);
+      expect(verified.code).toBe(0);
+
+      const again = await runBuiltCli(bin, ['run', file], dir);
+      expect(again.err).toMatch(new RegExp(`${pipeline}: finished at checkpoint \\d+ · ${RECORDS} records read, ${RECORDS} written`));
+      expect(await countRows(db, table)).toBe(2 * RECORDS);
+      const doubled = await runBuiltCli(bin, ['verify', file], dir);
+      expect(doubled.code).toBe(1);
+      expect(doubled.out).toContain(`  records: ${2 * RECORDS} committed\n  duplicates by the columns without a default ("seq"): ${RECORDS}\n`);
     } finally {
       await rollbackAll(db, gidPrefix);
       await db.query(`DROP TABLE IF EXISTS ${table}`);
