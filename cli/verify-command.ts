@@ -25,6 +25,8 @@ export interface SinkVerification {
   /** Uncommitted traces: prepared transactions, open transactions, pre-committed or open files. */
   readonly leftovers: readonly string[];
   readonly problems: readonly string[];
+  /** The sink can read back what it committed, but reading failed (its problems say why). */
+  readonly unreadable?: true;
 }
 
 const EXAMPLES = 5;
@@ -88,27 +90,34 @@ export async function verifySink(id: string, type: string, sink: Sink, context: 
   let duplicates = 0;
   let withoutKey = 0;
   let keyName: string | undefined = key;
-  let read: AsyncIterable<CommittedRecord>;
+  const unreadable = (error: unknown): SinkVerification => ({
+    id,
+    type,
+    output: sink.describeOutput(),
+    leftovers,
+    problems: [...problems, `cannot be read back: ${error instanceof Error ? error.message : String(error)}`],
+    unreadable: true,
+  });
   try {
-    read = sink.readCommitted(context);
+    for await (const record of sink.readCommitted(context)) {
+      records += 1;
+      keyName ??= record.position !== undefined ? 'source position' : (record.key?.name ?? 'the whole value');
+      const identity = identityOf(record, key);
+      if (identity === undefined) {
+        withoutKey += 1;
+        continue;
+      }
+      const first = seen.get(identity);
+      if (first === undefined) {
+        seen.set(identity, record.location);
+        continue;
+      }
+      duplicates += 1;
+      if (examples.length < EXAMPLES) examples.push(`${shorten(identity)} at ${first} and ${record.location}`);
+    }
   } catch (error) {
-    return { id, type, output: sink.describeOutput(), leftovers, problems: [...problems, `cannot be read back: ${error instanceof Error ? error.message : String(error)}`] };
-  }
-  for await (const record of read) {
-    records += 1;
-    keyName ??= record.position !== undefined ? 'source position' : (record.key?.name ?? 'the whole value');
-    const identity = identityOf(record, key);
-    if (identity === undefined) {
-      withoutKey += 1;
-      continue;
-    }
-    const first = seen.get(identity);
-    if (first === undefined) {
-      seen.set(identity, record.location);
-      continue;
-    }
-    duplicates += 1;
-    if (examples.length < EXAMPLES) examples.push(`${shorten(identity)} at ${first} and ${record.location}`);
+    // The destination could not be read (a table or topic gone, a server down): reported with the sink, not counted.
+    return unreadable(error);
   }
   if (duplicates > 0) problems.push(`${duplicates} duplicates by ${keyName}`);
   if (withoutKey > 0) problems.push(`${withoutKey} records have no field ${key ?? ''}`);
@@ -160,7 +169,9 @@ function formatReport(config: PipelineConfig, file: string, results: readonly Si
   const lines = [`verify: pipeline ${config.name} (${file})`];
   for (const result of results) {
     lines.push(`sink ${result.id} (${result.type})${result.output === undefined ? '' : `: ${result.output}`}`);
-    if (result.records === undefined) {
+    if (result.unreadable === true) {
+      lines.push('  records: not counted: reading them back failed (below)');
+    } else if (result.records === undefined) {
       lines.push(`  records: not read back (the ${result.type} sink cannot list what it committed)`);
     } else {
       lines.push(`  records: ${result.records} committed`);

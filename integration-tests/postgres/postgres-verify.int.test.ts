@@ -153,7 +153,7 @@ describe('lockstep verify and reset with a postgres sink (built CLI)', () => {
     }
   }, 180_000);
 
-  it('counts an at-least-once upsert sink by its upsert key', async () => {
+  it('counts an at-least-once upsert sink by its upsert key, and says when its table cannot be read', async () => {
     const pipeline = `pg-verify-upsert-${randomUUID().slice(0, 8)}`;
     const table = uniqueTable('verify_upsert');
     await db.query(`CREATE TABLE ${table} (seq integer PRIMARY KEY, note text NOT NULL DEFAULT 'x')`);
@@ -178,6 +178,12 @@ describe('lockstep verify and reset with a postgres sink (built CLI)', () => {
       const byNote = await runBuiltCli(bin, ['verify', file, '--key', 'note'], dir);
       expect(byNote.code).toBe(1);
       expect(byNote.out).toContain(`  duplicates by note: ${RECORDS - 1}\n    "x" at ${table} ctid (`);
+      // A table that is gone: reported with the sink, exit 1.
+      await db.query(`DROP TABLE ${table}`);
+      const gone = await runBuiltCli(bin, ['verify', file], dir);
+      expect(gone.code).toBe(1);
+      expect(gone.out).toContain('  records: not counted: reading them back failed (below)\n');
+      expect(gone.out).toMatch(new RegExp(`NOT OK: sink out: cannot be read back: cannot read back table ${table} on postgres://\\S+: relation "${table}" does not exist`));
     } finally {
       await db.query(`DROP TABLE IF EXISTS ${table}`);
     }
