@@ -49,7 +49,8 @@ async function run(args: ParsedArguments, io: CommandIo): Promise<number> {
   let pipeline: ValidatedPipeline;
   try {
     checkStartOptions(args);
-    pipeline = await validatePipeline(resolve(file), { plugins: listOption(args, 'plugin') });
+    // The file as given, so that errors name it as validate does (paths inside resolve against its folder either way).
+    pipeline = await validatePipeline(file, { plugins: listOption(args, 'plugin') });
   } catch (error) {
     terminal.write(formatError(error, settings.verbose));
     return exitCodeOf(error);
