@@ -8,8 +8,9 @@ import { promisify } from 'node:util';
 /**
  * The README's quickstart walk-through, followed as a user would: start it, Ctrl-C it, start it again, kill -9 it,
  * start it again until it ends, then `lockstep verify examples/quickstart.yaml --key seq`: every order once, nothing
- * left over. The example runs on a copy (its output and checkpoints go next to the copy), smaller and faster through
- * its QUICKSTART_RECORDS and QUICKSTART_RATE variables.
+ * left over; then start over as `npm run quickstart:fresh` does (`lockstep reset`, output emptied, run) and verify
+ * again. The example runs on a copy (its output and checkpoints go next to the copy), smaller and faster through its
+ * QUICKSTART_RECORDS and QUICKSTART_RATE variables.
  */
 const ROOT = join(__dirname, '..');
 const TSX = pathToFileURL(require.resolve('tsx')).href;
@@ -73,6 +74,16 @@ describe('the README quickstart walk-through', () => {
     // A fourth start has nothing to read and says how to start over.
     const fourth = start(pipeline, dir);
     expect(await fourth.exited).toBe(0);
-    expect(fourth.stderr()).toMatch(/· 0 records read, 0 written · 1 checkpoints .* — nothing new to read: an earlier run read the whole input; 'lockstep run examples\/quickstart\.yaml --reset' starts over/);
+    expect(fourth.stderr()).toMatch(/· 0 records read, 0 written · 1 checkpoints .* — nothing new to read: an earlier run read the whole input; 'lockstep run examples\/quickstart\.yaml --fresh' \(or 'lockstep reset examples\/quickstart\.yaml'\) starts over/);
+
+    // npm run quickstart:fresh: lockstep reset, the output emptied, a run from the start; every order once again.
+    const reset = await promisify(execFile)(process.execPath, ['--import', TSX, MAIN, 'reset', pipeline], { cwd: dir, env: ENV });
+    expect(reset.stdout).toMatch(/^reset: pipeline quickstart \(examples\/quickstart\.yaml\)\ncheckpoint store .*\n {2}deleted checkpoints? [\d, ]+; /);
+    await rm(join(dir, '.lockstep', 'quickstart', 'out'), { recursive: true, force: true });
+    const fresh = start(pipeline, dir);
+    expect(await fresh.exited).toBe(0);
+    expect(fresh.stderr()).toMatch(new RegExp(`quickstart: finished at checkpoint \\d+ · ${RECORDS} records read, ${WRITTEN} written`));
+    const again = await promisify(execFile)(process.execPath, ['--import', TSX, MAIN, 'verify', pipeline, '--key', 'seq'], { cwd: dir, env: ENV });
+    expect(again.stdout).toContain(`  records: ${WRITTEN} committed\n  duplicates by seq: none\n  leftovers: none\n`);
   });
 });

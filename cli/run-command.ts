@@ -10,7 +10,7 @@ import { EXIT } from './exit-codes';
 import { ProgressReporter } from './progress-reporter';
 import { Terminal } from './terminal';
 
-const START_OPTIONS = ['from-savepoint', 'from-checkpoint', 'reset'] as const;
+const START_OPTIONS = ['from-savepoint', 'from-checkpoint', 'fresh'] as const;
 
 /**
  * `lockstep run <file>`: runs the pipeline until its bounded input ends or a signal asks it to stop (then it takes
@@ -27,14 +27,16 @@ export const runCommand: Command = {
     ...PLUGIN_OPTION,
     'from-savepoint': { type: 'string', value: '<name|path>', description: 'start from a savepoint instead of the last checkpoint' },
     'from-checkpoint': { type: 'string', value: '<path>', description: 'start from a checkpoint file (a retained chk-*.json)' },
-    reset: { type: 'boolean', description: 'delete the checkpoints, roll back what the sinks hold uncommitted, start over' },
+    fresh: { type: 'boolean', description: 'start over: as lockstep reset (checkpoints deleted, savepoints kept, uncommitted sink work rolled back), then run; committed output stays and gets the input again' },
+    reset: { type: 'boolean', description: 'the same as --fresh (its older name)' },
     'savepoint-name': { type: 'string', value: '<name>', description: 'the name of the savepoint a stop takes' },
     'take-over': { type: 'boolean', description: 'take the checkpoint store over from a run that hangs or whose host is lost (it is fenced)' },
   },
   details: [
     'A start whose checkpoints are gone while the sinks hold what they committed is refused, naming what was found',
     '(LS_CHECKPOINT_SINK_TRACES, LS_CHECKPOINT_MISSING); start deliberately with --from-checkpoint, --from-savepoint or',
-    '--reset. Ctrl-C (or SIGTERM) stops with a savepoint; a second one exits at once.',
+    '--fresh. Ctrl-C (or SIGTERM) stops with a savepoint; a second one exits at once. --fresh is refused while another',
+    'process runs the pipeline (LS_CHECKPOINT_OWNED), as every start is.',
     'Exit codes: 0 ok, 1 failed (also a stop that could not take its savepoint), 2 invalid input.',
   ].join('\n'),
   execute: (args, io) => run(args, io),
@@ -47,7 +49,8 @@ async function run(args: ParsedArguments, io: CommandIo): Promise<number> {
   let pipeline: ValidatedPipeline;
   try {
     checkStartOptions(args);
-    pipeline = await validatePipeline(resolve(file), { plugins: listOption(args, 'plugin') });
+    // The file as given, so that errors name it as validate does (paths inside resolve against its folder either way).
+    pipeline = await validatePipeline(file, { plugins: listOption(args, 'plugin') });
   } catch (error) {
     terminal.write(formatError(error, settings.verbose));
     return exitCodeOf(error);
@@ -69,7 +72,7 @@ async function run(args: ParsedArguments, io: CommandIo): Promise<number> {
   try {
     const result = await runPipeline(pipeline, { log, metrics, signal: stop.signal, ...startOptions(args, log) });
     progress?.stop();
-    return report(result, terminal, log);
+    return report(result, terminal, log, io.env);
   } catch (error) {
     progress?.stop();
     // For log collectors, JSON logs carry the failure with its code too (no stack unless --verbose); people read the
@@ -83,9 +86,15 @@ async function run(args: ParsedArguments, io: CommandIo): Promise<number> {
   }
 }
 
+/** True for `--fresh` or its older name `--reset`. */
+function fresh(args: ParsedArguments): boolean {
+  return args.values.fresh === true || args.values.reset === true;
+}
+
 function checkStartOptions(args: ParsedArguments): void {
-  const given = START_OPTIONS.filter((name) => args.values[name] !== undefined && args.values[name] !== false);
-  if (given.length > 1) throw usageError(runCommand, `${given.map((name) => `--${name}`).join(' and ')} exclude each other: choose one way to start`);
+  const given = START_OPTIONS.filter((name) => (name === 'fresh' ? fresh(args) : args.values[name] !== undefined));
+  const label = (name: string): string => (name === 'fresh' && args.values.fresh !== true ? '--reset' : `--${name}`);
+  if (given.length > 1) throw usageError(runCommand, `${given.map(label).join(' and ')} exclude each other: choose one way to start`);
 }
 
 function startOptions(args: ParsedArguments, log: Logger): Parameters<typeof runPipeline>[1] {
@@ -97,14 +106,14 @@ function startOptions(args: ParsedArguments, log: Logger): Parameters<typeof run
     ...(fromSavepoint === undefined ? {} : { fromSavepoint }),
     ...(fromCheckpoint === undefined ? {} : { fromCheckpoint: resolve(fromCheckpoint) }),
     ...(savepointName === undefined ? {} : { savepointName }),
-    ...(args.values.reset === true ? { reset: true } : {}),
+    ...(fresh(args) ? { reset: true } : {}),
     ...(args.values['take-over'] === true ? { takeOver: true } : {}),
     onCheckpoint: (result) => log.debug({ checkpoint: result.status === 'completed' ? result.record.checkpointId : result.checkpointId, status: result.status }, 'checkpoint'),
   };
 }
 
 /** The one summary line, on stderr; a stop without its savepoint is a failure. */
-function report({ config, outcome, metrics }: RunResult, terminal: Terminal, log: Logger): number {
+function report({ config, outcome, metrics }: RunResult, terminal: Terminal, log: Logger, env: NodeJS.ProcessEnv): number {
   const p50 = percentile(metrics.checkpointDurations, 50);
   const p99 = percentile(metrics.checkpointDurations, 99);
   log.info({ outcome, recordsIn: metrics.recordsIn, recordsOut: metrics.recordsOut, checkpoints: metrics.checkpointsCompleted, p50, p99 }, 'pipeline ended');
@@ -117,7 +126,7 @@ function report({ config, outcome, metrics }: RunResult, terminal: Terminal, log
   }
   const hint =
     metrics.recordsIn === 0 && outcome.status === 'finished'
-      ? ` — nothing new to read: an earlier run read the whole input; 'lockstep run ${relativeHint(config.file)} --reset' starts over (what the sinks committed stays)`
+      ? ` — nothing new to read: an earlier run read the whole input; ${startOverHint(config.file, env)}`
       : '';
   terminal.write(
     `${config.name}: ${outcome.status} at checkpoint ${outcome.checkpointId ?? '-'}` +
@@ -127,6 +136,18 @@ function report({ config, outcome, metrics }: RunResult, terminal: Terminal, log
       '\n',
   );
   return EXIT.ok;
+}
+
+/**
+ * How to start over: under `npm start` of lockstep's own quickstart, its `npm run quickstart:fresh` (which also empties
+ * the quickstart's output); else `lockstep run <file> --fresh` or `lockstep reset <file>`.
+ */
+function startOverHint(file: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (env.npm_lifecycle_event === 'start' && env.npm_package_name === 'lockstep' && file?.endsWith('quickstart.yaml') === true) {
+    return "'npm run quickstart:fresh' starts over (it resets the pipeline and empties its output)";
+  }
+  const relative = relativeHint(file);
+  return `'lockstep run ${relative} --fresh' (or 'lockstep reset ${relative}') starts over; what the sinks committed stays and gets the input again`;
 }
 
 function relativeHint(file: string | undefined): string {

@@ -25,17 +25,20 @@ export interface SinkVerification {
   /** Uncommitted traces: prepared transactions, open transactions, pre-committed or open files. */
   readonly leftovers: readonly string[];
   readonly problems: readonly string[];
+  /** The sink can read back what it committed, but reading failed (its problems say why). */
+  readonly unreadable?: true;
 }
 
 const EXAMPLES = 5;
 
 /**
  * `lockstep verify <file>`: for a finished or stopped pipeline, reads back what each sink committed and reports, per
- * sink, the record count, duplicates by a key (`--key field.path` into the value; default the record's source position
- * when the sink stores it, else the whole value) and leftovers (what the sink holds uncommitted: prepared Postgres
- * transactions, open Kafka transactions, pre-committed or `.inprogress` files); for a generator source, the input's
- * size. Sinks read back: those with the `SupportsCommittedOutput` ability (the file sink); every sink with
- * `SupportsTraceInspection` reports leftovers. The report goes to stdout. Exit 0 only when nothing is duplicated,
+ * sink, the record count, duplicates by a key (`--key field.path` into the value — a column for a table; default the
+ * record's source position when the sink stores it, else the sink's own key — a Postgres table's upsert key or written
+ * columns — else the whole value) and leftovers (what the sink holds uncommitted: prepared Postgres transactions of
+ * its gids, open Kafka transactions of its prefix, pre-committed or `.inprogress` files); for a generator source, the
+ * input's size. Sinks read back: those with the `SupportsCommittedOutput` ability (file, Kafka and Postgres sinks; a
+ * new sink joins by implementing it); every sink with `SupportsTraceInspection` reports leftovers. The report goes to stdout. Exit 0 only when nothing is duplicated,
  * missing or left over; 1 otherwise; 2 invalid input.
  */
 export const verifyCommand: Command = {
@@ -44,7 +47,7 @@ export const verifyCommand: Command = {
   positionals: ['file'],
   options: {
     ...PLUGIN_OPTION,
-    key: { type: 'string', value: '<field>', description: "field (dot path into the value) that identifies a record; default the source position if the sink stores it, else the whole value" },
+    key: { type: 'string', value: '<field>', description: 'field (dot path into the value; a column for a postgres table) that identifies a record; default the source position if the sink stores it, else the sink\'s key (postgres: upsert key or written columns), else the whole value' },
     sink: { type: 'string', value: '<id>', description: 'verify this sink only' },
   },
   details: 'Run it when the pipeline is not running: a running one holds open transactions and files that are not leftovers.',
@@ -87,27 +90,34 @@ export async function verifySink(id: string, type: string, sink: Sink, context: 
   let duplicates = 0;
   let withoutKey = 0;
   let keyName: string | undefined = key;
-  let read: AsyncIterable<CommittedRecord>;
+  const unreadable = (error: unknown): SinkVerification => ({
+    id,
+    type,
+    output: sink.describeOutput(),
+    leftovers,
+    problems: [...problems, `cannot be read back: ${error instanceof Error ? error.message : String(error)}`],
+    unreadable: true,
+  });
   try {
-    read = sink.readCommitted(context);
+    for await (const record of sink.readCommitted(context)) {
+      records += 1;
+      keyName ??= record.position !== undefined ? 'source position' : (record.key?.name ?? 'the whole value');
+      const identity = identityOf(record, key);
+      if (identity === undefined) {
+        withoutKey += 1;
+        continue;
+      }
+      const first = seen.get(identity);
+      if (first === undefined) {
+        seen.set(identity, record.location);
+        continue;
+      }
+      duplicates += 1;
+      if (examples.length < EXAMPLES) examples.push(`${shorten(identity)} at ${first} and ${record.location}`);
+    }
   } catch (error) {
-    return { id, type, output: sink.describeOutput(), leftovers, problems: [...problems, `cannot be read back: ${error instanceof Error ? error.message : String(error)}`] };
-  }
-  for await (const record of read) {
-    records += 1;
-    keyName ??= record.position === undefined ? 'the whole value' : 'source position';
-    const identity = identityOf(record, key);
-    if (identity === undefined) {
-      withoutKey += 1;
-      continue;
-    }
-    const first = seen.get(identity);
-    if (first === undefined) {
-      seen.set(identity, record.location);
-      continue;
-    }
-    duplicates += 1;
-    if (examples.length < EXAMPLES) examples.push(`${shorten(identity)} at ${first} and ${record.location}`);
+    // The destination could not be read (a table or topic gone, a server down): reported with the sink, not counted.
+    return unreadable(error);
   }
   if (duplicates > 0) problems.push(`${duplicates} duplicates by ${keyName}`);
   if (withoutKey > 0) problems.push(`${withoutKey} records have no field ${key ?? ''}`);
@@ -125,7 +135,7 @@ export async function verifySink(id: string, type: string, sink: Sink, context: 
 }
 
 function identityOf(record: CommittedRecord, key: string | undefined): string | undefined {
-  if (key === undefined) return record.position ?? JSON.stringify(record.value);
+  if (key === undefined) return record.position ?? record.key?.value ?? JSON.stringify(record.value);
   let current: unknown = record.value;
   for (const part of key.split('.')) {
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) return undefined;
@@ -159,7 +169,9 @@ function formatReport(config: PipelineConfig, file: string, results: readonly Si
   const lines = [`verify: pipeline ${config.name} (${file})`];
   for (const result of results) {
     lines.push(`sink ${result.id} (${result.type})${result.output === undefined ? '' : `: ${result.output}`}`);
-    if (result.records === undefined) {
+    if (result.unreadable === true) {
+      lines.push('  records: not counted: reading them back failed (below)');
+    } else if (result.records === undefined) {
       lines.push(`  records: not read back (the ${result.type} sink cannot list what it committed)`);
     } else {
       lines.push(`  records: ${result.records} committed`);

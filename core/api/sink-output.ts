@@ -7,6 +7,12 @@ export interface CommittedRecord {
   readonly value: unknown;
   /** The record's source position, when the sink stores it (`orders/0@41`); the default key for duplicates. */
   readonly position?: string;
+  /**
+   * The sink's own identity of the record when it stores no source position (a table's upsert key, the columns a row
+   * is written to): `value` compared for duplicates, `name` for the report (`upsert key (id)`). Ignored when
+   * `position` is set.
+   */
+  readonly key?: { readonly name: string; readonly value: string };
   /** Where it lies, for a report: `part-0-000000000003.jsonl:17`, `orders/2@118`. */
   readonly location: string;
 }
@@ -14,7 +20,8 @@ export interface CommittedRecord {
 /**
  * The read-back mix-in (optional, like the `Supports*` abilities): the sink can list what it committed, as a reader
  * of its destination sees it (committed part files, `read_committed` messages, table rows). `lockstep verify` uses it
- * to count records and find duplicates; uncommitted leftovers come from `SupportsTraceInspection`.
+ * to count records and find duplicates (by `--key`, else the record's `position`, else its `key`, else the whole value);
+ * uncommitted leftovers come from `SupportsTraceInspection`.
  *
  * Call order: on a sink created from the pipeline's config, outside any run (the pipeline finished or stopped);
  * it must not change anything.
@@ -22,7 +29,7 @@ export interface CommittedRecord {
 export interface SupportsCommittedOutput {
   /** What the sink committed, in any order; the destination's own name in `describeOutput`. */
   readCommitted(context: InitContext): AsyncIterable<CommittedRecord>;
-  /** Where the committed output lives: `/data/out (part-*.jsonl)`, `topic orders`. */
+  /** Where the committed output lives: `/data/out (part-*.jsonl)`, `topic orders`, `table public.orders on db:5432/app`. */
   describeOutput(): string;
 }
 

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ConfigError } from './config-error';
 import { FIXTURE_SCHEMAS, testSchemas } from './fixtures/test-plugins';
-import { defaultSchemaRegistry, findSchemaRoot, PIPELINE_SCHEMA, SchemaRegistry } from './schema-registry';
+import { defaultSchemaRegistry, findSchemaRoot, PIPELINE_SCHEMA, SCHEMA_ID_PREFIX, SchemaRegistry } from './schema-registry';
 
 function schemaError(action: () => unknown): ConfigError {
   try {
@@ -37,6 +37,27 @@ describe('locating config-schemas/', () => {
 
   it('defaults to the repository folder', () => {
     expect(defaultSchemaRegistry().root).toBe(resolve(__dirname, '..', '..', 'config-schemas'));
+  });
+});
+
+describe("lockstep's schema files", () => {
+  const root = findSchemaRoot();
+  const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.json'));
+
+  it('each have an $id naming their path (editors and other validators can refer to them)', () => {
+    expect(files.length).toBeGreaterThan(15);
+    for (const name of files) {
+      const schema = JSON.parse(readFileSync(join(root, name), 'utf8')) as { $id?: string };
+      expect({ name, $id: schema.$id }).toEqual({ name, $id: `${SCHEMA_ID_PREFIX}${relative(root, join(root, name))}` });
+    }
+  });
+
+  it('compile with their $ids, following $refs to sibling files (postgres connection, kafka client)', () => {
+    const registry = defaultSchemaRegistry();
+    const { validate } = registry.get('postgres/sink.schema.json');
+    expect(validate({ id: 'out', type: 'postgres', table: 't', url: 'postgres://db/app', port: 'x' })).toBe(false);
+    expect(validate.errors?.map((error) => error.instancePath)).toContain('/port');
+    expect(registry.get('kafka/sink.schema.json').validate({ id: 'out', type: 'kafka', brokers: ['b:9092'], topic: 't' })).toBe(true);
   });
 });
 

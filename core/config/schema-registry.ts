@@ -24,6 +24,11 @@ const compiledFiles = new Map<string, CompiledSchema | ConfigError>();
 const compiledObjects = new WeakMap<object, CompiledSchema | ConfigError>();
 /** Which file claimed which `$id`, to refuse two files claiming the same one. */
 const fileById = new Map<string, string>();
+/**
+ * How lockstep's own schema files name themselves: `$id` `urn:lockstep:config-schemas:<path under config-schemas/>`
+ * (editors and other validators can refer to them; relative `$ref`s between them resolve under the same prefix).
+ */
+export const SCHEMA_ID_PREFIX = 'urn:lockstep:config-schemas:';
 /** Referenced schemas resolved through MissingRefError before giving up: deeper chains are a bug. */
 const MAX_REFERENCED_FILES = 32;
 
@@ -168,8 +173,11 @@ function compile(schema: AnySchemaObject, name: string, root?: string): Validate
 }
 
 function referencedFile(missingSchema: string, root: string | undefined): string | undefined {
-  if (root === undefined || !missingSchema.startsWith('file:')) return undefined;
-  const file = resolve(new URL(missingSchema).pathname);
+  if (root === undefined) return undefined;
+  let file: string;
+  if (missingSchema.startsWith(SCHEMA_ID_PREFIX)) file = resolve(root, missingSchema.slice(SCHEMA_ID_PREFIX.length).split('#')[0] ?? '');
+  else if (missingSchema.startsWith('file:')) file = resolve(new URL(missingSchema).pathname);
+  else return undefined;
   const inside = relative(root, file);
   return inside.startsWith('..') || isAbsolute(inside) || !existsSync(file) ? undefined : file;
 }

@@ -38,8 +38,8 @@ type InspectableSink = { readonly id: string; readonly sink: Sink & SupportsTrac
  */
 export async function startingPoint(options: StartCheckOptions): Promise<CheckpointRecord | undefined> {
   const { store, mode } = options;
+  if (mode.kind === 'reset') return resetStart(options);
   const inspectable = inspectableSinks(options);
-  if (mode.kind === 'reset') return resetStart(options, inspectable);
   if (mode.kind === 'restore') {
     const record = await store.loadSavepoint(mode.from);
     const found = await findTraces(inspectable.filter((entry) => entry.sink.tracesNameCheckpoints));
@@ -67,20 +67,45 @@ export async function startingPoint(options: StartCheckOptions): Promise<Checkpo
   return record;
 }
 
-/** `--reset`: the store's checkpoints deleted (ids going on past the sinks' traces), then every sink cleaned. */
-async function resetStart(options: StartCheckOptions, inspectable: readonly InspectableSink[]): Promise<undefined> {
-  const { store, log } = options;
+/** What a reset did: the checkpoints deleted, the id the next checkpoint gets, and per sink what was cleaned or kept. */
+export interface ResetOutcome {
+  readonly removedCheckpoints: number;
+  readonly nextCheckpointId: number;
+  /** One entry per sink with the trace-inspection ability: the lines its `clearTraces` returned. */
+  readonly cleaned: readonly { readonly sinkId: string; readonly lines: readonly string[] }[];
+  /** Sinks lockstep cannot inspect or clean: what they hold stays. */
+  readonly blind: readonly string[];
+}
+
+/**
+ * Starting over (`lockstep run --fresh`/`--reset`, `lockstep reset`) on an open store: the store's checkpoints deleted
+ * (savepoints kept; ids going on past every id handed out and every id the sinks' traces name), then every sink that
+ * can cleans what it holds uncommitted and the bookkeeping tying a new run to the old one. Committed output stays.
+ */
+export async function resetPipeline(options: Omit<StartCheckOptions, 'mode'>): Promise<ResetOutcome> {
+  const inspectable = inspectableSinks(options);
+  const { store } = options;
   const found = await findTraces(inspectable);
-  const removed = await store.reset(newestId(found));
-  log.warn(
-    { store: store.location, removed, nextCheckpointId: store.peekNextCheckpointId() },
-    `RESET: deleted ${removed} checkpoints of this pipeline; starting afresh (committed output in the sinks stays and receives the replayed records again)`,
-  );
+  const removedCheckpoints = await store.reset(newestId(found));
+  const cleaned: { sinkId: string; lines: string[] }[] = [];
   for (const { id, sink, context } of inspectable) {
     const lines = await sink.clearTraces(context).catch((error: unknown) => Promise.reject(tagFailureOrigin(error, { role: 'sink', id })));
-    for (const line of lines) log.warn({ sink: id }, `RESET: sink '${id}': ${line}`);
+    cleaned.push({ sinkId: id, lines });
   }
-  const blind = options.sinks.filter((entry) => !supportsTraceInspection(entry.sink)).map((entry) => `'${entry.config.id}'`);
+  const blind = options.sinks.filter((entry) => !supportsTraceInspection(entry.sink)).map((entry) => entry.config.id);
+  return { removedCheckpoints, nextCheckpointId: store.peekNextCheckpointId(), cleaned, blind };
+}
+
+/** `--reset`: {@link resetPipeline}, logged. */
+async function resetStart(options: StartCheckOptions): Promise<undefined> {
+  const { store, log } = options;
+  const outcome = await resetPipeline(options);
+  log.warn(
+    { store: store.location, removed: outcome.removedCheckpoints, nextCheckpointId: outcome.nextCheckpointId },
+    `RESET: deleted ${outcome.removedCheckpoints} checkpoints of this pipeline; starting afresh (committed output in the sinks stays and receives the replayed records again)`,
+  );
+  for (const { sinkId, lines } of outcome.cleaned) for (const line of lines) log.warn({ sink: sinkId }, `RESET: sink '${sinkId}': ${line}`);
+  const blind = outcome.blind.map((id) => `'${id}'`);
   if (blind.length > 0) log.warn({ sinks: blind }, `RESET: sink ${blind.join(', ')} cannot be inspected or cleaned by lockstep: what it holds stays`);
   return undefined;
 }
@@ -102,7 +127,7 @@ function warnAboutLaterCommits(
   );
 }
 
-function inspectableSinks(options: StartCheckOptions): InspectableSink[] {
+function inspectableSinks(options: Omit<StartCheckOptions, 'mode'>): InspectableSink[] {
   return options.sinks.flatMap(({ config, sink, parallelism }) => {
     if (!supportsTraceInspection(sink)) return [];
     const context: InitContext = { pipeline: options.pipeline, componentId: config.id, subtask: 0, parallelism, log: options.log.child({ component: config.id }) };

@@ -89,7 +89,9 @@ function inline(node: unknown, file: string, root: SchemaNode): unknown {
 /** Standard keywords only; every typed property also accepts `${VAR}` (a `const`, such as a component's `type`, does not). */
 function editorSchema(node: SchemaNode): SchemaNode {
   const result = rewrite(node) as SchemaNode;
+  // Each source file's own $schema and $id: the bundle has one of each (an $id inside would start a new base URI).
   delete result.$schema;
+  delete result.$id;
   return result;
 }
 

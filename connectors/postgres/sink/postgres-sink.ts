@@ -1,4 +1,5 @@
 import type {
+  CommittedRecord,
   Committer,
   CommittingSink,
   CommittingSinkWriter,
@@ -9,15 +10,18 @@ import type {
   SinkTrace,
   SinkWriter,
   SinkWriterInitContext,
+  SupportsCommittedOutput,
   SupportsTraceInspection,
 } from '../../../core/sdk';
 import { LockstepError } from '../../../core/sdk';
 import { describePostgresTarget, resolvePostgresConnection } from '../connection-options';
+import { describeQualifiedName } from '../sql';
 import { AtLeastOncePostgresWriter } from './at-least-once-writer';
 import { CommitMarkers } from './commit-markers';
 import { ExactlyOncePostgresWriter } from './exactly-once-writer';
 import { PostgresCommitter } from './postgres-committer';
 import { PostgresGids } from './postgres-gids';
+import { readPostgresSinkOutput } from './postgres-sink-output';
 import { PostgresSinkTraces } from './postgres-sink-traces';
 import { resolveSinkConfig, type PostgresSinkConfig, type ResolvedSinkConfig } from './postgres-sink-config';
 import { PostgresCommittableSerializer, type PostgresCommittable } from './postgres-sink-serializers';
@@ -47,9 +51,10 @@ function resolveFor(exactlyOnce: boolean, config: PostgresSinkConfig, context: S
  * (`PREPARE TRANSACTION`) and committed by the committer (`COMMIT PREPARED`) once the checkpoint completed, with a
  * marker row per transaction telling committed from rolled back. Construction does no I/O. Its traces
  * (`SupportsTraceInspection`, {@link PostgresSinkTraces}): the marker rows and the prepared transactions of this
- * pipeline and sink; `--reset` rolls the latter back and deletes the former.
+ * pipeline and sink; `--reset` rolls the latter back and deletes the former. `lockstep verify` reads its table back
+ * (`SupportsCommittedOutput`, {@link readPostgresSinkOutput}).
  */
-export class PostgresSink implements CommittingSink<PostgresCommittable, never>, SupportsTraceInspection {
+export class PostgresSink implements CommittingSink<PostgresCommittable, never>, SupportsTraceInspection, SupportsCommittedOutput {
   readonly guarantee = 'exactly-once' as const;
   readonly mechanism = 'two-phase-commit' as const;
   readonly committableSerializer = new PostgresCommittableSerializer();
@@ -86,10 +91,23 @@ export class PostgresSink implements CommittingSink<PostgresCommittable, never>,
   clearTraces(context: InitContext): Promise<string[]> {
     return this.traces.clear(context);
   }
+
+  readCommitted(context: InitContext): AsyncIterable<CommittedRecord> {
+    return readPostgresSinkOutput(this.config, this.resolved, context);
+  }
+
+  describeOutput(): string {
+    return describeOutput(this.resolved, this.endpoint);
+  }
 }
 
-/** At-least-once postgres sink: a plain transaction committed at every checkpoint. */
-export class AtLeastOncePostgresSink implements DirectSink<never> {
+/** `table public.orders on postgres://app@db:5432/shop`. */
+function describeOutput(resolved: ResolvedSinkConfig, endpoint: string): string {
+  return `table ${describeQualifiedName(resolved.table)} on ${endpoint}`;
+}
+
+/** At-least-once postgres sink: a plain transaction committed at every checkpoint. `lockstep verify` reads its table back. */
+export class AtLeastOncePostgresSink implements DirectSink<never>, SupportsCommittedOutput {
   readonly guarantee = 'at-least-once' as const;
   readonly gids: PostgresGids;
   readonly endpoint: string;
@@ -106,5 +124,13 @@ export class AtLeastOncePostgresSink implements DirectSink<never> {
 
   createWriter(init: SinkWriterInitContext): SinkWriter {
     return new AtLeastOncePostgresWriter(this.config, this.resolved, this.gids.writerApplicationName(init.subtask), init.log);
+  }
+
+  readCommitted(context: InitContext): AsyncIterable<CommittedRecord> {
+    return readPostgresSinkOutput(this.config, this.resolved, context);
+  }
+
+  describeOutput(): string {
+    return describeOutput(this.resolved, this.endpoint);
   }
 }
