@@ -29,7 +29,7 @@ export type StartVerdict = { readonly go: true; readonly warning?: string } | { 
 const HOW_TO_GO_ON =
   'To go on deliberately: put the checkpoint files back; or start from a retained checkpoint or a savepoint ' +
   '(lockstep run --from-checkpoint <path of a chk-*.json>, --from-savepoint <name|path>): what the sinks committed ' +
-  'after it is written again; or start over with lockstep run --reset, which rolls back what the sinks hold ' +
+  'after it is written again; or start over with lockstep run --fresh (or lockstep reset), which rolls back what the sinks hold ' +
   'uncommitted and deletes their commit markers (committed output stays and receives the replayed records again).';
 
 /**
