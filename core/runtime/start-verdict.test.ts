@@ -22,7 +22,7 @@ describe('judgeStart: no silent fresh start', () => {
       expect(code).toBe('LS_CHECKPOINT_SINK_TRACES');
       expect(message).toContain('checkpoint store /chk holds nothing of pipeline p');
       expect(message).toContain(`sink 'pg' holds traces of an earlier run: ${trace.description}`);
-      expect(message).toMatch(/--from-checkpoint .*--from-savepoint .*--reset/);
+      expect(message).toMatch(/--from-checkpoint .*--from-savepoint .*--fresh/);
       expect(message).not.toContain('\n');
     }
     expect(judgeStart(facts({ empty: true }, undefined, [{ sinkId: 'pg', traces: [] }]))).toEqual({ go: true });
