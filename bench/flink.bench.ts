@@ -77,8 +77,11 @@ function intervalMs(interval: string): number {
   return Number(match[1]) * (match[2] === 's' ? 1000 : 1);
 }
 
-/** Runs `command` to its end; its output goes to stderr when verbose, else only into the error when it fails. */
-function run(command: string, args: readonly string[], what: string): Promise<void> {
+/**
+ * Runs `command` to its end. Its stdout goes line by line to `onLine` if given; otherwise its output goes to stderr
+ * when verbose, and only into the error when it fails.
+ */
+function run(command: string, args: readonly string[], what: string, onLine?: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
@@ -87,12 +90,13 @@ function run(command: string, args: readonly string[], what: string): Promise<vo
       tail.push(chunk.toString('utf8'));
       if (tail.length > 200) tail.shift();
     };
-    child.stdout.on('data', keep);
+    if (onLine === undefined) child.stdout.on('data', keep);
+    else createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on('line', onLine);
     child.stderr.on('data', keep);
     const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
     child.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(error.code === 'ENOENT' ? new Error(`${what}: ${command} not found (the Flink bench needs Java 17+ and Maven)`) : error);
+      reject(error.code === 'ENOENT' ? new Error(`${what}: ${command} not found (the Flink bench needs Java 17+, Maven and kcat)`) : error);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -192,29 +196,14 @@ async function runLockstep(bench: Bench, input: string, output: string, interval
  */
 async function checkOutput(bench: Bench, topic: string): Promise<OutputCheck> {
   const args = ['-C', '-b', bench.brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '%p %T %S %k\\n'];
-  const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((resolve, reject) => {
-    const err: Buffer[] = [];
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(error.code === 'ENOENT' ? new Error('kcat not found: the bench reads the output topics with it (apt-get install kcat)') : error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`kcat ${args.join(' ')} exited with ${code ?? signal}: ${Buffer.concat(err).toString('utf8')}`.slice(0, 4_000)));
-    });
-  });
   const seen = new Uint8Array(RECORDS);
   let records = 0;
   let duplicates = 0;
   let malformed = 0;
   let firstAppendAt = Number.POSITIVE_INFINITY;
   let lastAppendAt = Number.NEGATIVE_INFINITY;
-  for await (const line of createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY })) {
-    if (line === '') continue;
+  await run('kcat', args, `kcat reading ${topic}`, (line) => {
+    if (line === '') return;
     const [, timestamp, size, key] = line.split(' ');
     records += 1;
     const appendedAt = Number(timestamp);
@@ -225,8 +214,7 @@ async function checkOutput(bench: Bench, topic: string): Promise<OutputCheck> {
     if (seq < 0 || seq >= RECORDS || Number(size) !== RECORD_BYTES) malformed += 1;
     else if (seen[seq] === 1) duplicates += 1;
     else seen[seq] = 1;
-  }
-  await exited;
+  });
   const missing = seen.reduce((count, flag) => count + (flag === 0 ? 1 : 0), 0);
   return { records, missing, duplicates, malformed, firstAppendAt, lastAppendAt };
 }
@@ -234,7 +222,12 @@ async function checkOutput(bench: Bench, topic: string): Promise<OutputCheck> {
 const exactlyOnce = (check: OutputCheck): boolean => check.missing === 0 && check.duplicates === 0 && check.malformed === 0 && check.records === RECORDS;
 const steadyRate = (result: RunResult): number => result.output.records / Math.max(0.001, (result.output.lastAppendAt - result.output.firstAppendAt) / 1000);
 const wallSeconds = (result: RunResult): number => (result.finishedAt - result.startedAt) / 1000;
-const median = (values: readonly number[]): number => percentile(values, 50) ?? Number.NaN;
+/** The middle value, or the mean of the two middle ones (2 rounds are common here). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+}
 const ms = (value: number | undefined): string => (value === undefined ? '-' : String(Math.round(value)));
 const round1 = (value: number): string => value.toFixed(1);
 const ratio = (value: number): string => value.toFixed(2);
