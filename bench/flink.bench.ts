@@ -8,8 +8,10 @@
  *     (EXACTLY_ONCE, flink-connector-kafka 4.0.1-2.0, producer defaults) in a local MiniCluster, a JVM of its own
  *     (bench/flink/, built with Maven into the cache folder on first use).
  * Per run: the steady rate (records ÷ time from the first to the last output record, by the output topic's
- * log-append timestamps), the wall time (start to the final commit), the start to the first output record, the
- * checkpoints completed and their durations, and an exactly-once check of the output: kcat (librdkafka) reads it
+ * log-append timestamps), the wall time (start to the final commit), the start to the first output record, the CPU
+ * time its process used (on a loaded machine a JVM's many threads get more of the CPU than Node's one: this figure
+ * shows what each copy costs regardless), the checkpoints completed and their durations, and an exactly-once check
+ * of the output: kcat (librdkafka) reads it
  * under read_committed and every id must be there once, at its full size. The order alternates between rounds.
  * Prints a table with lockstep ÷ Flink ratios on stdout; progress on stderr. Exits non-zero if a check fails.
  *   LOCKSTEP_KAFKA_BROKERS (host:port,…; unset: a local Kafka 3.9 broker is started for the run and stopped after it)
@@ -54,6 +56,8 @@ interface RunResult {
   readonly startedAt: number;
   /** Epoch ms: the run ended, its final checkpoint's transactions committed. */
   readonly finishedAt: number;
+  /** CPU time (user + system, all threads) the system's process used from the start to the end. */
+  readonly cpuMs: number;
   readonly checkpointsCompleted: number;
   readonly checkpointDurations: readonly number[];
   readonly output: OutputCheck;
@@ -135,6 +139,7 @@ async function flinkClasspath(): Promise<string> {
 interface FlinkResult {
   readonly clusterStartAt: number;
   readonly finishedAt: number;
+  readonly cpuMs: number;
   /** The MiniCluster's `GET /jobs/:id/checkpoints`. */
   readonly checkpoints: {
     readonly counts: { readonly completed: number };
@@ -164,6 +169,7 @@ async function runFlink(bench: Bench, classpath: string, input: string, output: 
       interval,
       startedAt: result.clusterStartAt,
       finishedAt: result.finishedAt,
+      cpuMs: result.cpuMs,
       checkpointsCompleted: result.checkpoints.counts.completed,
       checkpointDurations: completed.map((checkpoint) => checkpoint.end_to_end_duration),
     };
@@ -174,9 +180,11 @@ async function runFlink(bench: Bench, classpath: string, input: string, output: 
 
 async function runLockstep(bench: Bench, input: string, output: string, interval: string): Promise<Omit<RunResult, 'round' | 'output'>> {
   const startedAt = Date.now();
+  const cpuAtStart = process.cpuUsage();
   const copy = startPipelineCopy(bench, input, output, interval, true);
   await copy.finished;
   const finishedAt = Date.now();
+  const cpu = process.cpuUsage(cpuAtStart);
   const metrics = copy.metrics;
   if (metrics === undefined) throw new Error('the lockstep copy kept no metrics');
   return {
@@ -184,6 +192,7 @@ async function runLockstep(bench: Bench, input: string, output: string, interval
     interval,
     startedAt,
     finishedAt,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     checkpointsCompleted: metrics.checkpointsCompleted,
     checkpointDurations: [...metrics.checkpointDurations],
   };
@@ -248,13 +257,13 @@ function report(bench: Bench, results: readonly RunResult[], inputRate: number):
   out.write(`\nKafka → Kafka exactly-once, lockstep vs Flink 2.0.1 (MiniCluster, flink-connector-kafka 4.0.1-2.0): `);
   out.write(`${RECORDS.toLocaleString('en')} records of ${RECORD_BYTES} B, ${PARTITIONS} partitions, parallelism ${PARTITIONS}, `);
   out.write(`brokers ${bench.brokers.join(',')}; input produced at ${Math.round(inputRate)} records/s\n\n`);
-  out.write('| round | system | checkpoints every | steady rec/s | wall s | start → first output s | checkpoints completed | checkpoint p50 / p99 ms | output (read_committed) |\n');
-  out.write('|---|---|---|---|---|---|---|---|---|\n');
+  out.write('| round | system | checkpoints every | steady rec/s | wall s | start → first output s | CPU s | checkpoints completed | checkpoint p50 / p99 ms | output (read_committed) |\n');
+  out.write('|---|---|---|---|---|---|---|---|---|---|\n');
   for (const result of results) {
     const durations = result.checkpointDurations;
     out.write(
       `| ${result.round} | ${result.system} | ${result.interval} | ${Math.round(steadyRate(result))} | ${round1(wallSeconds(result))} | ` +
-        `${round1((result.output.firstAppendAt - result.startedAt) / 1000)} | ${result.checkpointsCompleted} | ` +
+        `${round1((result.output.firstAppendAt - result.startedAt) / 1000)} | ${round1(result.cpuMs / 1000)} | ${result.checkpointsCompleted} | ` +
         `${ms(percentile(durations, 50))} / ${ms(percentile(durations, 99))} | ${outputVerdict(result.output)} |\n`,
     );
   }
@@ -269,6 +278,12 @@ function report(bench: Bench, results: readonly RunResult[], inputRate: number):
     out.write(
       `| ${interval} | wall time, s (ratio: Flink's time ÷ lockstep's) | ${range(flink.map(wallSeconds), 1)} | ${range(lockstep.map(wallSeconds), 1)} | ` +
         `${ratioText(speeds(lockstep), speeds(flink))} |\n`,
+    );
+    const cpus = (list: RunResult[]): number[] => list.map((result) => result.cpuMs / 1000);
+    const cpuSpeeds = (list: RunResult[]): number[] => list.map((result) => 1000 / result.cpuMs);
+    out.write(
+      `| ${interval} | CPU time, s (ratio: Flink's CPU ÷ lockstep's) | ${range(cpus(flink), 1)} | ${range(cpus(lockstep), 1)} | ` +
+        `${ratioText(cpuSpeeds(lockstep), cpuSpeeds(flink))} |\n`,
     );
     const durations = (list: RunResult[]): number[] => list.flatMap((result) => result.checkpointDurations);
     const p = (list: RunResult[]): string => `${ms(percentile(durations(list), 50))} / ${ms(percentile(durations(list), 99))}`;

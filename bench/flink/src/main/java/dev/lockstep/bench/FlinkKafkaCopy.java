@@ -1,6 +1,7 @@
 package dev.lockstep.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,8 +43,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * topic at the start (key and value bytes) to another with a KafkaSource (bounded to the end offsets at the start,
  * read_committed) → identity map → KafkaSink (EXACTLY_ONCE), in a local MiniCluster of one task manager, then writes
  * a JSON result file: when the cluster start began, when the job was submitted, when it finished (its final
- * checkpoint's transactions committed), and the job's checkpoint statistics as the cluster's REST API reports them
- * ({@code /jobs/:id/checkpoints}).
+ * checkpoint's transactions committed), the CPU time the JVM used from the cluster's start to the job's end, and the
+ * job's checkpoint statistics as the cluster's REST API reports them ({@code /jobs/:id/checkpoints}).
  *
  * <p>Arguments, each {@code name=value}: brokers, input, output, intervalMs, parallelism, checkpointDir, result.
  */
@@ -103,6 +104,9 @@ public final class FlinkKafkaCopy {
         // Checkpoints to the local disk, as a production job would (not the job manager's heap).
         config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
 
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpuAtStart = os.getProcessCpuTime();
         long clusterStartAt = System.currentTimeMillis();
         MiniClusterConfiguration clusterConfig = new MiniClusterConfiguration.Builder()
                 .setConfiguration(config)
@@ -147,12 +151,13 @@ public final class FlinkKafkaCopy {
             JobID jobId = cluster.submitJob(graph).get().getJobID();
             JobResult result = cluster.requestJobResult(jobId).get();
             long finishedAt = System.currentTimeMillis();
+            long cpuMs = (os.getProcessCpuTime() - cpuAtStart) / 1_000_000;
             // Throws the job's failure, if it failed.
             result.toJobExecutionResult(FlinkKafkaCopy.class.getClassLoader());
 
             String checkpoints = get(cluster.getRestAddress().get(), "/jobs/" + jobId + "/checkpoints");
             String json = "{\"jobId\":\"" + jobId + "\",\"clusterStartAt\":" + clusterStartAt + ",\"submittedAt\":" + submittedAt
-                    + ",\"finishedAt\":" + finishedAt + ",\"checkpoints\":" + checkpoints + "}\n";
+                    + ",\"finishedAt\":" + finishedAt + ",\"cpuMs\":" + cpuMs + ",\"checkpoints\":" + checkpoints + "}\n";
             Files.writeString(resultFile, json, StandardCharsets.UTF_8);
         }
     }
