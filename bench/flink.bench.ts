@@ -18,7 +18,7 @@
  *   BENCH_RECORDS (default 1,000,000)   BENCH_ROUNDS (default 2)   BENCH_INTERVALS (default 1s,100ms)
  *   BENCH_LOG_LEVEL (lockstep's log, and the Flink JVM's output, to stderr; default silent)
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -46,6 +46,9 @@ const JVM_OPENS = ['java.lang', 'java.lang.reflect', 'java.io', 'java.net', 'jav
 const RUN_TIMEOUT_MS = 30 * 60_000;
 
 type System = 'flink' | 'lockstep';
+
+/** The bench's child processes still running (mvn, the Flink JVM, kcat): an interrupted bench kills them. */
+const CHILDREN = new Set<ChildProcess>();
 
 /** One copy of the input, by one system at one checkpoint interval, and what its output showed. */
 interface RunResult {
@@ -88,6 +91,7 @@ function intervalMs(interval: string): number {
 function run(command: string, args: readonly string[], what: string, onLine?: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    CHILDREN.add(child);
     const tail: string[] = [];
     const keep = (chunk: Buffer): void => {
       if (VERBOSE) process.stderr.write(chunk);
@@ -104,6 +108,7 @@ function run(command: string, args: readonly string[], what: string, onLine?: (l
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      CHILDREN.delete(child);
       if (code === 0) resolve();
       else reject(new Error(`${what} exited with ${code ?? signal}; its last output:\n${tail.join('').split('\n').slice(-40).join('\n')}`));
     });
@@ -329,8 +334,16 @@ async function main(): Promise<void> {
   INTERVALS.forEach(intervalMs);
   if ((process.env.BENCH_COMPRESSION ?? 'none') !== 'none') throw new Error('BENCH_COMPRESSION: bench:flink compares uncompressed copies only');
   const startedAt = Date.now();
+  let stopBroker = (): Promise<void> => Promise.resolve();
+  const interrupted = (signal: NodeJS.Signals): void => {
+    progress(`${signal}: stopping the bench's processes and its broker…`);
+    for (const child of CHILDREN) child.kill('SIGKILL');
+    void stopBroker().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   const classpath = await flinkClasspath();
   const broker = await kafkaBrokers('kafka3');
+  stopBroker = broker.stop;
   const kafka = new Kafka({ brokers: broker.brokers, clientId: 'lockstep-bench-flink', logLevel: logLevel.NOTHING });
   const bench: Bench = { brokers: broker.brokers, kafka, admin: kafka.admin(), topics: [] };
   let results: RunResult[] = [];
