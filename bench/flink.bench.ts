@@ -11,8 +11,8 @@
  * log-append timestamps), the wall time (start to the final commit), the start to the first output record, the CPU
  * time its process used (on a loaded machine a JVM's many threads get more of the CPU than Node's one: this figure
  * shows what each copy costs regardless), the checkpoints completed and their durations, and an exactly-once check
- * of the output: kcat (librdkafka) reads it
- * under read_committed and every id must be there once, at its full size. The order alternates between rounds.
+ * of the output: kcat (librdkafka) reads it under read_committed and every id must be there once, at its full size.
+ * The order alternates between rounds.
  * Prints a table with lockstep ÷ Flink ratios on stdout; progress on stderr. Exits non-zero if a check fails.
  *   LOCKSTEP_KAFKA_BROKERS (host:port,…; unset: a local Kafka 3.9 broker is started for the run and stopped after it)
  *   BENCH_RECORDS (default 1,000,000)   BENCH_ROUNDS (default 2)   BENCH_INTERVALS (default 1s,100ms)
