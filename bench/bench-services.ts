@@ -9,7 +9,7 @@ export const progress = (line: string): void => void process.stderr.write(`${lin
  * service started for the run with the integration tests' local provider (it needs `npm run services -- prepare`).
  * `stop()` stops what was started (nothing for a service from the environment).
  */
-export async function benchService<Name extends 'kafka' | 'postgres' | 'kinesis' | 'elasticsearch'>(
+export async function benchService<Name extends 'kafka' | 'kafka3' | 'postgres' | 'kinesis' | 'elasticsearch'>(
   name: Name,
   fromEnv: () => TestServices[Name] | undefined,
 ): Promise<{ service: TestServices[Name]; stop: () => Promise<void> }> {

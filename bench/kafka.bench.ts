@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type ITopicConfig, type Message, type Producer } from 'kafkajs';
 import pino from 'pino';
 import { builtinRegistry } from '../cli/builtin-registry';
 import { KAFKA_COMPRESSIONS, type KafkaCompression } from '../connectors/kafka/compression';
@@ -33,8 +33,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 2_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
 const COMPRESSION = (process.env.BENCH_COMPRESSION ?? 'none') as KafkaCompression;
-const RECORD_BYTES = 1024;
-const PARTITIONS = 3;
+export const RECORD_BYTES = 1024;
+export const PARTITIONS = 3;
 /** How long the latency run waits, after its producer stops, for the last records to become visible. */
 const DRAIN_TIMEOUT_MS = 30_000;
 
@@ -49,32 +49,37 @@ const LABELS: Record<Variant, string> = {
 const INTERVALS: Record<Exclude<Variant, 'raw'>, string> = { 'eos-1s': '1s', 'eos-100ms': '100ms' };
 
 /** A copy from one topic to another in progress: `finished` settles when it ends by itself or after `stop()`. */
-interface RunningCopy {
+export interface RunningCopy {
   readonly finished: Promise<void>;
   stop(): Promise<void>;
   readonly metrics?: PipelineMetrics;
 }
 
 /** Everything the bench shares: the broker, one admin client, and the topics to delete at the end. */
-interface Bench {
+export interface Bench {
   readonly brokers: string[];
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly topics: string[];
 }
 
-async function kafkaBrokers(): Promise<{ brokers: string[]; stop: () => Promise<void> }> {
-  const { service, stop } = await benchService('kafka', () => {
+/**
+ * The brokers of `LOCKSTEP_KAFKA_BROKERS`, else a local broker of the test service `name` (`kafka`: 4.x, `kafka3`:
+ * 3.9) started for the run; `stop()` stops what was started.
+ */
+export async function kafkaBrokers(name: 'kafka' | 'kafka3' = 'kafka'): Promise<{ brokers: string[]; stop: () => Promise<void> }> {
+  const { service, stop } = await benchService(name, () => {
     const brokers = process.env.LOCKSTEP_KAFKA_BROKERS?.split(',').map((broker) => broker.trim()).filter((broker) => broker !== '');
     return brokers !== undefined && brokers.length > 0 ? { brokers, version: 'external' } : undefined;
   });
   return { brokers: [...service.brokers], stop };
 }
 
-async function createTopic(bench: Bench, role: string): Promise<string> {
+/** A fresh topic of {@link PARTITIONS} partitions named after `role`, deleted at the end of the bench. */
+export async function createTopic(bench: Bench, role: string, configEntries?: ITopicConfig['configEntries']): Promise<string> {
   const topic = `bench-${role}-${randomUUID().slice(0, 8)}`;
   bench.topics.push(topic);
-  await createTestTopics(bench.admin, [{ topic, numPartitions: PARTITIONS }]);
+  await createTestTopics(bench.admin, [{ topic, numPartitions: PARTITIONS, configEntries }]);
   return topic;
 }
 
@@ -82,7 +87,7 @@ function rawProducer(kafka: Kafka): Producer {
   return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
 }
 
-/** A JSON record of exactly {@link RECORD_BYTES} bytes with a unique id and the time it was produced. */
+/** A JSON record of exactly {@link RECORD_BYTES} bytes with a unique id (its key too) and the time it was produced. */
 function benchMessage(seq: number, sentAt: number): Message {
   const head = JSON.stringify({ id: `r-${seq}`, seq, sentAt, pad: '' });
   const value = `${head.slice(0, -2)}${'x'.repeat(Math.max(0, RECORD_BYTES - head.length))}"}`;
@@ -90,7 +95,7 @@ function benchMessage(seq: number, sentAt: number): Message {
 }
 
 /** Produces `records` records to `topic` as fast as the broker takes them (acks from all replicas). */
-async function produceInput(bench: Bench, topic: string, records: number): Promise<number> {
+export async function produceInput(bench: Bench, topic: string, records: number): Promise<number> {
   const producer = rawProducer(bench.kafka);
   await producer.connect();
   const started = process.hrtime.bigint();
@@ -168,7 +173,7 @@ sinks:
 }
 
 /** The exactly-once pipeline in this process; bounded, it ends by itself after the records present at its start. */
-function startPipelineCopy(bench: Bench, input: string, output: string, interval: string, bounded: boolean): RunningCopy {
+export function startPipelineCopy(bench: Bench, input: string, output: string, interval: string, bounded: boolean): RunningCopy {
   const metrics = new PipelineMetrics();
   let requestStop: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
@@ -380,7 +385,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+// bench/flink.bench.ts imports the pieces above; only `npm run bench:kafka` runs this bench.
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
