@@ -1,3 +1,4 @@
+import { LockstepError } from '../../../core/sdk';
 import type { TransactionHandle } from '../internals';
 import { parseTransactionalId, transactionalId } from './kafka-sink-config';
 
@@ -61,7 +62,9 @@ export class TransactionPool {
   /** The open transaction was pre-committed: its id stays busy until released. */
   preCommitted(handle: TransactionHandle): void {
     const n = this.numberOf(handle.transactionalId);
-    if (n === undefined) throw new Error(`transactional id ${handle.transactionalId} is not in the pool of subtask ${this.subtask}`);
+    if (n === undefined) {
+      throw new LockstepError(`kafka sink: transactional id ${handle.transactionalId} is not in the pool of subtask ${this.subtask}`, { code: 'LS_INTERNAL' });
+    }
     this.busy.set(n, handle);
     if (this.open === n) this.open = undefined;
   }
