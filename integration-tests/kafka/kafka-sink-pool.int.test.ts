@@ -188,6 +188,26 @@ describe('kafka sink transactional id pool', () => {
     expect(await committedIds()).toEqual(range(0, 70));
   });
 
+  it('re-initializes a busy id whose producer epoch moved since the checkpoint (something was opened on it after)', async () => {
+    const sink = sinkOf();
+    const writer = await writerOf(sink);
+    const committer = committerOf(sink);
+    const first = await checkpoint(writer, committer, 1, range(0, 10));
+    expect(first.state.busy).toEqual([first.handle]);
+    // Checkpoints 2 and 3 free the first id again; the transaction after checkpoint 3 is opened on it and written to.
+    await checkpoint(writer, committer, 2, range(10, 20));
+    await checkpoint(writer, committer, 3, range(20, 30));
+    await writer.write(range(30, 40).map((id) => ({ key: id, value: { id } })));
+    await writer.flush(false);
+    expect(await openTransactionsWithKafkaTool(prefix)).toEqual([first.handle.transactionalId]);
+    // A restart from checkpoint 1's state, which names the id busy under its old epoch: what is open on it now was
+    // opened after that checkpoint, and is aborted.
+    await writerOf(sinkOf(), first.state, { restoredCheckpointId: 1, firstCheckpointId: 4 });
+    expect(await openTransactionsWithKafkaTool(prefix)).toEqual([]);
+    await committer.close();
+    expect(await committedIds()).toEqual(range(0, 30));
+  });
+
   it('still fences a zombie whose pooled id is taken over: its sends fail and it opens no transaction any more', async () => {
     let owner = true;
     const verifyOwner = async (): Promise<void> => {
