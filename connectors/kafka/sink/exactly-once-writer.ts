@@ -18,11 +18,12 @@ import {
   type TransactionHandle,
 } from '../internals';
 import { classifyKafkaError, messageTooLarge, producerOutOfSequence } from '../kafka-errors';
-import { parseTransactionalId, transactionalId } from './kafka-sink-config';
+import { parseTransactionalId } from './kafka-sink-config';
 import type { KafkaWriterState } from './kafka-sink-serializers';
 import { bufferRecords, describeBatch, PendingBatch, type TakenBatch } from './pending-batch';
 import type { RecordEncoder } from './record-encoding';
 import { TopicSizeLimits } from './topic-size-limits';
+import { TransactionPool, type TransactionRegistry } from './transaction-pool';
 
 export interface ExactlyOnceWriterOptions {
   readonly client: Kafka;
@@ -33,6 +34,8 @@ export interface ExactlyOnceWriterOptions {
   readonly batchSize: number;
   /** Codec of every record batch produced. */
   readonly compression: KafkaCompression;
+  /** What this sink's writers and committer tell each other (pre-committed transactions, released ids). */
+  readonly registry: TransactionRegistry;
 }
 
 /**
@@ -59,23 +62,28 @@ interface OpenTransaction {
 }
 
 /**
- * One Kafka transaction per checkpoint and subtask, with the transactional id `<prefix>-<subtask>-<n>`, n counting
- * this subtask's transactions. Records are buffered and sent in batches (kafkajs adds partitions to the transaction
- * as it goes); at the barrier every send is awaited, the transaction's handle becomes the committable, and the next
- * one is opened in the background. The committer commits by handle.
+ * One Kafka transaction per checkpoint and subtask, with a transactional id `<prefix>-<subtask>-<n>` taken from the
+ * subtask's pool of reused ids ({@link TransactionPool}). Records are buffered and sent in batches (kafkajs adds
+ * partitions to the transaction as it goes); at the barrier every send is awaited, the transaction's handle becomes
+ * the committable (its id busy until the committer releases it), and the next one is opened in the background on a
+ * free id. The committer commits by handle.
  *
- * Fencing: opening a transaction (`InitProducerId`) fences the id's previous user, so the writer first checks that
- * its process still owns the checkpoint store (`verifyOwner`): a paused zombie never aborts a newer owner's work.
+ * Fencing: opening a transaction (`InitProducerId`, which also bumps the id's epoch) fences the id's previous user, so
+ * the writer first checks that its process still owns the checkpoint store (`verifyOwner`): a paused zombie never
+ * aborts a newer owner's work.
  *
- * Recovery: the checkpoint holds the number of the first transaction it does not cover; at `init()` every id from
- * there on is re-initialized (`InitProducerId` aborts and fences what a crashed run left open or pre-committed) until
- * one turns out never used (epoch 0). Numbering then goes on from the checkpoint's number. Writer 0 also aborts
- * open transactions of subtasks beyond the current parallelism (a rescaled pipeline), found with ListTransactions.
+ * Recovery: the checkpoint holds the pool (`base`, `size`) and its busy transactions. At `init()` every id of the pool
+ * is re-initialized (`InitProducerId` aborts and fences what a crashed run left open or pre-committed), and so is every
+ * id after the pool until one turns out never used (epoch 0) — except the ids of the committables recovery left pending
+ * and of busy transactions the broker still holds unchanged (same producer and epoch): those were pre-committed
+ * before the checkpoint, and nothing was opened on them after it. Writer 0 also aborts open transactions of subtasks
+ * beyond the current parallelism (a rescaled pipeline), found with ListTransactions.
  */
 export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionHandle>, SupportsWriterState<KafkaWriterState> {
   private cluster: KafkaCluster | undefined;
   private timeoutMs = 0;
-  private nextNumber: number;
+  private readonly pool: TransactionPool;
+  private readonly restoredBusy: readonly TransactionHandle[];
   private open: OpenTransaction | undefined;
   private readonly pending: PendingBatch;
   private readonly limits: TopicSizeLimits;
@@ -87,10 +95,12 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     private readonly context: SinkWriterInitContext<TransactionHandle>,
     restored: KafkaWriterState | undefined,
   ) {
-    this.nextNumber = restored?.nextTransaction ?? 0;
+    this.pool = new TransactionPool(options.prefix, context.subtask, restored?.base ?? 0, restored?.size ?? 0);
+    this.restoredBusy = restored?.busy ?? [];
     this.pending = new PendingBatch(options.batchSize);
     this.limits = new TopicSizeLimits(options.client, context.log);
     newestWriters.set(this.scope, this);
+    options.registry.register(context.subtask, this.pool);
   }
 
   private get scope(): string {
@@ -127,13 +137,15 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     const transaction = await open.ready;
     if (!transaction.used) return [];
     transaction.release();
+    this.pool.preCommitted(transaction.handle);
+    this.options.registry.preCommitted(transaction.handle);
     this.open = undefined;
     this.openNext();
     return [transaction.handle];
   }
 
   snapshotState(): KafkaWriterState {
-    return { subtask: this.context.subtask, nextTransaction: this.open?.n ?? this.nextNumber };
+    return { subtask: this.context.subtask, base: this.pool.base, size: this.pool.size, busy: this.pool.busyHandles() };
   }
 
   async close(): Promise<void> {
@@ -145,9 +157,11 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     } catch (error) {
       this.context.log.warn({ err: error }, 'could not abort the open kafka transaction; it is aborted at the next start');
     } finally {
+      this.pool.closeOpen();
       await this.limits.close();
       await this.cluster?.disconnect();
       this.cluster = undefined;
+      this.options.registry.unregister(this.context.subtask, this.pool);
       if (newestWriters.get(this.scope) === this) newestWriters.delete(this.scope);
     }
   }
@@ -165,15 +179,14 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** Opens transaction `nextNumber` in the background, so the next checkpoint's first write need not wait for it. */
+  /** Opens a transaction on a free id in the background, so the next checkpoint's first write need not wait for it. */
   private openNext(): OpenTransaction {
-    const n = this.nextNumber;
-    this.nextNumber += 1;
+    const n = this.pool.take();
     // InitProducerId on an id fences its current user: a zombie woken up after a takeover would abort the newer
     // owner's pre-committed transaction with that id. It checks it still owns the checkpoint store first.
     const ready = this.context.verifyOwner().then(() =>
       KafkaTransaction.begin(this.options.client, this.cluster as KafkaCluster, {
-        transactionalId: transactionalId(this.options.prefix, this.context.subtask, n),
+        transactionalId: this.pool.idOf(n),
         transactionTimeoutMs: this.timeoutMs,
         compression: compressionType(this.options.compression),
       }),
@@ -230,18 +243,46 @@ export class ExactlyOnceKafkaWriter implements CommittingSinkWriter<TransactionH
     );
   }
 
-  /** Aborts what crashed runs of this subtask (and of subtasks beyond the parallelism) left open or pre-committed. */
+  /**
+   * Aborts what crashed runs of this subtask (and of subtasks beyond the parallelism) left open or pre-committed: every
+   * id of the pool and every used id after it, except those holding a pending committable or a busy transaction the
+   * broker still holds unchanged.
+   */
   private async abortLeftovers(cluster: KafkaCluster): Promise<void> {
-    const { prefix } = this.options;
     const { subtask, log } = this.context;
+    const pending = this.context.pendingCommittables.filter((handle) => this.pool.numberOf(handle.transactionalId) !== undefined);
+    const kept = new Set<number>();
+    for (const handle of pending) {
+      this.pool.restoreBusy(handle);
+      kept.add(this.pool.numberOf(handle.transactionalId) as number);
+    }
+    for (const handle of this.restoredBusy) {
+      const n = this.pool.numberOf(handle.transactionalId);
+      if (n === undefined || kept.has(n)) continue;
+      const now = await describeTransaction(cluster, handle.transactionalId);
+      if (now === undefined || now.producerId !== handle.producerId || now.producerEpoch !== handle.producerEpoch) continue;
+      if (now.state === 'Ongoing' || now.state === 'PrepareCommit' || now.state === 'PrepareAbort') continue;
+      kept.add(n);
+      // Still named by the restored checkpoint (this process's recovery commit saw it): busy until the committer
+      // releases it. Otherwise the checkpoint no longer names it, and its id is free.
+      if (this.options.registry.isFinishedUnreleased(handle)) this.pool.restoreBusy(handle);
+    }
     let aborted = 0;
-    for (let n = this.nextNumber; ; n += 1) {
+    for (const n of this.pool.numbers()) {
+      if (kept.has(n)) continue;
       this.throwIfSuperseded();
-      const handle = await initTransactionalId(cluster, transactionalId(prefix, subtask, n), this.timeoutMs);
+      const handle = await initTransactionalId(cluster, this.pool.idOf(n), this.timeoutMs);
+      if (handle.producerEpoch > 0) aborted += 1;
+    }
+    for (let n = this.pool.base + this.pool.size; ; n += 1) {
+      this.throwIfSuperseded();
+      const handle = await initTransactionalId(cluster, this.pool.idOf(n), this.timeoutMs);
       if (handle.producerEpoch === 0) break;
+      // used by a crashed run whose pool had grown after the checkpoint: the pool takes it over
+      this.pool.cover(n);
       aborted += 1;
     }
-    if (aborted > 0) log.info({ aborted, from: transactionalId(prefix, subtask, this.nextNumber) }, 'aborted kafka transactions left by an earlier run');
+    if (aborted > 0) log.info({ aborted, from: this.pool.idOf(this.pool.base) }, 'aborted kafka transactions left by an earlier run');
     if (subtask === 0) await this.abortBeyondParallelism(cluster);
   }
 

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { type CommitOutcome, type CommitRequest, type Committer, type InitContext, pollUntil } from '../../../core/sdk';
 import { createCluster, describeTransaction, endTransaction, type KafkaCluster, type TransactionHandle } from '../internals';
 import { classifyKafkaError, isRetriableKafkaError, isTransientCoordinatorError } from '../kafka-errors';
+import type { TransactionRegistry } from './transaction-pool';
 
 /** How long a commit waits for its markers (records visible to read_committed consumers). */
 const MARKER_WAIT_MS = 10_000;
@@ -11,23 +12,42 @@ const MARKER_POLL = { initialDelayMs: 5, maxDelayMs: 100, jitter: 0 } as const;
 /**
  * Commits pre-committed Kafka transactions by transactional id, producer id and epoch with `EndTxn(commit)` — never
  * `InitProducerId`, which would abort them — so a transaction opened by a process that died is committed by the next
- * one. Before committing it asks the coordinator (`DescribeTransactions`) what became of the transaction:
- * `CompleteCommit` with the same producer and epoch is a replayed commit (`already-committed`); an aborted or fenced
- * one (timed out, or a newer producer took the id) is reported as possible data loss, never as done.
+ * one.
+ *
+ * A transaction a writer of this process pre-committed and nobody tried to commit yet (`TransactionRegistry.takeFresh`)
+ * is committed with `EndTxn` alone: its answer tells the outcome (no error: the commit is decided and the coordinator
+ * writes the markers; an error: the careful path below explains it). Any other — restored from a checkpoint, or tried
+ * before — is described first (`DescribeTransactions`): `CompleteCommit` with the same producer and epoch is a
+ * replayed commit (`already-committed`); an aborted or fenced one (timed out, or a newer producer took the id) is
+ * reported as possible data loss, never as done.
+ *
+ * Markers: `EndTxn` answers once the commit is decided (PrepareCommit); the markers that make the records visible to
+ * read_committed consumers follow within milliseconds, written by the coordinator even if this process dies. Commits
+ * do not wait for them; `close()` does (bounded), so that a run's last commit is visible when the run returns.
  */
 export class KafkaCommitter implements Committer<TransactionHandle> {
   private cluster: KafkaCluster | undefined;
+  /** The transactions the last commit call committed, whose markers `close()` waits for. */
+  private lastCommitted: TransactionHandle[] = [];
 
   constructor(
     private readonly client: Kafka,
     private readonly init: InitContext,
-  ) {}
+    private readonly registry: TransactionRegistry,
+  ) {
+    registry.resetCommitter();
+  }
 
   async commit(requests: readonly CommitRequest<TransactionHandle>[]): Promise<CommitOutcome[]> {
     // Independent transactions (one per writer subtask), each with its own coordinator round trips: commit them
     // side by side, so a checkpoint's records become visible after one commit's latency, not the sum of them.
     await this.connected();
-    return Promise.all(requests.map((request) => this.commitOne(request.committable)));
+    const outcomes = await Promise.all(requests.map((request) => this.commitOne(request.committable)));
+    const ended = requests.filter((_, i) => outcomes[i]?.kind !== 'retry-later' && outcomes[i]?.kind !== 'failed-unknown').map((request) => request.committable);
+    this.registry.commitCall(requests.map((request) => ({ handle: request.committable, checkpointId: request.checkpointId })), ended);
+    const committed = requests.filter((_, i) => outcomes[i]?.kind === 'committed').map((request) => request.committable);
+    if (committed.length > 0) this.lastCommitted = committed;
+    return outcomes;
   }
 
   private async connected(): Promise<KafkaCluster> {
@@ -40,6 +60,19 @@ export class KafkaCommitter implements Committer<TransactionHandle> {
   }
 
   private async commitOne(handle: TransactionHandle): Promise<CommitOutcome> {
+    if (this.registry.takeFresh(handle)) {
+      try {
+        await endTransaction(await this.connected(), handle, true);
+        return { kind: 'committed' };
+      } catch (error) {
+        // Fenced, aborted, expired, or a coordinator that did not answer: the careful path tells which.
+        this.init.log.debug({ err: error, transactionalId: handle.transactionalId }, 'kafka EndTxn refused; describing the transaction');
+      }
+    }
+    return this.commitDescribed(handle);
+  }
+
+  private async commitDescribed(handle: TransactionHandle): Promise<CommitOutcome> {
     const id = `transaction ${handle.transactionalId} (producer ${handle.producerId}, epoch ${handle.producerEpoch})`;
     try {
       const cluster = await this.connected();
@@ -84,9 +117,8 @@ export class KafkaCommitter implements Committer<TransactionHandle> {
 
   /**
    * `EndTxn` answers once the commit decision is durable (PrepareCommit); the commit markers that make the records
-   * visible to read_committed consumers are written after. Waits (bounded) for CompleteCommit, so that a completed
-   * checkpoint's records are visible when its commit is reported done. A commit still marking after that is done all
-   * the same: the coordinator finishes it even if this process dies.
+   * visible to read_committed consumers are written after. Waits (bounded) for CompleteCommit. A commit still marking
+   * after that is done all the same: the coordinator finishes it even if this process dies.
    */
   private async awaitMarkers(cluster: KafkaCluster, handle: TransactionHandle): Promise<void> {
     const settled = await pollUntil(
@@ -102,7 +134,12 @@ export class KafkaCommitter implements Committer<TransactionHandle> {
 
   async close(): Promise<void> {
     const cluster = this.cluster;
-    this.cluster = undefined;
-    await cluster?.disconnect();
+    const last = this.lastCommitted.splice(0);
+    try {
+      if (cluster !== undefined) await Promise.all(last.map((handle) => this.awaitMarkers(cluster, handle).catch(() => undefined)));
+    } finally {
+      this.cluster = undefined;
+      await cluster?.disconnect();
+    }
   }
 }

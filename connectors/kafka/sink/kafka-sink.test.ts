@@ -80,7 +80,12 @@ describe('kafka sink serializers', () => {
     expect(() => committables.deserialize(2, {})).toThrow(expect.objectContaining({ code: 'LS_STATE_VERSION' }));
     expect(() => committables.deserialize(1, { ...handle, producerId: 'x' })).toThrow(/producerId/);
     const states = new KafkaWriterStateSerializer();
-    expect(states.deserialize(1, states.serialize({ subtask: 1, nextTransaction: 4 }))).toEqual({ subtask: 1, nextTransaction: 4 });
+    const state = { subtask: 1, base: 4, size: 3, busy: [{ ...handle, transactionalId: 'p-1-5' }] };
+    expect(states.deserialize(2, JSON.parse(JSON.stringify(states.serialize(state))))).toEqual(state);
+    // a state written before pooling: a pool from its next transaction on, nothing busy
+    expect(states.deserialize(1, { subtask: 1, nextTransaction: 4 })).toEqual({ subtask: 1, base: 4, size: 0, busy: [] });
+    expect(() => states.deserialize(3, state)).toThrow(expect.objectContaining({ code: 'LS_STATE_VERSION' }));
+    expect(() => states.deserialize(2, { ...state, busy: 'x' })).toThrow(expect.objectContaining({ code: 'LS_STATE_INVALID' }));
   });
 });
 

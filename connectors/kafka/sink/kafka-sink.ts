@@ -27,6 +27,7 @@ import { KafkaSinkTraces } from './kafka-sink-traces';
 import type { KafkaSinkConfig } from './kafka-sink-config';
 import { KafkaCommittableSerializer, KafkaWriterStateSerializer, type KafkaWriterState } from './kafka-sink-serializers';
 import { RecordEncoder } from './record-encoding';
+import { TransactionRegistry } from './transaction-pool';
 import { checkTransactionTimeout, resolveTransactionTimeout } from './transaction-timeout';
 
 type SinkContext = Pick<PluginContext, 'pipeline' | 'componentId' | 'checkpoint'>;
@@ -84,7 +85,9 @@ abstract class KafkaSinkBase implements SupportsCommittedOutput {
 
 /**
  * Exactly-once kafka sink: one Kafka transaction per checkpoint and subtask, committed by the committer by producer id
- * and epoch once the checkpoint completed (two-phase commit, as Flink's KafkaSink). Its traces
+ * and epoch once the checkpoint completed (two-phase commit, as Flink's KafkaSink). Each subtask reuses a small pool of
+ * transactional ids; its writers and committer share a {@link TransactionRegistry} (which ids are free again, which
+ * transactions can be committed without describing them first). Its traces
  * (`SupportsTraceInspection`, {@link KafkaSinkTraces}): the transactional ids of its prefix the brokers know; they
  * carry no checkpoint id.
  */
@@ -94,10 +97,11 @@ export class KafkaSink extends KafkaSinkBase implements CommittingSink<Transacti
   readonly committableSerializer = new KafkaCommittableSerializer();
   readonly writerStateSerializer = new KafkaWriterStateSerializer();
   readonly tracesNameCheckpoints = false;
-  /** `<prefix>-<subtask>-<n>` names every transaction of this sink. */
+  /** `<prefix>-<subtask>-<n>` names every transaction of this sink (n: an id of the subtask's pool). */
   readonly transactionalIdPrefix: string;
   private transactionTimeout: Promise<number> | undefined;
   private readonly traces: KafkaSinkTraces;
+  private readonly registry: TransactionRegistry;
 
   constructor(config: KafkaSinkConfig, context: SinkContext) {
     super(config, context);
@@ -105,6 +109,7 @@ export class KafkaSink extends KafkaSinkBase implements CommittingSink<Transacti
     this.transactionalIdPrefix = config.transactionalIdPrefix ?? `${context.pipeline}-${context.componentId}`;
     if (config.transactionTimeout !== undefined) checkTransactionTimeout(config.transactionTimeout, context.checkpoint);
     this.traces = new KafkaSinkTraces(this.transactionalIdPrefix, (init) => this.client(init, 'traces'));
+    this.registry = new TransactionRegistry(this.transactionalIdPrefix);
   }
 
   createWriter(
@@ -113,7 +118,7 @@ export class KafkaSink extends KafkaSinkBase implements CommittingSink<Transacti
   ): CommittingSinkWriter<TransactionHandle> & SupportsWriterState<KafkaWriterState> {
     const client = this.client(init, String(init.subtask));
     const { compression } = this.config;
-    const options = { client, encoder: this.encoder, prefix: this.transactionalIdPrefix, batchSize: this.batchSize, compression };
+    const options = { client, encoder: this.encoder, prefix: this.transactionalIdPrefix, batchSize: this.batchSize, compression, registry: this.registry };
     const transactionTimeout = (): Promise<number> => {
       this.transactionTimeout ??= resolveTransactionTimeout(client, this.config.transactionTimeout, this.context.checkpoint, init.log);
       this.transactionTimeout.catch(() => (this.transactionTimeout = undefined));
@@ -123,7 +128,7 @@ export class KafkaSink extends KafkaSinkBase implements CommittingSink<Transacti
   }
 
   createCommitter(init: InitContext): Committer<TransactionHandle> {
-    return new KafkaCommitter(this.client(init, 'committer'), init);
+    return new KafkaCommitter(this.client(init, 'committer'), init, this.registry);
   }
 
   findTraces(context: InitContext): Promise<SinkTrace[]> {
