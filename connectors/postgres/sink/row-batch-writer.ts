@@ -32,6 +32,7 @@ export class RowBatchWriter {
     private readonly encoder: RowEncoder,
     private readonly table: TargetTable,
     private readonly changes: ChangeEncoder,
+    private readonly beforeDelete?: (client: Client) => Promise<void>,
   ) {}
 
   /**
@@ -98,6 +99,8 @@ export class RowBatchWriter {
   }
 
   private async writeChunk(chunk: readonly EncodedRow[]): Promise<void> {
+    const op = (chunk[0] as EncodedRow).op;
+    if ((op === 'delete' || op === 'truncate') && this.beforeDelete !== undefined) await this.beforeDelete(this.client);
     const refused = await this.underSavepoint('lockstep_batch', () => this.execute(chunk, this.config.write));
     if (refused === undefined) return;
     if (chunk.length === 1) throw this.refusal(chunk[0] as EncodedRow, refused);

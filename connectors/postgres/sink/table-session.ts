@@ -25,6 +25,8 @@ export class TableSession {
     private readonly options: PostgresConnectionOptions,
     private readonly config: ResolvedSinkConfig,
     private readonly log: Logger,
+    /** Run before each DELETE statement (the exactly-once writer waits for its prepared transactions there). */
+    private readonly beforeDelete?: (client: Client) => Promise<void>,
   ) {}
 
   get client(): Client {
@@ -49,7 +51,7 @@ export class TableSession {
     const name = describeQualifiedName(table);
     const encoder = new RowEncoder(columns, tableColumns, name);
     const changes = new ChangeEncoder(this.config, encoder, await this.changeKey(tableColumns), name);
-    this.rows = new RowBatchWriter(this.client, this.config, encoder, { sql: quoteQualifiedName(table), name, columns: tableColumns }, changes);
+    this.rows = new RowBatchWriter(this.client, this.config, encoder, { sql: quoteQualifiedName(table), name, columns: tableColumns }, changes, this.beforeDelete);
   }
 
   /**
