@@ -67,10 +67,14 @@ describe('ChangeEncoder', () => {
     expect(() => applied(changes, event('delete', null, null))).toThrow(/public.src@0\/2#0: a delete of public.src has neither before nor an object record key/);
   });
 
-  it('deletes the old key before upserting an update that changed the key; not when the key stayed', () => {
-    const changes = encoder();
+  it('deletes the old key before upserting an update that changed the key under changes: apply; not when the key stayed', () => {
+    const changes = encoder({ changes: 'apply' });
     expect(applied(changes, event('update', { id: 5 }, { id: 6, name: 'x' }))).toEqual(['delete id=5', 'upsert id=6 name=x']);
     expect(applied(changes, event('update', { id: 6, name: 'x' }, { id: 6, name: 'y' }))).toEqual(['upsert id=6 name=y']);
+  });
+
+  it('leaves a key change of a postgres-cdc event (auto) to the delete record the source emits before it, keyed by the old key', () => {
+    expect(applied(encoder(), event('update', { id: 5 }, { id: 6, name: 'x' }), { id: 6 })).toEqual(['upsert id=6 name=x']);
   });
 
   it('reads configured columns from the row image and refuses mappings written for the event', () => {

@@ -71,7 +71,11 @@ function changeError(record: LockstepRecord, message: string, field?: string): R
  *
  * - `read`, `insert`, `update`: an `upsert` of the `after` image on the key (`INSERT … ON CONFLICT (key) DO UPDATE`
  *   the columns the image has, so a column left out — an unchanged TOASTed value — keeps its value);
- * - an `update` whose `before` holds a different key: first a `delete` of the old key;
+ * - an `update` whose `before` holds a different key, under `changes: apply`: first a `delete` of the old key (for
+ *   sources that report a key change as one update). Not under `auto`: postgres-cdc emits the old key's delete as a
+ *   record of its own, keyed by the old key, just before the update — the only order-safe place when the records
+ *   crossed a key-partitioned hop (Kafka): the update, keyed by the new key, may reach the sink after a later
+ *   re-insert of the old key from another partition, and deleting the old key then would delete the new row;
  * - `delete`: a `delete` by the key, read from `before`, else from the record key;
  * - `truncate`: refused as a bad record (`truncate: refuse`, the default) or a `truncate` row (`DELETE FROM` the table).
  *
@@ -120,7 +124,7 @@ export class ChangeEncoder {
     const upsert = this.encoder.encodeObject(record, event.after, 'upsert', undefined, 'after');
     const missing = this.key.filter((column) => !upsert.columns.includes(column));
     if (missing.length > 0) throw changeError(record, `after has no value for key column(s) ${missing.join(', ')} of ${this.tableName}`, missing[0]);
-    if (event.op === 'update' && event.before !== null && this.keySources.every((key) => hasPath(event.before as Record<string, unknown>, key.path))) {
+    if (this.config.changes === 'apply' && event.op === 'update' && event.before !== null && this.keySources.every((key) => hasPath(event.before as Record<string, unknown>, key.path))) {
       const old = this.keyRow(record, event.before, 'before');
       const current = this.key.map((column) => upsert.values[upsert.columns.indexOf(column)] ?? null);
       if (old.values.some((value, i) => value !== current[i])) return [old, upsert];

@@ -89,7 +89,7 @@ export interface PostgresSinkConfig {
       }
   )[];
   /**
-   * Change events (the value of postgres-cdc records: {op, schema, table, before, after, lsn, commitLsn, xid, commitTime}). auto: a record whose value has exactly that shape is applied to the table: read/insert/update upsert the after row on the key (key, else the table's primary key), delete deletes the key (from before, else the record key), an update that changed the key deletes the old key first; other records are written as rows. apply: every record must be a change event (only op, before and after are needed). off: values are rows, change events included (to keep a change log).
+   * Change events (the value of postgres-cdc records: {op, schema, table, before, after, lsn, commitLsn, xid, commitTime}). auto: a record whose value has exactly that shape is applied to the table: read/insert/update upsert the after row on the key (key, else the table's primary key), delete deletes the key (from before, else the record key; a key change comes as the delete of the old key, then the update); other records are written as rows. apply: every record must be a change event (only op, before and after are needed), and an update whose before holds another key also deletes the old key first. off: values are rows, change events included (to keep a change log).
    */
   readonly changes: 'auto' | 'apply' | 'off';
   /**
