@@ -72,7 +72,7 @@ describe('postgres-cdc → postgres sink replication (lockstep run, the obvious 
   }
 
   /** The obvious config; `transforms` paces the stream for the crash trial. */
-  async function pipelineFile(source: string, target: string, transforms: string[] = []): Promise<string> {
+  async function pipelineFile(source: string, target: string, transforms: string[] = [], sinkOptions = ''): Promise<string> {
     const file = join(tempDir(), 'pipeline.yaml');
     await writeFile(
       file,
@@ -81,7 +81,7 @@ describe('postgres-cdc → postgres sink replication (lockstep run, the obvious 
         `checkpoint: { interval: 200ms, storage: "${join(tempDir(), 'checkpoints')}" }`,
         `sources: [{ id: src, type: postgres-cdc, url: "${url}", tables: [${source}], slot: ${source}, publication: ${source} }]`,
         ...(transforms.length === 0 ? [] : ['transforms:', ...transforms]),
-        `sinks: [{ id: dst, type: postgres, url: "${url}", table: ${target} }]`,
+        `sinks: [{ id: dst, type: postgres, url: "${url}", table: ${target}${sinkOptions} }]`,
         '',
       ].join('\n'),
     );
@@ -156,6 +156,25 @@ describe('postgres-cdc → postgres sink replication (lockstep run, the obvious 
       expect(output).toMatch(/a truncate of public\.apply_src_\w+ is refused: set truncate: apply/);
       expect(output).toContain('"code":"LS_POSTGRES_CHANGE"');
       expect((await rowsAsText(target)).length).toBe(2);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+      await run.exited;
+    }
+  }, 120_000);
+
+  it('with truncate: apply, a truncate empties the target in order with the changes around it', async () => {
+    const { source, target } = await tables('id int PRIMARY KEY, note text');
+    await pg().query(`INSERT INTO ${source} VALUES (1, 'a'), (2, 'b')`);
+    const file = await pipelineFile(source, target, [], ', truncate: apply');
+    const log = join(tempDir(), 'run.log');
+    const run = startLockstep(['run', file], log);
+    try {
+      await until('the snapshot in the target', log, () => equal(source, target));
+      await pg().query(`BEGIN; INSERT INTO ${source} VALUES (3, 'c'); TRUNCATE ${source}; INSERT INTO ${source} VALUES (4, 'after'); COMMIT`);
+      await until('the truncate in the target', log, () => equal(source, target));
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      expect(await rowsAsText(target)).toEqual(['(4,after)']);
     } finally {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
       await run.exited;
