@@ -114,6 +114,16 @@ describe('ChangeEncoder', () => {
   });
 });
 
+describe('ChangeEncoder.hint', () => {
+  it('names how a near change event differs from the envelope, only under changes: auto', () => {
+    const near = { ...event('insert', null, { id: 1 }), source: 'x' };
+    delete (near as { lsn?: unknown }).lsn;
+    expect(encoder().hint(record(near))).toMatch(/looks like a change event.*\(without lsn, with source\).*set changes: apply/);
+    expect(encoder().hint(record({ id: 1, name: 'a' }))).toBeUndefined();
+    expect(encoder({ changes: 'off' }).hint(record(near))).toBeUndefined();
+  });
+});
+
 describe('deleteStatement', () => {
   it('deletes keys with an IN list, row values for a composite key', () => {
     expect(deleteStatement('"public"."t"', ['id'], 2)).toBe('DELETE FROM "public"."t" WHERE "id" IN ($1, $2)');

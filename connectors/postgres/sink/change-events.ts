@@ -132,6 +132,23 @@ export class ChangeEncoder {
     return [upsert];
   }
 
+  /**
+   * For a record written as a row whose value has `op`, `before` and `after` but not exactly the change-event shape
+   * (`changes: auto` did not take it): a hint to add to its refusal, or undefined.
+   */
+  hint(record: LockstepRecord): string | undefined {
+    const value = record.value;
+    if (this.config.changes !== 'auto' || !isObject(value) || !('op' in value && 'before' in value && 'after' in value)) return undefined;
+    const fields = Object.keys(value);
+    const extra = fields.filter((field) => !ENVELOPE.has(field));
+    const missing = [...ENVELOPE].filter((field) => !fields.includes(field));
+    const differences = [...(missing.length > 0 ? [`without ${missing.join(', ')}`] : []), ...(extra.length > 0 ? [`with ${extra.join(', ')}`] : [])];
+    return (
+      `; it looks like a change event but is not exactly the postgres-cdc envelope (${differences.length > 0 ? differences.join(', ') : 'a field of another type'}), ` +
+      'so changes: auto wrote it as a row: set changes: apply on the sink to apply it'
+    );
+  }
+
   /** A `delete` row: the key columns read from `image` (before, or the record key). */
   private keyRow(record: LockstepRecord, image: Record<string, unknown>, what: string): EncodedRow {
     const missing = this.keySources.filter((key) => !hasPath(image, key.path)).map((key) => key.column);

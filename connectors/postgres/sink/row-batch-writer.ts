@@ -46,7 +46,7 @@ export class RowBatchWriter {
     for (const record of records) {
       try {
         const change = this.changes.encode(record);
-        if (change === undefined) rows.push(this.encoder.encode(record));
+        if (change === undefined) rows.push(this.encodeRow(record));
         else rows.push(...change);
       } catch (error) {
         refused = error;
@@ -55,6 +55,22 @@ export class RowBatchWriter {
     }
     for (const chunk of this.chunks(rows)) await this.writeChunk(chunk);
     if (refused !== undefined) throw refused;
+  }
+
+  /** A plain record as a row; a refusal of what looks like a change event says how to apply it. */
+  private encodeRow(record: LockstepRecord): EncodedRow {
+    try {
+      return this.encoder.encode(record);
+    } catch (error) {
+      const hint = RecordError.isRecordError(error) && error.code === 'LS_POSTGRES_UNKNOWN_COLUMN' ? this.changes.hint(record) : undefined;
+      if (hint === undefined) throw error;
+      const field = (error as RecordError).context?.field;
+      throw new RecordError(`${(error as RecordError).message}${hint}`, record, {
+        code: 'LS_POSTGRES_UNKNOWN_COLUMN',
+        cause: error,
+        ...(typeof field === 'string' ? { field } : {}),
+      });
+    }
   }
 
   /**
