@@ -15,7 +15,7 @@ async function validate(file: string): Promise<{ code: number; out: string; err:
 }
 
 describe('examples/', () => {
-  it.each([['quickstart.yaml'], ['kafka-to-kafka.yaml'], ['kafka-to-postgres.yaml'], ['postgres-cdc-to-kafka.yaml'], ['kinesis-to-postgres.yaml'], ['kafka-to-elasticsearch.yaml']])('%s is a valid exactly-once pipeline', async (name) => {
+  it.each([['quickstart.yaml'], ['kafka-to-kafka.yaml'], ['kafka-to-postgres.yaml'], ['postgres-cdc-to-kafka.yaml'], ['postgres-cdc-to-postgres.yaml'], ['kinesis-to-postgres.yaml'], ['kafka-to-elasticsearch.yaml']])('%s is a valid exactly-once pipeline', async (name) => {
     expect((await readdir(examples)).filter((file) => file.endsWith('.yaml'))).toContain(name);
     const result = await validate(join(examples, name));
     expect(result.err).toBe('');

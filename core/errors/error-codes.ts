@@ -166,6 +166,7 @@ export const ERROR_CODES = {
   LS_POSTGRES_CDC_SLOT_BUSY: yes('the replication slot stayed held by another connection'),
   LS_POSTGRES_CDC_SLOT_MISMATCH: no('the replication slot is not a pgoutput logical slot of this database'),
   LS_POSTGRES_CDC_SLOT_MISSING: lossy('the checkpoint resumes a replication slot that was dropped'),
+  LS_POSTGRES_CHANGE: no('a change event cannot be applied to the sink table (a truncate without truncate: apply, no key columns, a key value missing, not a change event under changes: apply)'),
   LS_POSTGRES_CONNECTION: byCause('a Postgres operation failed without a SQLSTATE; retriable for lost or refused connections'),
   LS_POSTGRES_NO_COLUMN: no('a configured column does not exist in the table'),
   LS_POSTGRES_NO_PREPARED_TRANSACTIONS: no('the server cannot prepare transactions (max_prepared_transactions is 0)'),

@@ -6,6 +6,7 @@ import type { CommitMarkers } from './commit-markers';
 import type { PostgresGids } from './postgres-gids';
 import type { ResolvedSinkConfig } from './postgres-sink-config';
 import type { PostgresCommittable } from './postgres-sink-serializers';
+import { OwnPreparedTransactions } from './own-prepared';
 import { checkPreparedTransactions, fenceOlderSessions, listPrepared, rollbackPrepared } from './prepared-transactions';
 import { TableSession } from './table-session';
 
@@ -33,12 +34,15 @@ export interface ExactlyOncePostgresWriterOptions {
  */
 export class ExactlyOncePostgresWriter implements CommittingSinkWriter<PostgresCommittable> {
   private readonly session: TableSession;
+  /** Deletes wait for this subtask's prepared transactions to be committed (rows they inserted are invisible till then). */
+  private readonly ownPrepared: OwnPreparedTransactions;
 
   constructor(
     private readonly options: ExactlyOncePostgresWriterOptions,
     private readonly context: SinkWriterInitContext<PostgresCommittable>,
   ) {
-    this.session = new TableSession(options.connection, options.config, context.log);
+    this.ownPrepared = new OwnPreparedTransactions(options.gids, context.subtask, options.config.lockTimeoutMs);
+    this.session = new TableSession(options.connection, options.config, context.log, (client) => this.ownPrepared.settle(client));
   }
 
   async init(): Promise<void> {
@@ -72,6 +76,7 @@ export class ExactlyOncePostgresWriter implements CommittingSinkWriter<PostgresC
       await client.query(`PREPARE TRANSACTION ${quoteLiteral(gid)}`);
     });
     if (!prepared) return [];
+    this.ownPrepared.prepared();
     this.context.log.debug({ gid, checkpointId }, 'postgres transaction prepared');
     return [{ gid }];
   }

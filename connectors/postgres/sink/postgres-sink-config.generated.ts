@@ -65,13 +65,13 @@ export interface PostgresSinkConfig {
    */
   readonly mode: 'insert' | 'upsert';
   /**
-   * Conflict columns of mode upsert: a primary key or unique constraint of the table.
+   * Conflict columns of mode upsert: a primary key or unique constraint of the table. Also the key change events are applied by (changes auto/apply), in any mode; default there: the table's primary key.
    *
    * @minItems 1
    */
   readonly key?: readonly string[];
   /**
-   * Columns to fill and where from; a missing field is NULL. Without it, every top-level field of the record value fills the same-named column, and a field without a column is a bad record.
+   * Columns to fill and where from; a missing field is NULL. Without it, every top-level field of the record value fills the same-named column, and a field without a column is a bad record. For change events the fields are read from the row image (after, or before/the record key for deletes), not from the event.
    *
    * @minItems 1
    */
@@ -88,6 +88,14 @@ export interface PostgresSinkConfig {
         readonly field: string;
       }
   )[];
+  /**
+   * Change events (the value of postgres-cdc records: {op, schema, table, before, after, lsn, commitLsn, xid, commitTime}). auto: a record whose value has exactly that shape is applied to the table: read/insert/update upsert the after row on the key (key, else the table's primary key), delete deletes the key (from before, else the record key; a key change comes as the delete of the old key, then the update); other records are written as rows. apply: every record must be a change event (only op, before and after are needed), and an update whose before holds another key also deletes the old key first. off: values are rows, change events included (to keep a change log).
+   */
+  readonly changes: 'auto' | 'apply' | 'off';
+  /**
+   * A truncate change event: refuse (a bad record naming it; the pipeline's error policy decides) or apply (DELETE every row of the target table, in the checkpoint's transaction).
+   */
+  readonly truncate: 'refuse' | 'apply';
   /**
    * exactly-once: two-phase commit with prepared transactions. at-least-once: plain transactions committed at every checkpoint; records replayed after a failure are written again (use mode upsert).
    */

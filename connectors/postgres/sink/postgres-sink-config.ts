@@ -22,7 +22,12 @@ export interface ColumnSource {
 export interface ResolvedSinkConfig {
   readonly table: QualifiedName;
   readonly mode: 'insert' | 'upsert';
+  /** The conflict columns of `mode: upsert`, and the key change events are applied by (empty: the table's primary key). */
   readonly key: readonly string[];
+  /** How change events are recognised (see `change-events.ts`): `auto` by their exact shape, `apply` every record, `off` never. */
+  readonly changes: 'auto' | 'apply' | 'off';
+  /** A truncate change event: refused as a bad record, or applied as `DELETE FROM` the table. */
+  readonly truncate: 'refuse' | 'apply';
   /** Undefined: every top-level field of each record value. */
   readonly columns: readonly ColumnSource[] | undefined;
   readonly exactlyOnce: boolean;
@@ -48,7 +53,10 @@ export function resolveSinkConfig(config: PostgresSinkConfig, checkpointTimeoutM
   const { mode } = config;
   const key = config.key ?? [];
   if (mode === 'upsert' && key.length === 0) throw invalid(`postgres sink ${config.id}: mode upsert needs key, the conflict columns`);
-  if (mode === 'insert' && key.length > 0) throw invalid(`postgres sink ${config.id}: key is only used by mode upsert`);
+  const changes = config.changes ?? 'auto';
+  if (mode === 'insert' && key.length > 0 && changes === 'off') {
+    throw invalid(`postgres sink ${config.id}: key is only used by mode upsert and to apply change events (changes is off)`);
+  }
   const write = config.write ?? (mode === 'upsert' ? 'insert' : 'copy');
   if (mode === 'upsert' && write === 'copy') {
     throw invalid(
@@ -76,6 +84,8 @@ export function resolveSinkConfig(config: PostgresSinkConfig, checkpointTimeoutM
     table,
     mode,
     key,
+    changes,
+    truncate: config.truncate ?? 'refuse',
     columns,
     exactlyOnce: config.semantic === 'exactly-once',
     batchSize: config.batchSize,

@@ -33,6 +33,8 @@ describe('resolveSinkConfig', () => {
       table: { schema: 'sales', name: 'orders' },
       mode: 'insert',
       key: [],
+      changes: 'auto',
+      truncate: 'refuse',
       columns: undefined,
       exactlyOnce: true,
       batchSize: 1000,
@@ -54,6 +56,11 @@ describe('resolveSinkConfig', () => {
     expect(() => resolveSinkConfig({ ...base, mode: 'upsert' })).toThrow(/mode upsert needs key/);
     expect(() => resolveSinkConfig({ ...base, mode: 'upsert', key: ['id'], columns: ['name'] })).toThrow(/key column\(s\) id missing from columns/);
     expect(() => resolveSinkConfig({ ...base, columns: ['a', { column: 'a', field: 'b' }] })).toThrow(/column a is mapped twice/);
+  });
+
+  it('takes key with mode insert as the key change events are applied by, but not with changes off', () => {
+    expect(resolveSinkConfig({ ...base, key: ['id'] })).toMatchObject({ mode: 'insert', key: ['id'], changes: 'auto', write: 'copy' });
+    expect(() => resolveSinkConfig({ ...base, key: ['id'], changes: 'off' })).toThrow(/key is only used by mode upsert and to apply change events/);
   });
 
   it('reads column mappings as a name or a column and a dotted field path', () => {
@@ -131,13 +138,17 @@ describe('checkPreparedTransactions', () => {
 
 describe('config-schemas/postgres/sink.schema.json', () => {
   const check = configSchemaCheck('postgres/sink.schema.json');
-  it('accepts full configs and refuses upsert without key, copy with upsert, key without upsert, no connection', () => {
+  it('accepts full configs and refuses upsert without key, copy with upsert, key without upsert or changes, no connection', () => {
     expect(check({ ...options, columns: ['id', { column: 'city', field: 'address.city' }], batchSize: 500, write: 'insert', semantic: 'at-least-once' })).toEqual([]);
     expect(check({ ...options, mode: 'upsert', key: ['id'] })).toEqual([]);
     expect(check({ id: 'pg', type: 'postgres', host: 'db', port: 5432, user: 'u', password: 'p', database: 'app', table: 's.t' })).toEqual([]);
     expect(check({ ...options, mode: 'upsert' })).not.toEqual([]);
     expect(check({ ...options, mode: 'upsert', key: ['id'], write: 'copy' })).not.toEqual([]);
-    expect(check({ ...options, key: ['id'] })).not.toEqual([]);
+    expect(check({ ...options, key: ['id'] })).toEqual([]);
+    expect(check({ ...options, key: ['id'], changes: 'apply', truncate: 'apply' })).toEqual([]);
+    expect(check({ ...options, key: ['id'], changes: 'off' })).not.toEqual([]);
+    expect(check({ ...options, changes: 'yes' })).not.toEqual([]);
+    expect(check({ ...options, truncate: 'skip' })).not.toEqual([]);
     expect(check({ id: 'pg', type: 'postgres', table: 't' })).not.toEqual([]);
     expect(check({ ...options, columns: [{ column: 'a' }] })).not.toEqual([]);
   });

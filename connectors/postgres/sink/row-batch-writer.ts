@@ -5,8 +5,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { type LockstepRecord, postgresStateCode, RecordError } from '../../../core/sdk';
 import { isPostgresDataError, postgresError, sqlState } from '../errors';
 import type { ResolvedSinkConfig } from './postgres-sink-config';
+import type { ChangeEncoder } from './change-events';
 import type { EncodedRow, RowEncoder, TableColumn } from './row-encoding';
-import { copyStatement, copyText, insertStatement, MAX_PARAMETERS } from './sink-statements';
+import { copyStatement, copyText, deleteStatement, insertStatement, MAX_PARAMETERS } from './sink-statements';
 
 /** The table a {@link RowBatchWriter} writes to. */
 export interface TargetTable {
@@ -30,15 +31,23 @@ export class RowBatchWriter {
     private readonly config: ResolvedSinkConfig,
     private readonly encoder: RowEncoder,
     private readonly table: TargetTable,
+    private readonly changes: ChangeEncoder,
+    private readonly beforeDelete?: (client: Client) => Promise<void>,
   ) {}
 
-  /** Writes `records` in order; throws a RecordError for the first refused one after writing those before it. */
+  /**
+   * Writes `records` in order; throws a RecordError for the first refused one after writing those before it. A change
+   * event becomes the rows that apply it (an upsert, a delete, both for a key change, or a truncate); the order of
+   * all rows is kept across statements.
+   */
   async write(records: readonly LockstepRecord[]): Promise<void> {
     const rows: EncodedRow[] = [];
     let refused: unknown;
     for (const record of records) {
       try {
-        rows.push(this.encoder.encode(record));
+        const change = this.changes.encode(record);
+        if (change === undefined) rows.push(this.encodeRow(record));
+        else rows.push(...change);
       } catch (error) {
         refused = error;
         break;
@@ -48,9 +57,27 @@ export class RowBatchWriter {
     if (refused !== undefined) throw refused;
   }
 
+  /** A plain record as a row; a refusal of what looks like a change event says how to apply it. */
+  private encodeRow(record: LockstepRecord): EncodedRow {
+    try {
+      return this.encoder.encode(record);
+    } catch (error) {
+      const hint = RecordError.isRecordError(error) && error.code === 'LS_POSTGRES_UNKNOWN_COLUMN' ? this.changes.hint(record) : undefined;
+      if (hint === undefined) throw error;
+      const field = (error as RecordError).context?.field;
+      throw new RecordError(`${(error as RecordError).message}${hint}`, record, {
+        code: 'LS_POSTGRES_UNKNOWN_COLUMN',
+        cause: error,
+        ...(typeof field === 'string' ? { field } : {}),
+      });
+    }
+  }
+
   /**
-   * Consecutive rows of one column list, at most `batchSize` (and 65,535 parameters for INSERT); an upsert statement
-   * also ends before a key it already holds, since ON CONFLICT DO UPDATE cannot touch one row twice.
+   * Consecutive rows of one operation and column list, at most `batchSize` (and 65,535 parameters for INSERT and
+   * DELETE; a truncate alone); an upsert statement also ends before a key it already holds, since ON CONFLICT DO UPDATE
+   * cannot touch one row twice. Rows of one statement are thus never reordered against each other's effects: a delete
+   * and a later upsert of one key are two statements, run in order.
    */
   private *chunks(rows: readonly EncodedRow[]): Generator<EncodedRow[]> {
     let chunk: EncodedRow[] = [];
@@ -62,8 +89,10 @@ export class RowBatchWriter {
     for (const row of rows) {
       if (row.shape !== shape) {
         shape = row.shape;
-        limit = this.config.write === 'insert' ? Math.min(this.config.batchSize, Math.floor(MAX_PARAMETERS / row.columns.length)) : this.config.batchSize;
-        keyIndexes = this.config.key.map((column) => row.columns.indexOf(column));
+        const parameters = row.op === 'truncate' ? 1 : row.op === 'row' && this.config.write === 'copy' ? undefined : row.columns.length;
+        limit = parameters === undefined ? this.config.batchSize : Math.min(this.config.batchSize, Math.floor(MAX_PARAMETERS / parameters));
+        if (row.op === 'truncate') limit = 1;
+        keyIndexes = this.conflictKey(row).map((column) => row.columns.indexOf(column));
       }
       const key = keyIndexes.length === 0 ? undefined : JSON.stringify(keyIndexes.map((index) => row.values[index] ?? null));
       const first = chunk[0];
@@ -78,7 +107,16 @@ export class RowBatchWriter {
     if (chunk.length > 0) yield chunk;
   }
 
+  /** The ON CONFLICT columns of a row's statement: none for a plain insert, a delete or a truncate. */
+  private conflictKey(row: EncodedRow): readonly string[] {
+    if (row.op === 'upsert') return this.changes.key;
+    if (row.op === 'row' && this.config.mode === 'upsert') return this.config.key;
+    return [];
+  }
+
   private async writeChunk(chunk: readonly EncodedRow[]): Promise<void> {
+    const op = (chunk[0] as EncodedRow).op;
+    if ((op === 'delete' || op === 'truncate') && this.beforeDelete !== undefined) await this.beforeDelete(this.client);
     const refused = await this.underSavepoint('lockstep_batch', () => this.execute(chunk, this.config.write));
     if (refused === undefined) return;
     if (chunk.length === 1) throw this.refusal(chunk[0] as EncodedRow, refused);
@@ -110,14 +148,23 @@ export class RowBatchWriter {
   }
 
   private async execute(rows: readonly EncodedRow[], write: 'copy' | 'insert'): Promise<void> {
-    const columns = (rows[0] as EncodedRow).columns;
-    if (write === 'copy') {
+    const first = rows[0] as EncodedRow;
+    const columns = first.columns;
+    if (first.op === 'truncate') {
+      await this.client.query(`DELETE FROM ${this.table.sql}`);
+      return;
+    }
+    if (first.op === 'delete') {
+      await this.client.query(deleteStatement(this.table.sql, columns, rows.length), rows.flatMap((row) => row.values));
+      return;
+    }
+    if (write === 'copy' && first.op === 'row') {
       const stream = this.client.query(copyFrom(copyStatement(this.table.sql, columns)));
       await pipeline(Readable.from([copyText(rows.map((row) => row.values))]), stream);
       return;
     }
     await this.client.query(
-      insertStatement(this.table.sql, columns, rows.length, this.config.key),
+      insertStatement(this.table.sql, columns, rows.length, this.conflictKey(first)),
       rows.flatMap((row) => row.values),
     );
   }

@@ -80,7 +80,7 @@ describe('insertStatement', () => {
 });
 
 describe('offendingColumn', () => {
-  const row = { record: { value: {} }, columns: ['id', 'name'], values: ['x', 'abcd'], shape: '' };
+  const row = { record: { value: {} }, op: 'row' as const, columns: ['id', 'name'], values: ['x', 'abcd'], shape: '' };
   it('reads the column from what Postgres reports', () => {
     expect(offendingColumn({ column: 'name' }, row, table)).toBe('name');
     expect(offendingColumn({ where: "unnamed portal parameter $3 = '...'" }, row, table)).toBe('id');

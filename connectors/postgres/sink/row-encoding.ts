@@ -10,16 +10,24 @@ export interface TableColumn {
   readonly isArray: boolean;
 }
 
+/**
+ * What a row does to the table: `row` is a plain record written as `mode` says (insert or upsert on `key`); the others
+ * come from change events (`change-events.ts`): `upsert` on the change key, `delete` by the key (its columns are the
+ * key columns), `truncate` deletes every row (no columns).
+ */
+export type RowOperation = 'row' | 'upsert' | 'delete' | 'truncate';
+
 /** A record turned into text values (each column's input function parses them), one per column. */
 export interface EncodedRow {
   readonly record: LockstepRecord;
+  readonly op: RowOperation;
   readonly columns: readonly string[];
   readonly values: readonly (string | null)[];
-  /** Same for rows of the same column list: rows of one statement share it. */
+  /** Same for rows of the same operation and column list: rows of one statement share it. */
   readonly shape: string;
 }
 
-function describeRecord(record: LockstepRecord): string {
+export function describeRecord(record: LockstepRecord): string {
   return `record ${record.origin ?? '(no origin)'}`;
 }
 
@@ -70,7 +78,7 @@ function byteaText(value: string): string {
   return `\\x${Buffer.from(value, 'base64').toString('hex')}`;
 }
 
-function fieldAt(value: Record<string, unknown>, path: readonly string[]): unknown {
+export function fieldAt(value: Record<string, unknown>, path: readonly string[]): unknown {
   let current: unknown = value;
   for (const part of path) {
     if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
@@ -100,15 +108,22 @@ export class RowEncoder {
         code: 'LS_POSTGRES_RECORD_SHAPE',
       });
     }
-    const object = value as Record<string, unknown>;
-    const sources = this.sources ?? Object.keys(object).sort().map((field) => ({ column: field, path: [field] }));
-    if (sources.length === 0) throw new RecordError(`${describeRecord(record)}: value has no fields to write`, record, { code: 'LS_POSTGRES_RECORD_SHAPE' });
+    return this.encodeObject(record, value as Record<string, unknown>, 'row');
+  }
+
+  /**
+   * `object`'s fields as a row of `op`: from the configured column sources (or `only` of them), else from every
+   * top-level field. A field without a column, or a value that cannot be written, is a bad record.
+   */
+  encodeObject(record: LockstepRecord, object: Record<string, unknown>, op: RowOperation, only?: readonly ColumnSource[], what = 'value'): EncodedRow {
+    const sources = only ?? this.sources ?? Object.keys(object).sort().map((field) => ({ column: field, path: [field] }));
+    if (sources.length === 0) throw new RecordError(`${describeRecord(record)}: ${what} has no fields to write`, record, { code: 'LS_POSTGRES_RECORD_SHAPE' });
     const columns: string[] = [];
     const values: (string | null)[] = [];
     for (const source of sources) {
       const column = this.table.get(source.column);
       if (column === undefined) {
-        throw new RecordError(`${describeRecord(record)}: field ${source.column} has no column in ${this.tableName}`, record, {
+        throw new RecordError(`${describeRecord(record)}: field ${source.column}${what === 'value' ? '' : ` of ${what}`} has no column in ${this.tableName}`, record, {
           code: 'LS_POSTGRES_UNKNOWN_COLUMN',
           field: source.column,
         });
@@ -124,6 +139,6 @@ export class RowEncoder {
       }
       columns.push(source.column);
     }
-    return { record, columns, values, shape: columns.join('\0') };
+    return { record, op, columns, values, shape: `${op}\0${columns.join('\0')}` };
   }
 }

@@ -22,6 +22,21 @@ export function insertStatement(table: string, columns: readonly string[], rows:
   return sql;
 }
 
+/**
+ * `DELETE FROM t WHERE key IN ($1, …)` for `rows` keys (`(k1, k2) IN (($1, $2), …)` for a composite key): the
+ * parameters are untyped text, each compared with its column's type, as in an INSERT.
+ */
+export function deleteStatement(table: string, keyColumns: readonly string[], rows: number): string {
+  const tuples: string[] = [];
+  for (let row = 0; row < rows; row += 1) {
+    const parameters = keyColumns.map((_, i) => `$${row * keyColumns.length + i + 1}`);
+    tuples.push(keyColumns.length === 1 ? (parameters[0] as string) : `(${parameters.join(', ')})`);
+  }
+  const names = keyColumns.map(quoteIdentifier);
+  const target = keyColumns.length === 1 ? (names[0] as string) : `(${names.join(', ')})`;
+  return `DELETE FROM ${table} WHERE ${target} IN (${tuples.join(', ')})`;
+}
+
 /** `COPY t (cols) FROM STDIN` in the text format. */
 export function copyStatement(table: string, columns: readonly string[]): string {
   return `COPY ${table} (${columns.map(quoteIdentifier).join(', ')}) FROM STDIN`;

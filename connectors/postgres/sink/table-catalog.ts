@@ -41,3 +41,23 @@ export async function loadTableColumns(
   }
   return columns;
 }
+
+/**
+ * The primary key columns of `table`, in key order (empty when it has none): the key change events are applied by
+ * when the sink has no `key`.
+ */
+export async function loadPrimaryKey(client: Client, table: QualifiedName): Promise<string[]> {
+  try {
+    const result = await client.query<{ name: string }>(
+      `SELECT a.attname AS name
+         FROM pg_index i
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[])
+        WHERE i.indrelid = to_regclass($1) AND i.indisprimary
+        ORDER BY array_position(i.indkey::int2[], a.attnum)`,
+      [quoteQualifiedName(table)],
+    );
+    return result.rows.map((row) => row.name);
+  } catch (error) {
+    throw postgresError(error, `cannot read the primary key of ${describeQualifiedName(table)}`);
+  }
+}

@@ -5,9 +5,10 @@ import { connectPostgres, describePostgresTarget, type PostgresConnectionOptions
 import { postgresError } from '../errors';
 import { describeQualifiedName, quoteQualifiedName } from '../sql';
 import type { ResolvedSinkConfig } from './postgres-sink-config';
+import { ChangeEncoder } from './change-events';
 import { RowBatchWriter } from './row-batch-writer';
 import { RowEncoder } from './row-encoding';
-import { loadTableColumns } from './table-catalog';
+import { loadPrimaryKey, loadTableColumns } from './table-catalog';
 
 /**
  * One writer's connection and its current transaction, begun lazily by the first record. Shared by the exactly-once
@@ -24,6 +25,8 @@ export class TableSession {
     private readonly options: PostgresConnectionOptions,
     private readonly config: ResolvedSinkConfig,
     private readonly log: Logger,
+    /** Run before each DELETE statement (the exactly-once writer waits for its prepared transactions there). */
+    private readonly beforeDelete?: (client: Client) => Promise<void>,
   ) {}
 
   get client(): Client {
@@ -47,7 +50,31 @@ export class TableSession {
     const tableColumns = await loadTableColumns(this.client, table, columns);
     const name = describeQualifiedName(table);
     const encoder = new RowEncoder(columns, tableColumns, name);
-    this.rows = new RowBatchWriter(this.client, this.config, encoder, { sql: quoteQualifiedName(table), name, columns: tableColumns });
+    const changes = new ChangeEncoder(this.config, encoder, await this.changeKey(tableColumns), name);
+    this.rows = new RowBatchWriter(this.client, this.config, encoder, { sql: quoteQualifiedName(table), name, columns: tableColumns }, changes, this.beforeDelete);
+  }
+
+  /**
+   * The key change events are applied by: the configured `key`, else the table's primary key (none with `changes:
+   * off`). `changes: apply` without either fails at start; with `auto` a change event is refused when it comes.
+   */
+  private async changeKey(tableColumns: ReadonlyMap<string, unknown>): Promise<readonly string[]> {
+    const { key, changes, table } = this.config;
+    if (changes === 'off') return [];
+    if (key.length > 0) {
+      const missing = key.filter((column) => !tableColumns.has(column));
+      if (missing.length > 0) {
+        throw new LockstepError(`table ${describeQualifiedName(table)} has no key column(s) ${missing.join(', ')}`, { code: 'LS_POSTGRES_NO_COLUMN' });
+      }
+      return key;
+    }
+    const primaryKey = await loadPrimaryKey(this.client, table);
+    if (primaryKey.length === 0 && changes === 'apply') {
+      throw new LockstepError(`table ${describeQualifiedName(table)} has no primary key to apply change events by: set key on the sink (changes: apply)`, {
+        code: 'LS_CONFIG_INVALID',
+      });
+    }
+    return primaryKey;
   }
 
   async write(records: readonly LockstepRecord[]): Promise<void> {
