@@ -40,7 +40,9 @@ const DRAIN_TIMEOUT_MS = 30_000;
 
 type Variant = 'raw' | 'eos-1s' | 'eos-100ms';
 
-const VARIANTS: readonly Variant[] = ['raw', 'eos-1s', 'eos-100ms'];
+const ALL_VARIANTS: readonly Variant[] = ['raw', 'eos-1s', 'eos-100ms'];
+/** `BENCH_VARIANTS` (comma-separated, default all): e.g. `eos-1s` alone for a CPU profile of the pipeline. */
+const VARIANTS: readonly Variant[] = process.env.BENCH_VARIANTS === undefined ? ALL_VARIANTS : ALL_VARIANTS.filter((v) => process.env.BENCH_VARIANTS?.split(',').includes(v));
 const LABELS: Record<Variant, string> = {
   raw: 'raw kafkajs, no transactions',
   'eos-1s': 'exactly-once, checkpoints every 1 s',
@@ -311,7 +313,7 @@ interface Measured {
   readonly rows: string[][];
   readonly rates: Record<Variant, number[]>;
   readonly durations: Record<Variant, number[]>;
-  readonly visibility: Record<Variant, LatencyResult>;
+  readonly visibility: Partial<Record<Variant, LatencyResult>>;
 }
 
 function report(bench: Bench, measured: Measured): void {
@@ -330,7 +332,9 @@ function report(bench: Bench, measured: Measured): void {
     out.write(`| checkpoint duration p50 / p99 (ms), ${LABELS[variant]} | ${ms(percentile(values, 50))} / ${ms(percentile(values, 99))} |\n`);
   }
   for (const variant of VARIANTS) {
-    const { latencies, produced } = visibility[variant];
+    const measuredVisibility = visibility[variant];
+    if (measuredVisibility === undefined) continue;
+    const { latencies, produced } = measuredVisibility;
     const seen = latencies.length === produced ? '' : ` (${latencies.length} of ${produced} seen)`;
     out.write(
       `| produce → visible to read_committed, p50 / p99 / max (ms) at ${LATENCY_RATE.toLocaleString('en')} records/s, ${LABELS[variant]} | ` +
@@ -357,8 +361,9 @@ async function measureAll(bench: Bench): Promise<Measured> {
       rows.push([`round ${round + 1}`, LABELS[variant], String(Math.round(result.recordsPerSecond)), mib, String(result.metrics?.checkpointsCompleted ?? '-')]);
     }
   }
-  const visibility = {} as Record<Variant, LatencyResult>;
-  for (const variant of VARIANTS) visibility[variant] = await measureVisibility(bench, variant);
+  const visibility: Partial<Record<Variant, LatencyResult>> = {};
+  // BENCH_LATENCY_SECONDS=0 skips the visibility runs.
+  if (LATENCY_SECONDS > 0) for (const variant of VARIANTS) visibility[variant] = await measureVisibility(bench, variant);
   return { inputRate, rows, rates, durations, visibility };
 }
 
