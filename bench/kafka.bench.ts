@@ -209,6 +209,9 @@ function startCopy(bench: Bench, variant: Variant, input: string, output: string
 
 interface ThroughputResult {
   readonly recordsPerSecond: number;
+  readonly seconds: number;
+  /** Peak resident set size of this process during the run (MiB, sampled every 100 ms). */
+  readonly peakRssMiB: number;
   readonly metrics?: PipelineMetrics;
 }
 
@@ -217,13 +220,15 @@ async function measureThroughput(bench: Bench, variant: Variant, input: string):
   const output = await createTopic(bench, `out-${variant}`);
   progress(`throughput: ${LABELS[variant]}…`);
   const started = process.hrtime.bigint();
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
   const copy = startCopy(bench, variant, input, output, RECORDS);
-  await copy.finished;
+  await copy.finished.finally(() => clearInterval(sampler));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (copy.metrics !== undefined && copy.metrics.recordsOut !== RECORDS) {
     process.stderr.write(`warning: ${variant} wrote ${copy.metrics.recordsOut} records, expected ${RECORDS}\n`);
   }
-  return { recordsPerSecond: RECORDS / seconds, metrics: copy.metrics };
+  return { recordsPerSecond: RECORDS / seconds, seconds, peakRssMiB: peakRss / 2 ** 20, metrics: copy.metrics };
 }
 
 /** A read_committed consumer of `topic` (kafkajs' default isolation) noting, per record, now − its `sentAt`. */
@@ -313,11 +318,13 @@ interface Measured {
   readonly rows: string[][];
   readonly rates: Record<Variant, number[]>;
   readonly durations: Record<Variant, number[]>;
+  /** Per variant: checkpoint phases (ms), records bytes, checkpoints per second of run time, peak RSS. */
+  readonly phases: Record<Variant, { align: number[]; save: number[]; commit: number[]; bytes: number[]; perSecond: number[]; rss: number[] }>;
   readonly visibility: Partial<Record<Variant, LatencyResult>>;
 }
 
 function report(bench: Bench, measured: Measured): void {
-  const { rows, rates, durations, visibility } = measured;
+  const { rows, rates, durations, phases, visibility } = measured;
   const out = process.stdout;
   out.write(`\nKafka → Kafka, ${RECORDS.toLocaleString('en')} records of ${RECORD_BYTES} B, ${PARTITIONS} partitions, parallelism ${PARTITIONS}`);
   out.write(`, compression ${COMPRESSION}, brokers ${bench.brokers.join(',')}; input produced at ${Math.round(measured.inputRate)} records/s\n\n`);
@@ -331,6 +338,15 @@ function report(bench: Bench, measured: Measured): void {
     const values = durations[variant];
     out.write(`| checkpoint duration p50 / p99 (ms), ${LABELS[variant]} | ${ms(percentile(values, 50))} / ${ms(percentile(values, 99))} |\n`);
   }
+  for (const variant of ['eos-1s', 'eos-100ms'] as const) {
+    const p = phases[variant];
+    if (p.perSecond.length === 0) continue;
+    const p50p99 = (values: number[]): string => `${ms(percentile(values, 50))} / ${ms(percentile(values, 99))}`;
+    out.write(`| checkpoint phases p50 / p99 (ms): align · save · commit, ${LABELS[variant]} | ${p50p99(p.align)} · ${p50p99(p.save)} · ${p50p99(p.commit)} |\n`);
+    out.write(`| checkpoints completed per second of run time (median), ${LABELS[variant]} | ${median(p.perSecond).toFixed(2)} |\n`);
+    out.write(`| checkpoint record bytes (median of the last per run), ${LABELS[variant]} | ${ms(median(p.bytes))} |\n`);
+  }
+  for (const variant of VARIANTS) out.write(`| peak RSS of the bench process (MiB, max over runs), ${LABELS[variant]} | ${ms(Math.max(...phases[variant].rss))} |\n`);
   for (const variant of VARIANTS) {
     const measuredVisibility = visibility[variant];
     if (measuredVisibility === undefined) continue;
@@ -350,6 +366,8 @@ async function measureAll(bench: Bench): Promise<Measured> {
   const rows: string[][] = [];
   const rates: Record<Variant, number[]> = { raw: [], 'eos-1s': [], 'eos-100ms': [] };
   const durations: Record<Variant, number[]> = { raw: [], 'eos-1s': [], 'eos-100ms': [] };
+  const phase = () => ({ align: [] as number[], save: [] as number[], commit: [] as number[], bytes: [] as number[], perSecond: [] as number[], rss: [] as number[] });
+  const phases = { raw: phase(), 'eos-1s': phase(), 'eos-100ms': phase() };
   for (let round = 0; round < ROUNDS; round += 1) {
     // Rotate the order so warm-up and machine noise hit every variant alike.
     const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length] as Variant);
@@ -357,6 +375,15 @@ async function measureAll(bench: Bench): Promise<Measured> {
       const result = await measureThroughput(bench, variant, input);
       rates[variant].push(result.recordsPerSecond);
       durations[variant].push(...(result.metrics?.checkpointDurations ?? []));
+      const m = result.metrics;
+      phases[variant].rss.push(result.peakRssMiB);
+      if (m !== undefined) {
+        phases[variant].align.push(...(m.checkpointAlignments ?? []));
+        phases[variant].save.push(...(m.checkpointSaves ?? []));
+        phases[variant].commit.push(...(m.checkpointCommits ?? []));
+        if (m.lastCheckpointBytes !== undefined) phases[variant].bytes.push(m.lastCheckpointBytes);
+        phases[variant].perSecond.push(m.checkpointsCompleted / result.seconds);
+      }
       const mib = ((result.recordsPerSecond * RECORD_BYTES) / 2 ** 20).toFixed(1);
       rows.push([`round ${round + 1}`, LABELS[variant], String(Math.round(result.recordsPerSecond)), mib, String(result.metrics?.checkpointsCompleted ?? '-')]);
     }
@@ -364,7 +391,7 @@ async function measureAll(bench: Bench): Promise<Measured> {
   const visibility: Partial<Record<Variant, LatencyResult>> = {};
   // BENCH_LATENCY_SECONDS=0 skips the visibility runs.
   if (LATENCY_SECONDS > 0) for (const variant of VARIANTS) visibility[variant] = await measureVisibility(bench, variant);
-  return { inputRate, rows, rates, durations, visibility };
+  return { inputRate, rows, rates, durations, phases, visibility };
 }
 
 async function main(): Promise<void> {

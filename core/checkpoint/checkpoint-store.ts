@@ -66,7 +66,11 @@ export interface CheckpointStore {
   history(): StoreHistory;
   /** The id the next `reserveCheckpointId` will return (valid after `open`). */
   peekNextCheckpointId(): number;
-  /** Returns an id greater than every id handed out before, durably. */
+  /**
+   * Returns an id greater than every id handed out before, durably. Ids need not be consecutive: a store may reserve
+   * the next id ahead (the local store does so in the counter write of `save`), and an id reserved but never used is
+   * skipped.
+   */
   reserveCheckpointId(): Promise<number>;
   save(record: CheckpointRecord): Promise<void>;
   /**
