@@ -7,7 +7,8 @@
  * noisy, so read the ratios, not the absolute numbers.
  *   LOCKSTEP_KAFKA_BROKERS (host:port,…; unset: a local broker is started for the run and stopped after it)
  *   BENCH_RECORDS (default 200,000)   BENCH_ROUNDS (default 3)
- *   BENCH_LATENCY_RATE (records/s, default 2,000)   BENCH_LATENCY_SECONDS (default 15)
+ *   BENCH_VARIANTS (comma-separated from raw, eos-1s, eos-100ms; default all)
+ *   BENCH_LATENCY_RATE (records/s, default 2,000)   BENCH_LATENCY_SECONDS (default 15; 0 skips the visibility runs)
  *   BENCH_LOG_LEVEL (pipeline log to stderr, default silent)
  *   BENCH_COMPRESSION (none | gzip | snappy | lz4 | zstd, default none: the codec of every batch, input, raw and sink)
  */
