@@ -100,6 +100,8 @@ export class CheckpointCoordinator {
   /** Committables of aborted checkpoints, per sink: durable only once a later checkpoint completes. */
   private readonly carryOver = new Map<string, PersistedCommittable[]>();
   private lastCompletedId: number | undefined;
+  /** The end of the latest checkpoint's completion after its record became durable (id counter, pending commits). */
+  private completing: Promise<void> = Promise.resolve();
   /** The commits of the latest durable checkpoint (and, chained before them, of every earlier one). */
   private commits: Promise<unknown> = Promise.resolve();
 
@@ -134,6 +136,8 @@ export class CheckpointCoordinator {
     if (this.inFlight !== undefined) {
       throw new LockstepError(`checkpoint ${this.inFlight.id} is still in flight`, { code: 'LS_CHECKPOINT_BUSY' });
     }
+    // The previous checkpoint's completion (its counter write, its committables joining the pending ones) first.
+    await this.completing;
     const id = await this.options.store.reserveCheckpointId();
     const triggeredAt = Date.now();
     const outcome = new Promise<DurableCheckpoint | AbortedCheckpoint | Error>((resolve) => {
@@ -209,24 +213,37 @@ export class CheckpointCoordinator {
       const { record, added } = this.buildRecord(flight);
       const recordBytes = Buffer.byteLength(JSON.stringify(record));
       const saveStart = Date.now();
-      await this.options.store.save(record);
-      const saveMs = Date.now() - saveStart;
-      if (flight.kind === 'savepoint' && this.options.savepointName) {
-        await this.options.store.saveSavepoint(this.options.savepointName(), record);
-      }
-      crashPoint('after-checkpoint-saved');
+      let durableAt: number | undefined;
+      let markDurable: () => void = () => undefined;
+      const durable = new Promise<void>((resolve) => (markDurable = resolve));
+      const onDurable = (): void => {
+        durableAt ??= Date.now();
+        markDurable();
+      };
+      // The record is durable — the checkpoint complete — before the store's id counter is rewritten; the rest of the
+      // completion (counter, savepoint, pending commits) finishes before the next trigger and before any commit.
+      const finishing = (async () => {
+        await this.options.store.save(record, onDurable);
+        onDurable();
+        if (flight.kind === 'savepoint' && this.options.savepointName) {
+          await this.options.store.saveSavepoint(this.options.savepointName(), record);
+        }
+        crashPoint('after-checkpoint-saved');
+        this.lastCompletedId = flight.id;
+        // The record lists what was pending before (some of it may be committing right now) and these.
+        for (const [sinkId, committables] of added) this.options.pendingCommits.add(sinkId, committables);
+        this.carryOver.clear();
+        for (const reader of this.options.readers) reader.notifyCheckpointComplete(flight.id);
+      })();
+      this.completing = finishing.catch(() => undefined);
+      await Promise.race([durable, finishing]);
       this.inFlight = undefined;
-      this.lastCompletedId = flight.id;
-      // The record lists what was pending before (some of it may be committing right now) and these.
-      for (const [sinkId, committables] of added) this.options.pendingCommits.add(sinkId, committables);
-      this.carryOver.clear();
-      for (const reader of this.options.readers) reader.notifyCheckpointComplete(flight.id);
-      const durable = Date.now();
-      const timings: CheckpointTimings = { durationMs: durable - flight.triggeredAt, alignMs, saveMs, recordBytes };
-      // Only after the record is durable, and after the previous checkpoint's commits: never two commits side by side.
+      const at = durableAt ?? Date.now();
+      const timings: CheckpointTimings = { durationMs: at - flight.triggeredAt, alignMs, saveMs: at - saveStart, recordBytes };
+      // Only after the completion finished, and after the previous checkpoint's commits: never two commits side by side.
       const committed = this.commits.then(
-        () => this.commit(flight, record, timings, durable),
-        () => this.commit(flight, record, timings, durable),
+        () => finishing.then(() => this.commit(flight, record, timings, at)),
+        () => finishing.then(() => this.commit(flight, record, timings, at)),
       );
       committed.catch(() => undefined);
       this.commits = committed;

@@ -72,7 +72,11 @@ export interface CheckpointStore {
    * skipped.
    */
   reserveCheckpointId(): Promise<number>;
-  save(record: CheckpointRecord): Promise<void>;
+  /**
+   * Writes `record` durably. `onDurable`, when given, is called as soon as the record itself is durable (the
+   * checkpoint can be restored from it), before the rest of the save (the local store's id counter) is written.
+   */
+  save(record: CheckpointRecord, onDurable?: () => void): Promise<void>;
   /**
    * The newest checkpoint record the store holds (re-reading the id counter), or undefined when it holds none. Compare
    * with `history().lastCompleted`: a newer checkpoint may have completed and its record been removed since.

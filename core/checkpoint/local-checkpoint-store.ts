@@ -105,13 +105,15 @@ export class LocalCheckpointStore implements CheckpointStore {
     return id;
   }
 
-  async save(record: CheckpointRecord): Promise<void> {
+  async save(record: CheckpointRecord, onDurable?: () => void): Promise<void> {
     await this.verifyOwner();
     const path = join(this.dir, checkpointFileName(record.checkpointId));
     await this.write(path, this.seal(record));
     // A zombie's write fails once its scratch folder is gone (see StoreOwnership); one that landed just before the
     // takeover is seen by the new owner. A takeover right after the write is caught here.
     await this.verifyOwner();
+    // Restorable from here on: `latest()` and the id checks read the records as well as the counter.
+    onDurable?.();
     this.lastCompleted = Math.max(this.lastCompleted, record.checkpointId);
     // Before anything of the checkpoint is committed, the counter knows it completed: a record removed later (by hand)
     // is then seen as missing, not silently skipped. The same write reserves the next checkpoint's id, when no later id
