@@ -19,9 +19,7 @@ export type CommitObserver = (sinkId: string, entry: PersistedCommittable, outco
 /**
  * Committables of completed checkpoints that are not committed yet, per sink. `commitAll` tries every one of them
  * and keeps those that answered `retry-later`; a `failed-unknown` outcome throws, so the pipeline fails over and
- * recovery retries from the checkpoint record, which still lists the committable. Committables added while a
- * `commitAll` runs (the next checkpoint completed meanwhile) stay pending for the next one; calls of `commitAll` must
- * not overlap (the coordinator chains them).
+ * recovery retries from the checkpoint record, which still lists the committable.
  */
 export class PendingCommits {
   private readonly pending = new Map<string, PersistedCommittable[]>();
@@ -34,6 +32,11 @@ export class PendingCommits {
   add(sinkId: string, committables: readonly PersistedCommittable[]): void {
     if (committables.length === 0) return;
     this.pending.set(sinkId, [...(this.pending.get(sinkId) ?? []), ...committables]);
+  }
+
+  /** Replaces what is pending for `sinkId` (after a checkpoint record listing exactly these was written). */
+  replace(sinkId: string, committables: readonly PersistedCommittable[]): void {
+    this.pending.set(sinkId, [...committables]);
   }
 
   /** Everything still pending for `sinkId`, to be written into the next checkpoint record. */
@@ -76,10 +79,7 @@ export class PendingCommits {
           throw tagFailureOrigin(error, { role: 'sink', id: sinkId });
         }
       });
-      // What was added while the commits ran (a later checkpoint's committables) stays, after what is retried.
-      const tried = new Set(list);
-      const added = (this.pending.get(sinkId) ?? []).filter((entry) => !tried.has(entry));
-      this.pending.set(sinkId, [...keep, ...added]);
+      this.pending.set(sinkId, keep);
     }
     return summary;
   }
