@@ -1,4 +1,5 @@
 import { Partitioners, type ICustomPartitioner, type Message, type PartitionerArgs } from 'kafkajs';
+import { keyPartition } from './murmur2';
 
 /**
  * kafkajs' default partitioner, except that a message keeps the partition it was first given. kafkajs retries a
@@ -9,6 +10,8 @@ import { Partitioners, type ICustomPartitioner, type Message, type PartitionerAr
  * partition carries the same first sequence number with other records — refused as OUT_OF_ORDER_SEQUENCE_NUMBER when
  * its length differs, and taken for a duplicate (its records silently dropped) when it is the same. With this
  * partitioner a retry resends the very batch the broker may already hold, which the broker recognises as a duplicate.
+ * A keyed message gets the default partitioner's partition (murmur2 of the key), hashed by {@link keyPartition}
+ * without kafkajs' 64-bit `Long` arithmetic.
  */
 export const StablePartitioner: ICustomPartitioner = () => {
   const defaultPartition = Partitioners.DefaultPartitioner();
@@ -16,7 +19,9 @@ export const StablePartitioner: ICustomPartitioner = () => {
   return (args: PartitionerArgs): number => {
     const earlier = chosen.get(args.message);
     if (earlier !== undefined && earlier < args.partitionMetadata.length) return earlier;
-    const partition = defaultPartition(args);
+    const { message, partitionMetadata } = args;
+    const keyed = (message.partition === undefined || message.partition === null) && message.key !== undefined && message.key !== null;
+    const partition = keyed ? keyPartition(message.key as Buffer | string, partitionMetadata.length) : defaultPartition(args);
     chosen.set(args.message, partition);
     return partition;
   };
