@@ -27,11 +27,17 @@ export async function serveCommand(options: ServeOptions, out: NodeJS.WritableSt
     onRemoved: (pipeline) => metrics.forget(pipeline),
   });
   const app = await buildServer({ supervisor, metrics, bodyLimit: options.bodyLimit, version, ...(options.token === undefined ? {} : { token: options.token }) });
+  // The port is taken first (a port in use fails before any pipeline starts); requests wait until every pipeline is
+  // loaded and started or held, so that a GET /pipelines never sees half of them.
+  let loaded: () => void = () => undefined;
+  const loading = new Promise<void>((resolveLoaded) => (loaded = resolveLoaded));
+  app.addHook('onRequest', async () => loading);
   const address = await app.listen({ port: options.port, host: options.host });
+  await supervisor.start();
+  loaded();
   if (options.token === undefined && options.host !== '127.0.0.1' && options.host !== 'localhost' && options.host !== '::1') {
     log.warn({ host: options.host }, 'the API listens beyond this machine WITHOUT a token: set --token or LOCKSTEP_TOKEN');
   }
-  await supervisor.start();
   out.write(`lockstep serve listening on ${address} (${supervisor.list().length} pipelines)\n`);
   log.info({ address, pipelines: supervisor.list().length, invalid: supervisor.invalidFiles.length }, 'service started');
   return new Promise<number>((resolveExit) => {
