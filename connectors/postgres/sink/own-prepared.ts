@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
-import { LockstepError } from '../../../core/sdk';
+import { LockstepError, pollUntil } from '../../../core/sdk';
 import type { PostgresGids } from './postgres-gids';
 import { listPrepared } from './prepared-transactions';
 
@@ -32,21 +31,23 @@ export class OwnPreparedTransactions {
     this.pending = true;
   }
 
-  /** Returns once no transaction of this subtask is prepared, polling `pg_prepared_xacts`. */
+  /** Returns once no transaction of this subtask is prepared, polling `pg_prepared_xacts` (core/sdk `pollUntil`). */
   async settle(client: Client): Promise<void> {
     if (!this.pending) return;
-    const deadline = Date.now() + this.timeoutMs;
-    for (let pause = 5; ; pause = Math.min(100, pause * 2)) {
-      const waiting = (await listPrepared(client, this.gids)).filter((entry) => entry.subtask === this.subtask);
-      if (waiting.length === 0) break;
-      if (Date.now() >= deadline) {
-        throw new LockstepError(
-          `a delete waited ${this.timeoutMs} ms (lockTimeout) for this sink's prepared transaction(s) ${waiting.map((entry) => entry.gid).join(', ')} ` +
-            'to be committed: rows they inserted are invisible to the delete until then; failing over so that recovery settles them',
-          { code: 'LS_POSTGRES_55P03', retriable: true },
-        );
-      }
-      await sleep(pause);
+    let waiting: readonly { gid: string }[] = [];
+    const settled = await pollUntil(
+      async () => {
+        waiting = (await listPrepared(client, this.gids)).filter((entry) => entry.subtask === this.subtask);
+        return waiting.length === 0 ? true : undefined;
+      },
+      { initialDelayMs: 5, maxDelayMs: 100, jitter: 0, deadlineMs: this.timeoutMs },
+    );
+    if (settled === undefined) {
+      throw new LockstepError(
+        `a delete waited ${this.timeoutMs} ms (lockTimeout) for this sink's prepared transaction(s) ${waiting.map((entry) => entry.gid).join(', ')} ` +
+          'to be committed: rows they inserted are invisible to the delete until then; failing over so that recovery settles them',
+        { code: 'LS_POSTGRES_55P03', retriable: true },
+      );
     }
     this.pending = false;
   }
