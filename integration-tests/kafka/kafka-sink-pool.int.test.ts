@@ -209,12 +209,9 @@ describe('kafka sink transactional id pool', () => {
   });
 
   it('still fences a zombie whose pooled id is taken over: its sends fail and it opens no transaction any more', async () => {
-    let owner = true;
-    const verifyOwner = async (): Promise<void> => {
-      if (!owner) throw new LockstepError('this process no longer owns the checkpoint store', { code: 'LS_CHECKPOINT_FENCED' });
-    };
+    const ownership = storeOwnership();
     const sink = sinkOf();
-    const zombie = await writerOf(sink, undefined, { verifyOwner });
+    const zombie = await writerOf(sink, undefined, { verifyOwner: ownership.verifyOwner });
     const committer = committerOf(sink);
     let state: KafkaWriterState | undefined;
     for (let n = 1; n <= 4; n += 1) state = (await checkpoint(zombie, committer, n, range((n - 1) * 10, n * 10))).state;
@@ -222,7 +219,7 @@ describe('kafka sink transactional id pool', () => {
     await zombie.flush(false);
 
     // Paused, then taken over: the new owner starts from checkpoint 4's state.
-    owner = false;
+    ownership.takenOver();
     const newer = await writerOf(sinkOf(), state, { restoredCheckpointId: 4, firstCheckpointId: 5 });
     await expect(zombie.write(range(45, 50).map((id) => ({ value: { id } }))).then(() => zombie.flush(false))).rejects.toMatchObject({
       code: 'LS_KAFKA_FENCED',
@@ -234,17 +231,14 @@ describe('kafka sink transactional id pool', () => {
   });
 
   it('a zombie with nothing open checks its ownership before it opens a transaction on a pooled id', async () => {
-    let owner = true;
-    const verifyOwner = async (): Promise<void> => {
-      if (!owner) throw new LockstepError('this process no longer owns the checkpoint store', { code: 'LS_CHECKPOINT_FENCED' });
-    };
+    const ownership = storeOwnership();
     const sink = sinkOf();
-    const zombie = await writerOf(sink, undefined, { verifyOwner });
+    const zombie = await writerOf(sink, undefined, { verifyOwner: ownership.verifyOwner });
     const committer = committerOf(sink);
     for (let n = 1; n <= 3; n += 1) await checkpoint(zombie, committer, n, range((n - 1) * 10, n * 10));
     const before = await describeWithKafkaTool(`${prefix}-0-1`);
     // Taken over while paused just before its barrier: the pre-commit goes through, the next transaction never opens.
-    owner = false;
+    ownership.takenOver();
     await checkpoint(zombie, undefined, 4, range(30, 40));
     await expect(zombie.write(range(40, 50).map((id) => ({ value: { id } }))).then(() => zombie.flush(false))).rejects.toMatchObject({
       code: 'LS_CHECKPOINT_FENCED',
@@ -253,3 +247,16 @@ describe('kafka sink transactional id pool', () => {
     expect(await describeWithKafkaTool(`${prefix}-0-1`)).toEqual(before);
   });
 });
+
+/** A process's ownership of its checkpoint store, as `verifyOwner` checks it: lost once another process took over. */
+function storeOwnership(): { verifyOwner: () => Promise<void>; takenOver: () => void } {
+  let owner = true;
+  return {
+    verifyOwner: async () => {
+      if (!owner) throw new LockstepError('this process no longer owns the checkpoint store', { code: 'LS_CHECKPOINT_FENCED' });
+    },
+    takenOver: () => {
+      owner = false;
+    },
+  };
+}
