@@ -1,5 +1,5 @@
 import { Partitioners, type Message, type PartitionMetadata } from 'kafkajs';
-import { StablePartitioner } from './stable-partitioner';
+import { FirstPartitioner, StablePartitioner } from './stable-partitioner';
 
 const partitionMetadata = (count: number): PartitionMetadata[] =>
   Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0, offlineReplicas: [] }));
@@ -36,5 +36,20 @@ describe('StablePartitioner', () => {
     const fifty = Array.from({ length: 50 }, (_, partitionId) => ({ ...partitionMetadata(1)[0]!, partitionId }));
     expect(partition({ topic: 't', partitionMetadata: fifty, message })).toBeGreaterThan(0); // murmur2('k') % 50
     expect(partition({ topic: 't', partitionMetadata: partitionMetadata(1), message })).toBe(0);
+  });
+});
+
+describe('FirstPartitioner', () => {
+  it('partitions keyed messages, and messages with their own partition, as kafkajs’ default partitioner (bit for bit)', () => {
+    const keyed: Message[] = Array.from({ length: 2_000 }, (_, n) => ({ key: n % 3 === 0 ? `key-${n}` : Buffer.from(`k${n}-ü`), value: 'v' }));
+    const explicit: Message[] = [{ value: 'a', partition: 2 }, { key: 'k', value: 'b', partition: 1 }];
+    for (const messages of [keyed, explicit]) {
+      expect(twice(FirstPartitioner, messages)[0]).toEqual(twice(Partitioners.DefaultPartitioner, messages)[0]);
+    }
+  });
+
+  it('spreads messages without a key round-robin', () => {
+    const [first] = twice(FirstPartitioner, Array.from({ length: 9 }, (_, n) => ({ value: `v${n}` })));
+    expect([0, 1, 2].map((partition) => first.filter((entry) => entry === partition).length)).toEqual([3, 3, 3]);
   });
 });

@@ -14,15 +14,28 @@ import { keyPartition } from './murmur2';
  * without kafkajs' 64-bit `Long` arithmetic.
  */
 export const StablePartitioner: ICustomPartitioner = () => {
-  const defaultPartition = Partitioners.DefaultPartitioner();
+  const firstPartition = FirstPartitioner();
   const chosen = new WeakMap<Message, number>();
   return (args: PartitionerArgs): number => {
     const earlier = chosen.get(args.message);
     if (earlier !== undefined && earlier < args.partitionMetadata.length) return earlier;
-    const { message, partitionMetadata } = args;
-    const keyed = (message.partition === undefined || message.partition === null) && message.key !== undefined && message.key !== null;
-    const partition = keyed ? keyPartition(message.key as Buffer | string, partitionMetadata.length) : defaultPartition(args);
+    const partition = firstPartition(args);
     chosen.set(args.message, partition);
     return partition;
+  };
+};
+
+/**
+ * The partition {@link StablePartitioner} gives a message it has not seen, without remembering it: for a send path that
+ * partitions each message once and resends the same batches on a retry (lockstep's own produce path). A message's
+ * own `partition` if set; else, keyed, murmur2 of the key ({@link keyPartition}); else round-robin over the partitions
+ * with a leader, from a random start per topic (kafkajs' default partitioner).
+ */
+export const FirstPartitioner: ICustomPartitioner = () => {
+  const defaultPartition = Partitioners.DefaultPartitioner();
+  return (args: PartitionerArgs): number => {
+    const { message, partitionMetadata } = args;
+    const keyed = (message.partition === undefined || message.partition === null) && message.key !== undefined && message.key !== null;
+    return keyed ? keyPartition(message.key as Buffer | string, partitionMetadata.length) : defaultPartition(args);
   };
 };

@@ -6,10 +6,13 @@
  */
 import type { Kafka } from 'kafkajs';
 import { LockstepError } from '../../../core/sdk';
+import type { ProtocolRequest } from './transaction-codec';
 
 /** The parts of kafkajs' internal `Broker` (src/broker/index.js) lockstep calls. */
 export interface KafkaBroker {
   readonly nodeId: number;
+  /** The broker's ApiVersions answer (set once connected): api key → supported versions. */
+  readonly versions?: Record<number, { minVersion: number; maxVersion: number }>;
   initProducerId(request: { transactionalId?: string; transactionTimeout: number }): Promise<{ producerId: number; producerEpoch: number }>;
   endTxn(request: { transactionalId: string; producerId: number; producerEpoch: number; transactionResult: boolean }): Promise<unknown>;
   fetch(request: {
@@ -43,6 +46,10 @@ export interface KafkaCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   refreshMetadata(): Promise<void>;
+  /** Refreshes metadata when it is older than `metadataMaxAge` or misses a target topic. */
+  refreshMetadataIfNecessary(): Promise<void>;
+  isConnected(): boolean;
+  removeBroker(address: { host: string; port: number }): void;
   /** Node ids of the brokers in the last metadata. */
   getNodeIds(): number[];
   addMultipleTargetTopics(topics: readonly string[]): Promise<void>;
@@ -90,4 +97,14 @@ export function createCluster(client: Kafka, options: ClusterOptions = {}): Kafk
     maxInFlightRequests: null,
     isolationLevel: options.isolationLevel ?? ISOLATION_LEVEL.READ_COMMITTED,
   });
+}
+
+/** Sends a request kafkajs has no encoder for (or lockstep encodes itself) through the broker's private `sendRequest`. */
+export async function sendRaw<T>(broker: KafkaBroker, request: ProtocolRequest<T>): Promise<T> {
+  const symbol = Object.getOwnPropertySymbols(Object.getPrototypeOf(broker)).find(
+    (candidate) => candidate.description === 'private:Broker:sendRequest',
+  );
+  const send = symbol === undefined ? undefined : (broker as unknown as Record<symbol, unknown>)[symbol];
+  if (typeof send !== 'function') throw new LockstepError('kafkajs internals changed: Broker has no private sendRequest (lockstep needs kafkajs 2.2.x)', { code: 'LS_KAFKA_INTERNALS' });
+  return (send as (request: ProtocolRequest<T>) => Promise<T>).call(broker, request);
 }

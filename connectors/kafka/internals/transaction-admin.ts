@@ -6,12 +6,11 @@
  */
 import { LockstepError, retry } from '../../../core/sdk';
 import { isTransientCoordinatorError, KAFKA_ERROR } from '../kafka-errors';
-import { COORDINATOR_TYPE, type KafkaBroker, type KafkaCluster } from './cluster';
+import { COORDINATOR_TYPE, type KafkaBroker, type KafkaCluster, sendRaw } from './cluster';
 import {
   describeTransactionsRequest,
   listTransactionsRequest,
   type ListedTransaction,
-  type ProtocolRequest,
   type TransactionDescription,
 } from './transaction-codec';
 import type { TransactionHandle } from './transactions';
@@ -32,16 +31,6 @@ async function withCoordinatorRetries<T>(operation: () => Promise<T>, timeoutMs 
 
 async function transactionCoordinator(cluster: KafkaCluster, transactionalId: string): Promise<KafkaBroker> {
   return cluster.findGroupCoordinator({ groupId: transactionalId, coordinatorType: COORDINATOR_TYPE.TRANSACTION });
-}
-
-/** Sends a request kafkajs has no encoder for through the broker's private `sendRequest`. */
-async function sendRaw<T>(broker: KafkaBroker, request: ProtocolRequest<T>): Promise<T> {
-  const symbol = Object.getOwnPropertySymbols(Object.getPrototypeOf(broker)).find(
-    (candidate) => candidate.description === 'private:Broker:sendRequest',
-  );
-  const send = symbol === undefined ? undefined : (broker as unknown as Record<symbol, unknown>)[symbol];
-  if (typeof send !== 'function') throw new LockstepError('kafkajs internals changed: Broker has no private sendRequest (lockstep needs kafkajs 2.2.x)', { code: 'LS_KAFKA_INTERNALS' });
-  return (send as (request: ProtocolRequest<T>) => Promise<T>).call(broker, request);
 }
 
 /** `EndTxn` for a transaction known only by its handle: commits (`commit`) or aborts it. */

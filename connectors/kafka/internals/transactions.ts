@@ -6,23 +6,23 @@
  *
  * What is used, and why (docs/kafkajs-internals.md has the full list):
  * - `kafkajs/src/producer/eosManager`: the per-transactional-id state kafkajs keeps (producer id, epoch, sequence
- *   numbers, partitions added to the transaction); built here so its id and epoch can be read.
- * - `kafkajs/src/producer/messageProducer`: kafkajs' send path (partitioning, AddPartitionsToTxn, Produce with
- *   sequence numbers, retries), bound to that eosManager.
- * - `kafkajs/src/retry`: kafkajs' retrier, which the send path expects.
+ *   numbers, partitions added to the transaction, a lock per broker); built here so its id and epoch can be read.
+ * - `kafkajs/src/retry`: kafkajs' retrier.
+ * Records are sent by lockstep's own produce path (produce.ts: partitioning, record batch encoding, CRC32C, the
+ * Produce request), which uses the eosManager for AddPartitionsToTxn and sequence numbers; kafkajs' message producer
+ * (its record batch encoder and byte-at-a-time CRC32C were half of the sink's CPU) is no longer used.
  */
-import { type CompressionTypes, type Kafka, type Message, type PartitionerArgs } from 'kafkajs';
+import { type CompressionTypes, type Kafka, type Message } from 'kafkajs';
 import { LockstepError } from '../../../core/sdk';
 import type { KafkaCluster } from './cluster';
 import { installCompressionCodecs } from './compression-codecs';
-import { StablePartitioner } from '../stable-partitioner';
+import { createProducePath, type ProducerState, type Retrier, type TopicMessages } from './produce';
+import { FirstPartitioner } from '../stable-partitioner';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 type KafkaLogger = ReturnType<Kafka['logger']>;
 
-interface EosManager {
-  getProducerId(): string | number;
-  getProducerEpoch(): number;
+interface EosManager extends ProducerState {
   initProducerId(): Promise<void>;
   beginTransaction(): void;
   abort(): Promise<void>;
@@ -37,26 +37,10 @@ type CreateEosManager = (options: {
   transactionalId: string;
 }) => EosManager;
 
-type SendBatch = (request: {
-  acks: number;
-  timeout?: number;
-  compression?: CompressionTypes;
-  topicMessages: { topic: string; messages: Message[] }[];
-}) => Promise<unknown>;
-
-type CreateMessageProducer = (options: {
-  logger: KafkaLogger;
-  cluster: KafkaCluster;
-  partitioner: (args: PartitionerArgs) => number;
-  eosManager: EosManager;
-  idempotent: boolean;
-  retrier: unknown;
-  getConnectionStatus: () => string;
-}) => { sendBatch: SendBatch };
+type SendBatch = (topicMessages: TopicMessages) => Promise<void>;
 
 const createEosManager = require('kafkajs/src/producer/eosManager') as CreateEosManager;
-const createMessageProducer = require('kafkajs/src/producer/messageProducer') as CreateMessageProducer;
-const createRetry = require('kafkajs/src/retry') as (options: Record<string, unknown>) => unknown;
+const createRetry = require('kafkajs/src/retry') as (options: Record<string, unknown>) => Retrier;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** What identifies one Kafka transaction: enough to commit or abort it from any process. */
@@ -88,7 +72,6 @@ export class KafkaTransaction {
     private readonly eos: EosManager,
     private readonly sendBatch: SendBatch,
     readonly handle: TransactionHandle,
-    private readonly compression: CompressionTypes | undefined,
   ) {}
 
   static async begin(client: Kafka, cluster: KafkaCluster, options: TransactionOptions): Promise<KafkaTransaction> {
@@ -103,30 +86,29 @@ export class KafkaTransaction {
     });
     await eos.initProducerId();
     eos.beginTransaction();
-    const { sendBatch } = createMessageProducer({
+    const sendBatch = createProducePath({
       logger,
       cluster,
-      // a retry resends each partition's batch unchanged (see StablePartitioner)
-      partitioner: StablePartitioner(),
-      eosManager: eos,
-      idempotent: true,
+      producer: eos,
+      // each message is partitioned once per send; a retry resends each partition's batch unchanged
+      partitioner: FirstPartitioner(),
+      compression: options.compression,
       // ≈ 9.5 s of retries, never more than 1 s apart: a broker back from a restart gets the send within a second.
       retrier: createRetry({ retries: options.sendRetries ?? 12, initialRetryTime: 100, maxRetryTime: 1_000 }),
-      getConnectionStatus: () => 'connected',
     });
     const handle = {
       transactionalId: options.transactionalId,
       producerId: String(eos.getProducerId()),
       producerEpoch: eos.getProducerEpoch(),
     };
-    return new KafkaTransaction(eos, sendBatch, handle, options.compression);
+    return new KafkaTransaction(eos, sendBatch, handle);
   }
 
   /** Sends within the transaction; resolves once every record is acknowledged by all in-sync replicas. */
   async send(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
     if (!this.open) throw new LockstepError(`transaction ${this.handle.transactionalId} is no longer open`, { code: 'LS_INTERNAL' });
     this.sent = true;
-    await this.sendBatch({ acks: -1, topicMessages, compression: this.compression });
+    await this.sendBatch(topicMessages);
   }
 
   /** Whether anything was sent in it (an unused transaction is left out of checkpoints). */
