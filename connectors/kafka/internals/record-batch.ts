@@ -82,9 +82,11 @@ function sizeOfBytes(bytes: Buffer | null): number {
   return bytes === null ? 1 : sizeOfVarInt(bytes.length) + bytes.length;
 }
 
-function headerPairs(headers: IHeaders | undefined): (readonly [Buffer, Buffer | null])[] {
+const NO_HEADERS: readonly (readonly [Buffer, Buffer | null])[] = [];
+
+function headerPairs(headers: IHeaders | undefined): readonly (readonly [Buffer, Buffer | null])[] {
+  if (headers === undefined) return NO_HEADERS;
   const pairs: (readonly [Buffer, Buffer | null])[] = [];
-  if (headers === undefined) return pairs;
   for (const name of Object.keys(headers)) {
     const entry = headers[name];
     const key = Buffer.from(name, 'utf8');
