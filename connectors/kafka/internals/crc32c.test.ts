@@ -16,7 +16,10 @@ const VECTORS: readonly [string, Buffer, number][] = [
 ];
 
 describe('crc32c', () => {
-  it('loads the native @node-rs/crc32 on this platform', () => {
+  // @node-rs/crc32 ships prebuilt binaries for these (and more); elsewhere the JavaScript fallback is expected
+  const prebuilt = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64'].includes(`${process.platform}-${process.arch}`);
+
+  (prebuilt ? it : it.skip)('loads the native @node-rs/crc32 on this platform', () => {
     expect(crc32cImplementation).toBe('native');
   });
 
