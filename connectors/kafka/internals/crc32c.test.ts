@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { crc32c, crc32cImplementation, crc32cJs } from './crc32c';
+import { type Crc32c, crc32c, crc32cImplementation, crc32cJs } from './crc32c';
 
 // kafkajs' own byte-at-a-time CRC32C (the one its record batch encoder used): the oracle for random buffers
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -51,5 +51,23 @@ describe('crc32c', () => {
       const bytes = randomBytes(100);
       expect(crc(bytes.subarray(21))).toBe(kafkajsCrc32c(Buffer.from(bytes.subarray(21))));
     });
+  });
+
+  it('falls back to JavaScript when the native module cannot load, or gives a wrong check value', () => {
+    for (const factory of [
+      () => {
+        throw new Error('Cannot find native binding');
+      },
+      () => ({ crc32c: () => 0 }),
+    ]) {
+      jest.isolateModules(() => {
+        jest.doMock('@node-rs/crc32', factory);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const isolated = require('./crc32c') as { crc32cImplementation: string; crc32c: Crc32c };
+        expect(isolated.crc32cImplementation).toBe('javascript');
+        expect(isolated.crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+      });
+      jest.dontMock('@node-rs/crc32');
+    }
   });
 });
