@@ -42,7 +42,7 @@ export function installCompressionCodecs(): void {
   installed = true;
 }
 
-/** The `compression` of kafkajs' `sendBatch` for a sink's `compression` setting. */
+/** The codec id (kafkajs `CompressionTypes`) for a sink's `compression` setting: kafkajs' `sendBatch` (at-least-once) and lockstep's send path take it. */
 export function compressionType(compression: KafkaCompression): CompressionTypes {
   return KAFKA_COMPRESSION_IDS[compression] as CompressionTypes;
 }

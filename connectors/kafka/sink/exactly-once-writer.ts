@@ -40,10 +40,10 @@ export interface ExactlyOnceWriterOptions {
 
 /**
  * Batches taken from the buffer and not yet acknowledged: one being sent, the next waiting for it, so that records are
- * buffered while a send is on the wire. Sends are chained, never concurrent: kafkajs gives a batch its sequence
- * numbers only when it takes the broker's lock, after metadata lookups that may take one send longer than the next
- * (the first send to a topic refreshes metadata), so two concurrent sends for one partition could be written in the
- * wrong order.
+ * buffered while a send is on the wire. Sends are chained, never concurrent: the send path (internals/produce.ts)
+ * gives a batch its sequence numbers only when it takes the broker's lock, after metadata lookups that may take one
+ * send longer than the next (the first send to a topic refreshes metadata), so two concurrent sends for one partition
+ * could be written in the wrong order.
  */
 const MAX_IN_FLIGHT = 2;
 
@@ -63,7 +63,7 @@ interface OpenTransaction {
 
 /**
  * One Kafka transaction per checkpoint and subtask, with a transactional id `<prefix>-<subtask>-<n>` taken from the
- * subtask's pool of reused ids ({@link TransactionPool}). Records are buffered and sent in batches (kafkajs adds
+ * subtask's pool of reused ids ({@link TransactionPool}). Records are buffered and sent in batches (the send path adds
  * partitions to the transaction as it goes); at the barrier every send is awaited, the transaction's handle becomes
  * the committable (its id busy until the committer releases it), and the next one is opened in the background on a
  * free id. The committer commits by handle.
