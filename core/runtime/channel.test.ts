@@ -48,12 +48,12 @@ describe('Channel with an adaptive bound', () => {
   const weigh = (element: Element): number => (element === 'barrier' ? 0 : element.records);
   const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-  function channelWithClock(bound: { maxRecords: number; minRecords: number; targetMs: number }) {
+  function channelWithClock(bound: { maxRecords: number; minRecords: number; targetMs: number; maxBatches?: number }) {
     const clock = { ms: 0 };
     return { channel: new Channel<Element>('t', bound, weigh, () => clock.ms), clock };
   }
 
-  it('bounds records, not elements, and lets a batch larger than the bound into an empty channel', async () => {
+  it('without maxBatches bounds records, not elements, and lets a batch larger than the bound into an empty channel', async () => {
     const { channel } = channelWithClock({ maxRecords: 100, minRecords: 10, targetMs: 0 });
     await channel.send({ records: 60 });
     let sent = false;
@@ -104,6 +104,50 @@ describe('Channel with an adaptive bound', () => {
       await slow.channel.receive();
     }
     expect(slow.channel.capacity).toBe(50);
+  });
+
+  it('bounds batches too: small batches wait at maxBatches however few records they hold', async () => {
+    const { channel } = channelWithClock({ maxRecords: 1_000, minRecords: 500, targetMs: 0, maxBatches: 4 });
+    for (let i = 0; i < 4; i += 1) await channel.send({ records: 1 });
+    let sent = false;
+    const blocked = channel.send({ records: 1 }).then(() => (sent = true));
+    await tick();
+    expect(sent).toBe(false);
+    // a barrier still never waits
+    await channel.send('barrier');
+    await channel.receive();
+    await blocked;
+    expect(channel.size).toBe(5);
+  });
+
+  it("shrinks the batch bound to targetMs of batches at the consumer's batch rate, never below one", async () => {
+    // A consumer that pays per batch (a round trip each): 1-record batches taken one per 10 ms. Under the record bound
+    // alone (its floor is 500 records) hundreds of them could queue, seconds of work ahead of a barrier.
+    const { channel, clock } = channelWithClock({ maxRecords: 4_096, minRecords: 512, targetMs: 20, maxBatches: 8 });
+    expect(channel.batchCapacity).toBe(8);
+    for (let i = 0; i < 8; i += 1) await channel.send({ records: 1 });
+    for (let i = 0; i < 7; i += 1) {
+      clock.ms += 10;
+      await channel.receive();
+    }
+    expect(channel.capacity).toBe(512);
+    expect(channel.batchCapacity).toBe(2);
+    await channel.send({ records: 1 });
+    let sent = false;
+    const blocked = channel.send({ records: 1 }).then(() => (sent = true));
+    await tick();
+    expect(sent).toBe(false);
+    clock.ms += 10;
+    await channel.receive();
+    await blocked;
+    // a consumer slower still is held at one queued batch
+    const slow = channelWithClock({ maxRecords: 4_096, minRecords: 512, targetMs: 20, maxBatches: 8 });
+    for (let i = 0; i < 8; i += 1) await slow.channel.send({ records: 1 });
+    for (let i = 0; i < 7; i += 1) {
+      slow.clock.ms += 100;
+      await slow.channel.receive();
+    }
+    expect(slow.channel.batchCapacity).toBe(1);
   });
 
   it('does not count the time the consumer waited on an empty channel as slowness', async () => {

@@ -22,6 +22,11 @@ export interface ChannelBound {
   readonly minRecords: number;
   /** Time the queued records may take the consumer at its measured rate (0: no adaptation, always `maxRecords`). */
   readonly targetMs: number;
+  /**
+   * The ceiling in elements that hold records (batches), whatever their size; adapted like the records, to about
+   * `targetMs` of batches at the consumer's measured batch rate, never below one. Unset: batches are not counted.
+   */
+  readonly maxBatches?: number;
 }
 
 /** A channel's view of what it carries: how many records an element holds (0 for control elements such as barriers). */
@@ -43,6 +48,12 @@ const SAMPLE_WEIGHT = 0.3;
  * waits for input is not counted slow) and keeps the bound at `targetMs` of records at that rate, between
  * `minRecords` and `maxRecords`. A barrier sent into the channel therefore waits behind at most about `targetMs` of
  * records, however slow the sink, instead of a fixed number of batches.
+ *
+ * It bounds batches the same way (`maxBatches`, adapted to `targetMs` of batches at the consumer's batch rate): a
+ * sink pays per batch too (a Postgres sink: a savepoint, a statement and a release, each a round trip), so a fast
+ * producer of small batches — a rate-limited source emits one or two records per poll — must not queue hundreds of them
+ * under a record bound sized for full batches. A producer held back by the batch bound polls larger batches next time,
+ * which is what lets a per-batch-bound consumer keep up.
  */
 export class Channel<T> {
   private readonly queue: Array<T | undefined> = [];
@@ -52,13 +63,19 @@ export class Channel<T> {
   private closed = false;
   private readonly bound: ChannelBound;
   private limit: number;
+  private batchLimit: number;
   private queuedRecords = 0;
+  /** Queued elements that hold records. */
+  private queuedBatches = 0;
   /** Since when the queue holds something (ms, performance.now), or undefined while it is empty. */
   private backlogSince: number | undefined;
   private sampleMs = 0;
   private sampleRecords = 0;
+  private sampleBatches = 0;
   /** Records per ms the consumer takes while records are queued (moving average), undefined until measured. */
   private rate: number | undefined;
+  /** Batches per ms, measured alike. */
+  private batchRate: number | undefined;
 
   constructor(
     readonly name: string,
@@ -69,6 +86,7 @@ export class Channel<T> {
   ) {
     this.bound = typeof bound === 'number' ? { maxRecords: bound, minRecords: bound, targetMs: 0 } : bound;
     this.limit = this.bound.maxRecords;
+    this.batchLimit = this.bound.maxBatches ?? Number.POSITIVE_INFINITY;
   }
 
   /** Elements queued. */
@@ -86,6 +104,11 @@ export class Channel<T> {
     return this.limit;
   }
 
+  /** The current bound in batches (elements that hold records). */
+  get batchCapacity(): number {
+    return this.batchLimit;
+  }
+
   /** The consumer's measured rate in records per second, undefined until measured. */
   get recordsPerSecond(): number | undefined {
     return this.rate === undefined ? undefined : this.rate * 1000;
@@ -93,7 +116,7 @@ export class Channel<T> {
 
   async send(element: T): Promise<void> {
     const weight = this.weigh(element);
-    while (!this.closed && weight > 0 && this.queuedRecords > 0 && this.queuedRecords + weight > this.limit && this.receivers.length === 0) {
+    while (!this.closed && weight > 0 && this.full(weight) && this.receivers.length === 0) {
       await new Promise<void>((resolve, reject) => this.senders.push({ resolve, reject }));
     }
     if (this.closed) throw new ChannelClosedError(this.name);
@@ -105,6 +128,13 @@ export class Channel<T> {
     if (this.size === 0) this.backlogSince = this.now();
     this.queue.push(element);
     this.queuedRecords += weight;
+    if (weight > 0) this.queuedBatches += 1;
+  }
+
+  /** Whether a batch of `weight` records must wait: something is queued and it would pass either bound. */
+  private full(weight: number): boolean {
+    if (this.queuedRecords === 0) return false;
+    return this.queuedRecords + weight > this.limit || this.queuedBatches + 1 > this.batchLimit;
   }
 
   receive(): Promise<T> {
@@ -119,6 +149,7 @@ export class Channel<T> {
       }
       const weight = this.weigh(element);
       this.queuedRecords -= weight;
+      if (weight > 0) this.queuedBatches -= 1;
       this.measure(weight);
       this.senders.shift()?.resolve();
       return Promise.resolve(element);
@@ -144,13 +175,20 @@ export class Channel<T> {
     const now = this.now();
     this.sampleMs += now - this.backlogSince;
     this.sampleRecords += weight;
+    if (weight > 0) this.sampleBatches += 1;
     this.backlogSince = this.size > 0 ? now : undefined;
     if (this.sampleMs < SAMPLE_MS) return;
-    const sample = this.sampleRecords / this.sampleMs;
-    this.rate = this.rate === undefined ? sample : this.rate + SAMPLE_WEIGHT * (sample - this.rate);
+    this.rate = movingAverage(this.rate, this.sampleRecords / this.sampleMs);
+    this.batchRate = movingAverage(this.batchRate, this.sampleBatches / this.sampleMs);
     this.sampleMs = 0;
     this.sampleRecords = 0;
-    const { minRecords, maxRecords, targetMs } = this.bound;
+    this.sampleBatches = 0;
+    const { minRecords, maxRecords, targetMs, maxBatches } = this.bound;
     this.limit = Math.round(Math.min(maxRecords, Math.max(minRecords, this.rate * targetMs)));
+    if (maxBatches !== undefined) this.batchLimit = Math.round(Math.min(maxBatches, Math.max(1, this.batchRate * targetMs)));
   }
+}
+
+function movingAverage(average: number | undefined, sample: number): number {
+  return average === undefined ? sample : average + SAMPLE_WEIGHT * (sample - average);
 }

@@ -174,13 +174,14 @@ export class ExecutionGraph {
   }
 
   /**
-   * Every channel's bound: at most `channelCapacity` batches; adapted to about `channelTargetMs` of records at the
-   * consumer's rate, but never below one batch, so that the consumer always has the next batch ready.
+   * Every channel's bound: at most `channelCapacity` batches of any size and `channelCapacity` × `batchSize` records;
+   * adapted to about `channelTargetMs` of records (and of batches) at the consumer's rate, but never below one batch,
+   * so that the consumer always has the next batch ready.
    */
   private channelBound(): ChannelBound {
     const { batchSize, channelCapacity, channelTargetMs } = this.options;
     const maxRecords = Math.max(1, channelCapacity * batchSize);
-    return { maxRecords, minRecords: Math.min(maxRecords, batchSize), targetMs: channelTargetMs };
+    return { maxRecords, minRecords: Math.min(maxRecords, batchSize), targetMs: channelTargetMs, maxBatches: Math.max(1, channelCapacity) };
   }
 
   private inputsOf(entry: SinkEntry): Channel<StreamElement>[][] {
