@@ -7,7 +7,8 @@
  * noisy, so read the ratios, not the absolute numbers.
  *   LOCKSTEP_KAFKA_BROKERS (host:port,…; unset: a local broker is started for the run and stopped after it)
  *   BENCH_RECORDS (default 200,000)   BENCH_ROUNDS (default 3)
- *   BENCH_LATENCY_RATE (records/s, default 2,000)   BENCH_LATENCY_SECONDS (default 15)
+ *   BENCH_VARIANTS (comma-separated from raw, eos-1s, eos-100ms; default all)
+ *   BENCH_LATENCY_RATE (records/s, default 2,000)   BENCH_LATENCY_SECONDS (default 15; 0 skips the visibility runs)
  *   BENCH_LOG_LEVEL (pipeline log to stderr, default silent)
  *   BENCH_COMPRESSION (none | gzip | snappy | lz4 | zstd, default none: the codec of every batch, input, raw and sink)
  */
@@ -40,7 +41,9 @@ const DRAIN_TIMEOUT_MS = 30_000;
 
 type Variant = 'raw' | 'eos-1s' | 'eos-100ms';
 
-const VARIANTS: readonly Variant[] = ['raw', 'eos-1s', 'eos-100ms'];
+const ALL_VARIANTS: readonly Variant[] = ['raw', 'eos-1s', 'eos-100ms'];
+/** `BENCH_VARIANTS` (comma-separated, default all): e.g. `eos-1s` alone for a CPU profile of the pipeline. */
+const VARIANTS: readonly Variant[] = process.env.BENCH_VARIANTS === undefined ? ALL_VARIANTS : ALL_VARIANTS.filter((v) => process.env.BENCH_VARIANTS?.split(',').includes(v));
 const LABELS: Record<Variant, string> = {
   raw: 'raw kafkajs, no transactions',
   'eos-1s': 'exactly-once, checkpoints every 1 s',
@@ -212,6 +215,9 @@ function startCopy(bench: Bench, variant: Variant, input: string, output: string
 
 interface ThroughputResult {
   readonly recordsPerSecond: number;
+  readonly seconds: number;
+  /** Peak resident set size of this process during the run (MiB, sampled every 100 ms). */
+  readonly peakRssMiB: number;
   readonly metrics?: PipelineMetrics;
 }
 
@@ -220,13 +226,15 @@ async function measureThroughput(bench: Bench, variant: Variant, input: string):
   const output = await createTopic(bench, `out-${variant}`);
   progress(`throughput: ${LABELS[variant]}…`);
   const started = process.hrtime.bigint();
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
   const copy = startCopy(bench, variant, input, output, RECORDS);
-  await copy.finished;
+  await copy.finished.finally(() => clearInterval(sampler));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (copy.metrics !== undefined && copy.metrics.recordsOut !== RECORDS) {
     process.stderr.write(`warning: ${variant} wrote ${copy.metrics.recordsOut} records, expected ${RECORDS}\n`);
   }
-  return { recordsPerSecond: RECORDS / seconds, metrics: copy.metrics };
+  return { recordsPerSecond: RECORDS / seconds, seconds, peakRssMiB: peakRss / 2 ** 20, metrics: copy.metrics };
 }
 
 /** A read_committed consumer of `topic` (kafkajs' default isolation) noting, per record, now − its `sentAt`. */
@@ -316,11 +324,13 @@ interface Measured {
   readonly rows: string[][];
   readonly rates: Record<Variant, number[]>;
   readonly durations: Record<Variant, number[]>;
-  readonly visibility: Record<Variant, LatencyResult>;
+  /** Per variant: checkpoint phases (ms), records bytes, checkpoints per second of run time, peak RSS. */
+  readonly phases: Record<Variant, { align: number[]; save: number[]; commit: number[]; bytes: number[]; perSecond: number[]; rss: number[] }>;
+  readonly visibility: Partial<Record<Variant, LatencyResult>>;
 }
 
 function report(bench: Bench, measured: Measured): void {
-  const { rows, rates, durations, visibility } = measured;
+  const { rows, rates, durations, phases, visibility } = measured;
   const out = process.stdout;
   out.write(`\nKafka → Kafka, ${RECORDS.toLocaleString('en')} records of ${RECORD_BYTES} B, ${PARTITIONS} partitions, parallelism ${PARTITIONS}`);
   out.write(`, compression ${COMPRESSION}, brokers ${bench.brokers.join(',')}; input produced at ${Math.round(measured.inputRate)} records/s\n\n`);
@@ -334,8 +344,19 @@ function report(bench: Bench, measured: Measured): void {
     const values = durations[variant];
     out.write(`| checkpoint duration p50 / p99 (ms), ${LABELS[variant]} | ${ms(percentile(values, 50))} / ${ms(percentile(values, 99))} |\n`);
   }
+  for (const variant of ['eos-1s', 'eos-100ms'] as const) {
+    const p = phases[variant];
+    if (p.perSecond.length === 0) continue;
+    const p50p99 = (values: number[]): string => `${ms(percentile(values, 50))} / ${ms(percentile(values, 99))}`;
+    out.write(`| checkpoint phases p50 / p99 (ms): align · save · commit, ${LABELS[variant]} | ${p50p99(p.align)} · ${p50p99(p.save)} · ${p50p99(p.commit)} |\n`);
+    out.write(`| checkpoints completed per second of run time (median), ${LABELS[variant]} | ${median(p.perSecond).toFixed(2)} |\n`);
+    out.write(`| checkpoint record bytes (median of the last per run), ${LABELS[variant]} | ${ms(median(p.bytes))} |\n`);
+  }
+  for (const variant of VARIANTS) out.write(`| peak RSS of the bench process (MiB, max over runs), ${LABELS[variant]} | ${ms(Math.max(...phases[variant].rss))} |\n`);
   for (const variant of VARIANTS) {
-    const { latencies, produced } = visibility[variant];
+    const measuredVisibility = visibility[variant];
+    if (measuredVisibility === undefined) continue;
+    const { latencies, produced } = measuredVisibility;
     const seen = latencies.length === produced ? '' : ` (${latencies.length} of ${produced} seen)`;
     out.write(
       `| produce → visible to read_committed, p50 / p99 / max (ms) at ${LATENCY_RATE.toLocaleString('en')} records/s, ${LABELS[variant]} | ` +
@@ -351,6 +372,8 @@ async function measureAll(bench: Bench): Promise<Measured> {
   const rows: string[][] = [];
   const rates: Record<Variant, number[]> = { raw: [], 'eos-1s': [], 'eos-100ms': [] };
   const durations: Record<Variant, number[]> = { raw: [], 'eos-1s': [], 'eos-100ms': [] };
+  const phase = () => ({ align: [] as number[], save: [] as number[], commit: [] as number[], bytes: [] as number[], perSecond: [] as number[], rss: [] as number[] });
+  const phases = { raw: phase(), 'eos-1s': phase(), 'eos-100ms': phase() };
   for (let round = 0; round < ROUNDS; round += 1) {
     // Rotate the order so warm-up and machine noise hit every variant alike.
     const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length] as Variant);
@@ -358,13 +381,23 @@ async function measureAll(bench: Bench): Promise<Measured> {
       const result = await measureThroughput(bench, variant, input);
       rates[variant].push(result.recordsPerSecond);
       durations[variant].push(...(result.metrics?.checkpointDurations ?? []));
+      const m = result.metrics;
+      phases[variant].rss.push(result.peakRssMiB);
+      if (m !== undefined) {
+        phases[variant].align.push(...(m.checkpointAlignments ?? []));
+        phases[variant].save.push(...(m.checkpointSaves ?? []));
+        phases[variant].commit.push(...(m.checkpointCommits ?? []));
+        if (m.lastCheckpointBytes !== undefined) phases[variant].bytes.push(m.lastCheckpointBytes);
+        phases[variant].perSecond.push(m.checkpointsCompleted / result.seconds);
+      }
       const mib = ((result.recordsPerSecond * RECORD_BYTES) / 2 ** 20).toFixed(1);
       rows.push([`round ${round + 1}`, LABELS[variant], String(Math.round(result.recordsPerSecond)), mib, String(result.metrics?.checkpointsCompleted ?? '-')]);
     }
   }
-  const visibility = {} as Record<Variant, LatencyResult>;
-  for (const variant of VARIANTS) visibility[variant] = await measureVisibility(bench, variant);
-  return { inputRate, rows, rates, durations, visibility };
+  const visibility: Partial<Record<Variant, LatencyResult>> = {};
+  // BENCH_LATENCY_SECONDS=0 skips the visibility runs.
+  if (LATENCY_SECONDS > 0) for (const variant of VARIANTS) visibility[variant] = await measureVisibility(bench, variant);
+  return { inputRate, rows, rates, durations, phases, visibility };
 }
 
 async function main(): Promise<void> {

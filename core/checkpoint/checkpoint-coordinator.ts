@@ -38,10 +38,43 @@ export interface CheckpointCoordinatorOptions {
   readonly savepointName?: () => string;
 }
 
+/** Where the time of a completed checkpoint went (ms), and the size of its record. */
+export interface CheckpointTimings {
+  /** Trigger to complete: every task acknowledged and the record is durable (Flink's checkpoint duration). */
+  readonly durationMs: number;
+  /** Trigger to the last acknowledgement (barriers through the channels, the sinks' pre-commit). */
+  readonly alignMs: number;
+  /** Writing the record durably (with the id counter). */
+  readonly saveMs: number;
+  /** Bytes of the record as written. */
+  readonly recordBytes: number;
+}
+
+/** A checkpoint whose record is durable; its commits run on (see {@link CheckpointCoordinator.trigger}). */
+export interface DurableCheckpoint extends CheckpointTimings {
+  readonly status: 'durable';
+  readonly record: CheckpointRecord;
+  /** Settles when the commits of every checkpoint up to this one were tried; rejects when a commit failed. */
+  readonly committed: Promise<CompletedCheckpoint>;
+}
+
+/** A checkpoint that completed and whose commits were tried. */
+export interface CompletedCheckpoint extends CheckpointTimings {
+  readonly status: 'completed';
+  readonly record: CheckpointRecord;
+  readonly commits: CommitSummary;
+  /** Record durable to commits done (including the wait for the previous checkpoint's commits). */
+  readonly commitMs: number;
+}
+
+export interface AbortedCheckpoint {
+  readonly status: 'aborted';
+  readonly checkpointId: number;
+  readonly reason: string;
+}
+
 /** What a triggered checkpoint came to. */
-export type CheckpointResult =
-  | { readonly status: 'completed'; readonly record: CheckpointRecord; readonly durationMs: number; readonly commits: CommitSummary }
-  | { readonly status: 'aborted'; readonly checkpointId: number; readonly reason: string };
+export type CheckpointResult = CompletedCheckpoint | AbortedCheckpoint;
 
 interface InFlight {
   readonly id: number;
@@ -49,15 +82,17 @@ interface InFlight {
   readonly triggeredAt: number;
   readonly enumerators: Readonly<Record<string, Versioned>>;
   readonly acks: Map<string, TaskSnapshot>;
-  readonly settle: (result: CheckpointResult | Error) => void;
+  readonly settle: (result: DurableCheckpoint | AbortedCheckpoint | Error) => void;
   readonly timer: NodeJS.Timeout;
 }
 
 /**
  * Runs the checkpoint protocol (docs/design.md §1): trigger with a fresh id, inject barriers at every reader,
  * collect acknowledgements from every reader and writer, write one atomic record, then commit every pending
- * committable of checkpoints ≤ n. One checkpoint is in flight at a time. A checkpoint that times out is aborted; the
- * committables its writers produced (also those acknowledged late) roll into the next checkpoint.
+ * committable of checkpoints ≤ n. One checkpoint is in flight at a time; its commits start once its record is
+ * durable and run on while the next checkpoint is triggered and aligned (commits of successive checkpoints one after
+ * another, never side by side). A checkpoint that times out is aborted; the committables its writers produced (also
+ * those acknowledged late) roll into the next checkpoint.
  */
 export class CheckpointCoordinator {
   private inFlight: InFlight | undefined;
@@ -65,6 +100,10 @@ export class CheckpointCoordinator {
   /** Committables of aborted checkpoints, per sink: durable only once a later checkpoint completes. */
   private readonly carryOver = new Map<string, PersistedCommittable[]>();
   private lastCompletedId: number | undefined;
+  /** The end of the latest checkpoint's completion after its record became durable (id counter, pending commits). */
+  private completing: Promise<void> = Promise.resolve();
+  /** The commits of the latest durable checkpoint (and, chained before them, of every earlier one). */
+  private commits: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: CheckpointCoordinatorOptions) {}
 
@@ -76,14 +115,32 @@ export class CheckpointCoordinator {
     return this.inFlight?.id;
   }
 
-  /** Triggers a checkpoint and resolves when it completed (record durable, commits done) or was aborted. */
-  async trigger(kind: CheckpointKind): Promise<CheckpointResult> {
+  /**
+   * Resolves when the commits of every checkpoint durable so far were tried (fulfilled also when one failed: the
+   * checkpoint's `committed` says how). A writer pre-commits the next checkpoint only after this, so a sink never
+   * opens a transaction while one of an earlier checkpoint is still being committed (a sink may reuse its ids).
+   */
+  commitsSettled(): Promise<void> {
+    return this.commits.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /**
+   * Triggers a checkpoint and resolves when it is complete — every task acknowledged and its record is durable — or
+   * aborted. The commits of a durable checkpoint run on after that (`committed`), so the next checkpoint may be
+   * triggered meanwhile.
+   */
+  async trigger(kind: CheckpointKind): Promise<DurableCheckpoint | AbortedCheckpoint> {
     if (this.inFlight !== undefined) {
       throw new LockstepError(`checkpoint ${this.inFlight.id} is still in flight`, { code: 'LS_CHECKPOINT_BUSY' });
     }
+    // The previous checkpoint's completion (its counter write, its committables joining the pending ones) first.
+    await this.completing;
     const id = await this.options.store.reserveCheckpointId();
     const triggeredAt = Date.now();
-    const outcome = new Promise<CheckpointResult | Error>((resolve) => {
+    const outcome = new Promise<DurableCheckpoint | AbortedCheckpoint | Error>((resolve) => {
       const timer = setTimeout(() => this.abort(id, `not complete after ${this.options.timeoutMs} ms`), this.options.timeoutMs);
       timer.unref();
       this.inFlight = {
@@ -152,40 +209,70 @@ export class CheckpointCoordinator {
   private async complete(flight: InFlight): Promise<void> {
     clearTimeout(flight.timer);
     try {
-      const record = this.buildRecord(flight);
-      await this.options.store.save(record);
-      if (flight.kind === 'savepoint' && this.options.savepointName) {
-        await this.options.store.saveSavepoint(this.options.savepointName(), record);
-      }
-      crashPoint('after-checkpoint-saved');
+      const alignMs = Date.now() - flight.triggeredAt;
+      const { record, added } = this.buildRecord(flight);
+      const recordBytes = Buffer.byteLength(JSON.stringify(record));
+      const saveStart = Date.now();
+      let durableAt: number | undefined;
+      let markDurable: () => void = () => undefined;
+      const durable = new Promise<void>((resolve) => (markDurable = resolve));
+      const onDurable = (): void => {
+        durableAt ??= Date.now();
+        markDurable();
+      };
+      // The record is durable — the checkpoint complete — before the store's id counter is rewritten; the rest of the
+      // completion (counter, savepoint, pending commits) finishes before the next trigger and before any commit.
+      const finishing = (async () => {
+        await this.options.store.save(record, onDurable);
+        onDurable();
+        if (flight.kind === 'savepoint' && this.options.savepointName) {
+          await this.options.store.saveSavepoint(this.options.savepointName(), record);
+        }
+        crashPoint('after-checkpoint-saved');
+        this.lastCompletedId = flight.id;
+        // The record lists what was pending before (some of it may be committing right now) and these.
+        for (const [sinkId, committables] of added) this.options.pendingCommits.add(sinkId, committables);
+        this.carryOver.clear();
+        for (const reader of this.options.readers) reader.notifyCheckpointComplete(flight.id);
+      })();
+      this.completing = finishing.catch(() => undefined);
+      await Promise.race([durable, finishing]);
       this.inFlight = undefined;
-      this.lastCompletedId = flight.id;
-      for (const [sinkId, snapshot] of Object.entries(record.sinks)) {
-        this.options.pendingCommits.replace(sinkId, snapshot.committables);
-      }
-      this.carryOver.clear();
-      for (const reader of this.options.readers) reader.notifyCheckpointComplete(flight.id);
-      // A process paused since its save may have been taken over: the new owner committed what it restored, and a
-      // zombie's late commit would at best repeat it, at worst report markers the new owner cleaned up as data loss.
-      await this.options.store.verifyOwner();
-      const commits = await this.options.pendingCommits.commitAll();
-      flight.settle({ status: 'completed', record, durationMs: Date.now() - flight.triggeredAt, commits });
+      const at = durableAt ?? Date.now();
+      const timings: CheckpointTimings = { durationMs: at - flight.triggeredAt, alignMs, saveMs: at - saveStart, recordBytes };
+      // Only after the completion finished, and after the previous checkpoint's commits: never two commits side by side.
+      const committed = this.commits.then(
+        () => finishing.then(() => this.commit(flight, record, timings, at)),
+        () => finishing.then(() => this.commit(flight, record, timings, at)),
+      );
+      committed.catch(() => undefined);
+      this.commits = committed;
+      flight.settle({ status: 'durable', record, ...timings, committed });
     } catch (error) {
       this.inFlight = undefined;
       flight.settle(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  private buildRecord(flight: InFlight): CheckpointRecord {
+  private async commit(flight: InFlight, record: CheckpointRecord, timings: CheckpointTimings, durable: number): Promise<CompletedCheckpoint> {
+    // A process paused since its save may have been taken over: the new owner committed what it restored, and a
+    // zombie's late commit would at best repeat it, at worst report markers the new owner cleaned up as data loss.
+    await this.options.store.verifyOwner();
+    const commits = await this.options.pendingCommits.commitAll();
+    return { status: 'completed', record, ...timings, commits, commitMs: Date.now() - durable };
+  }
+
+  /** The record of `flight`, and the committables it adds to those already pending, per sink. */
+  private buildRecord(flight: InFlight): { record: CheckpointRecord; added: Map<string, PersistedCommittable[]> } {
     const sources: Record<string, { enumerator: Versioned; splits: Record<string, readonly Versioned[]> }> = {};
     for (const [sourceId, enumerator] of Object.entries(flight.enumerators)) sources[sourceId] = { enumerator, splits: {} };
     const transforms: Record<string, Record<string, Versioned>> = {};
     const sinks: Record<string, { writerStates: Record<string, Versioned>; committables: PersistedCommittable[] }> = {};
+    const added = new Map<string, PersistedCommittable[]>();
     for (const sinkId of this.options.sinkIds) {
-      sinks[sinkId] = {
-        writerStates: {},
-        committables: [...this.options.pendingCommits.of(sinkId), ...(this.carryOver.get(sinkId) ?? [])],
-      };
+      const adding = [...(this.carryOver.get(sinkId) ?? [])];
+      added.set(sinkId, adding);
+      sinks[sinkId] = { writerStates: {}, committables: [...this.options.pendingCommits.of(sinkId), ...adding] };
     }
     let finished = true;
     for (const ack of flight.acks.values()) {
@@ -195,11 +282,15 @@ export class CheckpointCoordinator {
       } else {
         const sink = sinks[ack.sinkId];
         if (sink === undefined) continue;
-        for (const committable of ack.committables) sink.committables.push({ checkpointId: flight.id, committable, attempts: 0 });
+        for (const committable of ack.committables) {
+          const entry: PersistedCommittable = { checkpointId: flight.id, committable, attempts: 0 };
+          sink.committables.push(entry);
+          added.get(ack.sinkId)?.push(entry);
+        }
         if (ack.writerState !== undefined) sink.writerStates[String(ack.subtask)] = ack.writerState;
       }
     }
-    return {
+    const record: CheckpointRecord = {
       formatVersion: CHECKPOINT_FORMAT_VERSION,
       pipeline: this.options.pipeline,
       checkpointId: flight.id,
@@ -212,6 +303,7 @@ export class CheckpointCoordinator {
       sinks: sinks as Record<string, SinkSnapshot>,
       finished,
     };
+    return { record, added };
   }
 
   private addReader(

@@ -66,9 +66,17 @@ export interface CheckpointStore {
   history(): StoreHistory;
   /** The id the next `reserveCheckpointId` will return (valid after `open`). */
   peekNextCheckpointId(): number;
-  /** Returns an id greater than every id handed out before, durably. */
+  /**
+   * Returns an id greater than every id handed out before, durably. Ids need not be consecutive: a store may reserve
+   * the next id ahead (the local store does so in the counter write of `save`), and an id reserved but never used is
+   * skipped.
+   */
   reserveCheckpointId(): Promise<number>;
-  save(record: CheckpointRecord): Promise<void>;
+  /**
+   * Writes `record` durably. `onDurable`, when given, is called as soon as the record itself is durable (the
+   * checkpoint can be restored from it), before the rest of the save (the local store's id counter) is written.
+   */
+  save(record: CheckpointRecord, onDurable?: () => void): Promise<void>;
   /**
    * The newest checkpoint record the store holds (re-reading the id counter), or undefined when it holds none. Compare
    * with `history().lastCompleted`: a newer checkpoint may have completed and its record been removed since.

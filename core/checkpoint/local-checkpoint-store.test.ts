@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointRecord } from './checkpoint-record';
@@ -26,6 +26,27 @@ describe('LocalCheckpointStore', () => {
     dir = await mkdtemp(join(tmpdir(), 'lockstep-store-'));
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it("reserves the next checkpoint's id in the counter write of a save, so the reservation writes nothing", async () => {
+    const store = new LocalCheckpointStore(dir, 3);
+    await store.open();
+    expect(await store.reserveCheckpointId()).toBe(1);
+    await store.save(record(1));
+    const counter = join(dir, 'checkpoint-id.json');
+    const afterSave = await readFile(counter, 'utf8');
+    expect(JSON.parse(afterSave)).toMatchObject({ next: 3, lastCompleted: 1 });
+    expect(store.peekNextCheckpointId()).toBe(2);
+    expect(await store.reserveCheckpointId()).toBe(2);
+    expect(await readFile(counter, 'utf8')).toBe(afterSave);
+    // Without a save in between, a reservation writes the counter again.
+    expect(await store.reserveCheckpointId()).toBe(3);
+    expect(JSON.parse(await readFile(counter, 'utf8'))).toMatchObject({ next: 4, lastCompleted: 1 });
+    await store.close();
+    // A restart never hands out the reserved id again.
+    const reopened = new LocalCheckpointStore(dir, 3);
+    await reopened.open();
+    expect(await reopened.reserveCheckpointId()).toBe(4);
+  });
 
   it('hands out strictly increasing ids, also across reopen', async () => {
     const first = new LocalCheckpointStore(dir, 3);

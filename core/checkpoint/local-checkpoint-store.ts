@@ -37,6 +37,11 @@ export class LocalCheckpointStore implements CheckpointStore {
   /** No counter and no record at open: nothing of an earlier run (until this process records something). */
   private empty = false;
   private ownership: StoreOwnership | undefined;
+  /**
+   * The id the last `save` reserved for the next checkpoint in the same counter write that recorded its completion
+   * (one counter write per checkpoint, not two): `reserveCheckpointId` hands it out without writing.
+   */
+  private reservedAhead: number | undefined;
 
   constructor(
     private readonly dir: string,
@@ -84,29 +89,39 @@ export class LocalCheckpointStore implements CheckpointStore {
   }
 
   peekNextCheckpointId(): number {
-    return this.nextId;
+    return this.reservedAhead !== undefined && this.reservedAhead === this.nextId - 1 ? this.reservedAhead : this.nextId;
   }
 
   async reserveCheckpointId(): Promise<number> {
     await this.verifyOwner();
     await this.refresh();
+    const ahead = this.reservedAhead;
+    this.reservedAhead = undefined;
+    // Reserved by the last save and still the newest id handed out: the counter already lies past it, durably.
+    if (ahead !== undefined && ahead === this.nextId - 1) return ahead;
     const id = this.nextId;
     await this.writeCounter(id + 1);
     this.nextId = id + 1;
     return id;
   }
 
-  async save(record: CheckpointRecord): Promise<void> {
+  async save(record: CheckpointRecord, onDurable?: () => void): Promise<void> {
     await this.verifyOwner();
     const path = join(this.dir, checkpointFileName(record.checkpointId));
     await this.write(path, this.seal(record));
     // A zombie's write fails once its scratch folder is gone (see StoreOwnership); one that landed just before the
     // takeover is seen by the new owner. A takeover right after the write is caught here.
     await this.verifyOwner();
+    // Restorable from here on: `latest()` and the id checks read the records as well as the counter.
+    onDurable?.();
     this.lastCompleted = Math.max(this.lastCompleted, record.checkpointId);
     // Before anything of the checkpoint is committed, the counter knows it completed: a record removed later (by hand)
-    // is then seen as missing, not silently skipped.
-    await this.writeCounter(Math.max(this.nextId, record.checkpointId + 1));
+    // is then seen as missing, not silently skipped. The same write reserves the next checkpoint's id, when no later id
+    // was handed out yet.
+    const reserveNext = this.nextId <= record.checkpointId + 1;
+    this.reservedAhead = undefined;
+    await this.writeCounter(Math.max(this.nextId, record.checkpointId + (reserveNext ? 2 : 1)));
+    if (reserveNext) this.reservedAhead = record.checkpointId + 1;
     // Retention counts only records up to the one just written (this owner's newest): a record with a higher id
     // is none of this owner's and is left alone, and the record this owner now depends on is never pruned.
     const prunable = (await this.recordIds()).filter((id) => id <= record.checkpointId).slice(this.retain);
@@ -150,6 +165,7 @@ export class LocalCheckpointStore implements CheckpointStore {
   }
 
   async reset(abandonThrough = 0): Promise<number> {
+    this.reservedAhead = undefined;
     await this.verifyOwner();
     await this.refresh();
     const ids = await this.recordIds();
@@ -162,6 +178,7 @@ export class LocalCheckpointStore implements CheckpointStore {
   }
 
   async advanceCheckpointIds(past: number): Promise<void> {
+    this.reservedAhead = undefined;
     await this.verifyOwner();
     await this.refresh();
     await this.writeCounter(Math.max(this.nextId, past + 1));

@@ -19,7 +19,9 @@ export type CommitObserver = (sinkId: string, entry: PersistedCommittable, outco
 /**
  * Committables of completed checkpoints that are not committed yet, per sink. `commitAll` tries every one of them
  * and keeps those that answered `retry-later`; a `failed-unknown` outcome throws, so the pipeline fails over and
- * recovery retries from the checkpoint record, which still lists the committable.
+ * recovery retries from the checkpoint record, which still lists the committable. Committables added while a
+ * `commitAll` runs (the next checkpoint completed meanwhile) stay pending for the next one; calls of `commitAll` must
+ * not overlap (the coordinator chains them).
  */
 export class PendingCommits {
   private readonly pending = new Map<string, PersistedCommittable[]>();
@@ -32,11 +34,6 @@ export class PendingCommits {
   add(sinkId: string, committables: readonly PersistedCommittable[]): void {
     if (committables.length === 0) return;
     this.pending.set(sinkId, [...(this.pending.get(sinkId) ?? []), ...committables]);
-  }
-
-  /** Replaces what is pending for `sinkId` (after a checkpoint record listing exactly these was written). */
-  replace(sinkId: string, committables: readonly PersistedCommittable[]): void {
-    this.pending.set(sinkId, [...committables]);
   }
 
   /** Everything still pending for `sinkId`, to be written into the next checkpoint record. */
@@ -79,7 +76,10 @@ export class PendingCommits {
           throw tagFailureOrigin(error, { role: 'sink', id: sinkId });
         }
       });
-      this.pending.set(sinkId, keep);
+      // What was added while the commits ran (a later checkpoint's committables) stays, after what is retried.
+      const tried = new Set(list);
+      const added = (this.pending.get(sinkId) ?? []).filter((entry) => !tried.has(entry));
+      this.pending.set(sinkId, [...keep, ...added]);
     }
     return summary;
   }

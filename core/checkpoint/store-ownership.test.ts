@@ -70,13 +70,14 @@ describe('LocalCheckpointStore ownership', () => {
     await ownerDied(dir, 1);
     const successor = new LocalCheckpointStore(dir, 1);
     await successor.open();
-    expect(await successor.reserveCheckpointId()).toBe(2);
+    // The zombie's save of checkpoint 1 reserved id 2 for its next checkpoint (in the same counter write).
+    expect(await successor.reserveCheckpointId()).toBe(3);
     await expect(zombie.reserveCheckpointId()).rejects.toMatchObject({ code: 'LS_CHECKPOINT_FENCED' });
-    await expect(zombie.save(record(3))).rejects.toMatchObject({ code: 'LS_CHECKPOINT_FENCED' });
-    await expect(zombie.saveSavepoint('late', record(3))).rejects.toMatchObject({ code: 'LS_CHECKPOINT_FENCED' });
-    await successor.save(record(2));
+    await expect(zombie.save(record(4))).rejects.toMatchObject({ code: 'LS_CHECKPOINT_FENCED' });
+    await expect(zombie.saveSavepoint('late', record(4))).rejects.toMatchObject({ code: 'LS_CHECKPOINT_FENCED' });
+    await successor.save(record(3));
     await zombie.close();
-    expect(await readdir(dir)).toEqual(expect.arrayContaining(['chk-000000000002.json', ownerFileName(2)]));
+    expect(await readdir(dir)).toEqual(expect.arrayContaining(['chk-000000000003.json', ownerFileName(2)]));
     expect((await successor.latest())?.ownerEpoch).toBe(2);
   });
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CheckpointCoordinator, CheckpointResult } from '../checkpoint/checkpoint-coordinator';
+import type { AbortedCheckpoint, CheckpointCoordinator, CheckpointResult, DurableCheckpoint } from '../checkpoint/checkpoint-coordinator';
 import type { CheckpointKind } from '../checkpoint/checkpoint-record';
 import type { PendingCommits } from '../checkpoint/pending-commits';
 import { LockstepError } from '../errors/lockstep-error';
@@ -32,6 +32,7 @@ export interface CheckpointDriverOptions {
   readonly halted: Promise<void>;
   /** Called when a triggered checkpoint ended, completed or aborted (the enumerators' deferred assignments). */
   readonly onCheckpointEnded: () => void;
+  /** Called when a checkpoint was aborted, or completed and its commits were tried. */
   readonly onCheckpoint: (result: CheckpointResult) => void;
   readonly metrics: PipelineMetrics;
   readonly log: Logger;
@@ -39,10 +40,18 @@ export interface CheckpointDriverOptions {
 
 /**
  * Drives the checkpoints of one execution: periodic ones until the input ends (then a final checkpoint) or a stop is
- * requested (then a savepoint), and settles the commits of the checkpoint that ends the run.
+ * requested (then a savepoint), and settles the commits of the checkpoint that ends the run. The next periodic
+ * checkpoint is triggered `intervalMs` after the previous one completed (its record durable), while that one's commits
+ * may still run; a commit that fails fails the run.
  */
 export class CheckpointDriver {
-  constructor(private readonly options: CheckpointDriverOptions) {}
+  private failCommit!: (error: unknown) => void;
+  /** Rejects with the first commit failure. */
+  private readonly commitFailed = new Promise<never>((_, reject) => (this.failCommit = reject));
+
+  constructor(private readonly options: CheckpointDriverOptions) {
+    this.commitFailed.catch(() => undefined);
+  }
 
   async drive(): Promise<ExecutionOutcome> {
     const { intervalMs, stopRequested, inputEnded, halted } = this.options;
@@ -53,14 +62,15 @@ export class CheckpointDriver {
     let failed = false;
     void halted.then(() => (failed = true));
     for (;;) {
-      if (intervalMs > 0) await delayOrUntil(intervalMs, stopRequested, inputEnded, halted);
-      else await Promise.race([stopRequested, inputEnded, halted]);
+      if (intervalMs > 0) await Promise.race([delayOrUntil(intervalMs, stopRequested, inputEnded, halted), this.commitFailed]);
+      else await Promise.race([stopRequested, inputEnded, halted, this.commitFailed]);
       if (failed) return HALTED;
       if (stop || ended) break;
-      await this.checkpoint('periodic');
+      await Promise.race([this.checkpoint('periodic'), this.commitFailed]);
     }
     const kind: CheckpointKind = ended && !stop ? 'final' : 'savepoint';
-    const result = await this.checkpoint(kind);
+    const triggered = await Promise.race([this.checkpoint(kind), this.commitFailed]);
+    const result = triggered.status === 'durable' ? await triggered.committed : triggered;
     if (result.status === 'aborted') {
       if (kind === 'final') throw new LockstepError(`final checkpoint ${result.checkpointId} aborted: ${result.reason}`, { code: 'LS_CHECKPOINT_ABORTED' });
       const reason = `savepoint checkpoint ${result.checkpointId} aborted: ${result.reason}`;
@@ -72,16 +82,28 @@ export class CheckpointDriver {
       : { status: 'stopped', checkpointId: result.record.checkpointId, savepoint: true };
   }
 
-  private async checkpoint(kind: CheckpointKind): Promise<CheckpointResult> {
-    let result: CheckpointResult;
+  private async checkpoint(kind: CheckpointKind): Promise<DurableCheckpoint | AbortedCheckpoint> {
+    let result: DurableCheckpoint | AbortedCheckpoint;
     try {
       result = await this.options.coordinator.trigger(kind);
     } finally {
       this.options.onCheckpointEnded();
     }
-    if (result.status === 'completed') this.options.metrics.recordCheckpoint(result.record.checkpointId, result.durationMs);
-    else this.options.metrics.checkpointsAborted += 1;
-    this.options.onCheckpoint(result);
+    const { metrics } = this.options;
+    if (result.status === 'aborted') {
+      metrics.checkpointsAborted += 1;
+      this.options.onCheckpoint(result);
+      return result;
+    }
+    metrics.recordCheckpoint(result.record.checkpointId, result.durationMs);
+    metrics.recordCheckpointTimings(result);
+    result.committed.then(
+      (completed) => {
+        metrics.recordCommit(completed.commitMs);
+        this.options.onCheckpoint(completed);
+      },
+      (error: unknown) => this.failCommit(error),
+    );
     return result;
   }
 

@@ -6,7 +6,7 @@ import type { SinkWriterHandle } from '../checkpoint/sink-writer-handle';
 import { readerTaskId, type TaskSnapshot } from '../checkpoint/task-snapshot';
 import { LockstepError } from '../errors';
 import type { PipelineComponents } from './create-components';
-import { Channel } from './channel';
+import { Channel, type ChannelBound } from './channel';
 import { ErrorPolicy } from './error-policy';
 import type { PipelineMetrics } from './pipeline-metrics';
 import { ReaderTask, type ChainedTransform } from './reader-task';
@@ -14,6 +14,11 @@ import { RecordRouter } from './record-router';
 import { restoredSplits, restoredTransformState } from './restore';
 import type { DeadLetter, StreamElement } from './stream-element';
 import { WriterTask } from './writer-task';
+
+/** Records weigh what they hold; barriers and `end` weigh nothing and never wait for room. */
+function weighElement(element: StreamElement): number {
+  return element.kind === 'records' ? element.records.length : 0;
+}
 
 type SourceEntry = PipelineComponents['sources'][number];
 type SinkEntry = PipelineComponents['sinks'][number];
@@ -25,10 +30,15 @@ export interface ExecutionGraphOptions {
   readonly recovery: SinkRecovery;
   readonly initContext: (componentId: string, subtask: number, parallelism: number) => InitContext;
   readonly acknowledge: (checkpointId: number, snapshot: TaskSnapshot) => void;
+  /** See `WriterTaskOptions.commitsSettled`. */
+  readonly commitsSettled: () => Promise<void>;
   /** Called once per reader task that reached the end of its input. */
   readonly onReaderEnded: () => void;
   readonly batchSize: number;
+  /** The most a channel holds, in batches of `batchSize` records (the ceiling of its adaptive bound). */
   readonly channelCapacity: number;
+  /** The time of records a channel holds at its consumer's measured rate (see {@link Channel}); 0: always the ceiling. */
+  readonly channelTargetMs: number;
   readonly metrics: PipelineMetrics;
   readonly log: Logger;
 }
@@ -142,6 +152,7 @@ export class ExecutionGraph {
       // The dead-letter sink itself has nowhere to send refused records: they fail the pipeline.
       errorPolicy: (deadLetter) => (isDlq ? new ErrorPolicy({ policy: 'fail' }, init.log, undefined) : this.policy(deadLetter)),
       acknowledge: this.options.acknowledge,
+      commitsSettled: this.options.commitsSettled,
       metrics: this.options.metrics,
       log: init.log,
     });
@@ -156,10 +167,21 @@ export class ExecutionGraph {
 
   /** A new channel, added to the inputs of the task it leads to. */
   private connect(name: string, inputs: Channel<StreamElement>[]): Channel<StreamElement> {
-    const channel = new Channel<StreamElement>(name, this.options.channelCapacity);
+    const channel = new Channel<StreamElement>(name, this.channelBound(), weighElement);
     this.channels.push(channel);
     inputs.push(channel);
     return channel;
+  }
+
+  /**
+   * Every channel's bound: at most `channelCapacity` batches of any size and `channelCapacity` × `batchSize` records;
+   * adapted to about `channelTargetMs` of records (and of batches) at the consumer's rate, but never below one batch,
+   * so that the consumer always has the next batch ready.
+   */
+  private channelBound(): ChannelBound {
+    const { batchSize, channelCapacity, channelTargetMs } = this.options;
+    const maxRecords = Math.max(1, channelCapacity * batchSize);
+    return { maxRecords, minRecords: Math.min(maxRecords, batchSize), targetMs: channelTargetMs, maxBatches: Math.max(1, channelCapacity) };
   }
 
   private inputsOf(entry: SinkEntry): Channel<StreamElement>[][] {

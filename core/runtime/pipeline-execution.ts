@@ -22,6 +22,7 @@ export interface ExecutionOptions {
   readonly metrics: PipelineMetrics;
   readonly batchSize: number;
   readonly channelCapacity: number;
+  readonly channelTargetMs: number;
   /** Resolves when the user asks to stop (SIGTERM/SIGINT): the execution takes a savepoint and ends. */
   readonly stopRequested: Promise<void>;
   readonly savepointName: () => string;
@@ -143,9 +144,11 @@ export class PipelineExecution {
       recovery,
       initContext: (componentId, subtask, parallelism) => this.initContext(componentId, subtask, parallelism),
       acknowledge: (id, snapshot) => this.coordinator?.acknowledge(id, snapshot),
+      commitsSettled: () => this.coordinator?.commitsSettled() ?? Promise.resolve(),
       onReaderEnded: () => this.onReaderEnded(),
       batchSize: this.options.batchSize,
       channelCapacity: this.options.channelCapacity,
+      channelTargetMs: this.options.channelTargetMs,
       metrics,
       log,
     });

@@ -24,8 +24,16 @@ export class PipelineMetrics {
   checkpointsAborted = 0;
   lastCheckpointId: number | undefined;
   lastCheckpointDurationMs: number | undefined;
-  /** Durations of completed checkpoints (ms), for percentiles. */
+  /** Durations of completed checkpoints (ms, trigger to record durable), for percentiles. */
   readonly checkpointDurations: number[] = [];
+  /** Per completed checkpoint: trigger to the last acknowledgement (ms). */
+  readonly checkpointAlignments: number[] = [];
+  /** Per completed checkpoint: writing its record durably (ms). */
+  readonly checkpointSaves: number[] = [];
+  /** Per completed checkpoint: record durable to its commits done (ms). */
+  readonly checkpointCommits: number[] = [];
+  /** Bytes of the latest checkpoint record. */
+  lastCheckpointBytes: number | undefined;
   restarts = 0;
   /** Records read, per source id. */
   readonly recordsInBySource = new Map<string, number>();
@@ -47,6 +55,17 @@ export class PipelineMetrics {
     // Percentiles over the recent past: a service runs for months, its pipelines must not grow without bound.
     if (this.checkpointDurations.length >= MAX_DURATIONS) this.checkpointDurations.splice(0, this.checkpointDurations.length - MAX_DURATIONS + 1);
     this.checkpointDurations.push(durationMs);
+  }
+
+  /** Where the time of a completed checkpoint went (see `CheckpointTimings`). */
+  recordCheckpointTimings(timings: { readonly alignMs: number; readonly saveMs: number; readonly recordBytes: number }): void {
+    keepRecent(this.checkpointAlignments, timings.alignMs);
+    keepRecent(this.checkpointSaves, timings.saveMs);
+    this.lastCheckpointBytes = timings.recordBytes;
+  }
+
+  recordCommit(commitMs: number): void {
+    keepRecent(this.checkpointCommits, commitMs);
   }
 
   countIn(sourceId: string, records: number): void {
@@ -71,6 +90,11 @@ export class PipelineMetrics {
 
 /** Checkpoint durations kept for percentiles. */
 const MAX_DURATIONS = 10_000;
+
+function keepRecent(values: number[], value: number): void {
+  if (values.length >= MAX_DURATIONS) values.splice(0, values.length - MAX_DURATIONS + 1);
+  values.push(value);
+}
 
 /** The p-th percentile (0–100) of `values`, nearest-rank; undefined for no values. */
 export function percentile(values: readonly number[], p: number): number | undefined {

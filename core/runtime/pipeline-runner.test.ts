@@ -107,6 +107,42 @@ describe('checkpointing engine', () => {
     expect(store.committedRecords()).toHaveLength(1000);
   });
 
+  it('triggers the next checkpoint while commits run, and pre-commits only after the earlier commits were tried', async () => {
+    const source = new MemorySource({ splits: [records('r', 1500)], maxPerPoll: 10, pollDelayMs: 2 });
+    const store = new MemorySinkStore();
+    const commitEnded = new Map<number, number>();
+    store.commitDelay = () => new Promise((resolve) => setTimeout(resolve, 60));
+    store.commitHook = (request) => {
+      commitEnded.set(request.checkpointId, Date.now());
+      return undefined;
+    };
+    const notCommitted: string[] = [];
+    store.prepareHook = async (checkpointId) => {
+      // Every transaction of an earlier (completed) checkpoint was committed before this pre-commit.
+      for (const id of store.prepared.keys()) notCommitted.push(`${id} at the pre-commit of checkpoint ${checkpointId}`);
+    };
+    const metrics = new PipelineMetrics();
+    const outcome = await runPipeline({
+      components: components(config(dir, { intervalMs: 10 }), [source], store),
+      store: new LocalCheckpointStore(dir, 100),
+      log,
+      metrics,
+      stopRequested: new Promise(() => undefined),
+    });
+    expect(outcome.status).toBe('finished');
+    expect(notCommitted).toEqual([]);
+    // Some checkpoint was triggered before the commit of the one before it had ended.
+    const saved = (await checkpointRecords(dir)).sort((a, b) => a.checkpointId - b.checkpointId);
+    const overlapped = saved.filter((record, index) => {
+      const ended = index > 0 ? commitEnded.get((saved[index - 1] as CheckpointRecord).checkpointId) : undefined;
+      return ended !== undefined && record.triggeredAt < ended;
+    });
+    expect(overlapped.length).toBeGreaterThan(0);
+    expect(metrics.checkpointCommits.length).toBe(metrics.checkpointsCompleted);
+    expect(store.committedRecords()).toHaveLength(1500);
+    expect(new Set(ids(store.committedRecords())).size).toBe(1500);
+  });
+
   it('retries a commit that answered retry-later, and keeps it in the checkpoint until it succeeds', async () => {
     const source = new MemorySource({ splits: [records('r', 1000)], maxPerPoll: 10, pollDelayMs: 2 });
     const store = new MemorySinkStore();

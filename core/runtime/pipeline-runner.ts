@@ -15,6 +15,9 @@ import { waitBeforeRestart } from './restart-wait';
 import { startingPoint, type StartMode } from './start-check';
 import { StartWatch } from './start-watch';
 
+/** How many milliseconds of records a channel holds at its writer's rate, by default (see `RunPipelineOptions`). */
+export const DEFAULT_CHANNEL_TARGET_MS = 100;
+
 export interface RunPipelineOptions {
   /** Creates fresh plugin instances; called once per attempt. */
   readonly components: () => PipelineComponents | Promise<PipelineComponents>;
@@ -33,8 +36,15 @@ export interface RunPipelineOptions {
   readonly reset?: boolean;
   /** Take the checkpoint store over from an owner that looks alive (`lockstep run --take-over`): it is fenced. */
   readonly takeOver?: boolean;
+  /** Records a reader polls at a time (default 512). */
   readonly batchSize?: number;
+  /** The most a channel between a reader and a writer holds, in batches (default 8): the ceiling for memory. */
   readonly channelCapacity?: number;
+  /**
+   * Below that ceiling, a channel holds about this many milliseconds of records at its writer's measured rate (default
+   * {@link DEFAULT_CHANNEL_TARGET_MS}; at least one batch): what a checkpoint barrier waits behind. 0: always the ceiling.
+   */
+  readonly channelTargetMs?: number;
   readonly onCheckpoint?: (result: CheckpointResult) => void;
   /** Called before each attempt starts (0 the first, then 1, 2… after failures): the pipeline is (again) running. */
   readonly onAttempt?: (attempt: number) => void;
@@ -100,6 +110,7 @@ async function runAttempts(options: RunPipelineOptions, ownerEpoch: number): Pro
         metrics,
         batchSize: options.batchSize ?? 512,
         channelCapacity: options.channelCapacity ?? 8,
+        channelTargetMs: options.channelTargetMs ?? DEFAULT_CHANNEL_TARGET_MS,
         stopRequested: options.stopRequested,
         savepointName: () =>
           (typeof options.savepointName === 'function' ? options.savepointName() : options.savepointName) ?? `stop-${new Date().toISOString().replace(/[:.]/g, '-')}`,

@@ -22,6 +22,11 @@ export interface WriterTaskOptions {
   readonly deadLetterChannels: readonly Channel<StreamElement>[];
   readonly errorPolicy: (deadLetter: (letter: DeadLetter) => void) => ErrorPolicy;
   readonly acknowledge: (checkpointId: number, snapshot: WriterSnapshot) => void;
+  /**
+   * Resolves when the commits of every checkpoint completed so far were tried: a writer pre-commits (ends its
+   * transaction and opens the next) only after that, so it never opens one while an earlier one is being committed.
+   */
+  readonly commitsSettled: () => Promise<void>;
   readonly metrics: PipelineMetrics;
   readonly log: Logger;
 }
@@ -131,6 +136,7 @@ export class WriterTask {
     await handle.writer.flush(kind === 'final');
     crashPoint('after-sink-flush');
     await this.deadLetters.flush();
+    await this.options.commitsSettled();
     const committables = await handle.prepareCommit(id);
     const writerState = handle.snapshotState(id);
     this.options.acknowledge(id, { kind: 'writer', sinkId: this.options.sinkId, subtask: this.options.subtask, committables, writerState });

@@ -22,6 +22,8 @@ export class MemorySinkStore {
   readonly committedIds = new Set<string>();
   /** Called before each commit; return an outcome to override it (e.g. `retry-later`). */
   commitHook: ((request: CommitRequest<MemoryCommittable>) => CommitOutcome | undefined) | undefined;
+  /** Awaited before each commit call (a slow commit). */
+  commitDelay: (() => Promise<void>) | undefined;
   /** Called at each prepareCommit; may delay or throw. */
   prepareHook: ((checkpointId: number, subtask: number) => Promise<void>) | undefined;
 
@@ -95,8 +97,9 @@ export class MemorySink implements CommittingSink<MemoryCommittable, never>, Sup
   createCommitter(): Committer<MemoryCommittable> {
     const { store } = this;
     return {
-      commit: async (requests) =>
-        requests.map((request): CommitOutcome => {
+      commit: async (requests) => {
+        await store.commitDelay?.();
+        return requests.map((request): CommitOutcome => {
           const override = store.commitHook?.(request);
           if (override) return override;
           const id = request.committable.transactionId;
@@ -107,7 +110,8 @@ export class MemorySink implements CommittingSink<MemoryCommittable, never>, Sup
           store.committedIds.add(id);
           store.committed.push({ transactionId: id, checkpointId: request.checkpointId, records });
           return { kind: 'committed' };
-        }),
+        });
+      },
       close: async () => undefined,
     };
   }
