@@ -40,7 +40,7 @@ type Variant = 'raw' | 'lockstep' | 'lockstep-tuned';
 
 /**
  * What `lockstep-tuned` adds to the node flags and environment of `lockstep`: the settings docs/benchmarks.md
- * ("Memory") recommends for a long saturated run, measured there.
+ * ("Memory under full load") recommends for a long saturated run, measured there.
  */
 const TUNED_NODE_OPTIONS = ['--max-semi-space-size=16'];
 const TUNED_ENV: NodeJS.ProcessEnv = {};

@@ -23,10 +23,11 @@ import { KafkaEnumeratorStateSerializer } from './serializers/kafka-enumerator-s
 import { KafkaSplitSerializer } from './serializers/kafka-split-serializer';
 
 /**
- * How readers fetch by default (measured with `npm run bench:memory`, docs/benchmarks.md "Memory"). A reader holds at
- * most `maxBufferedBytes` plus one fetch response (≤ `partitionMaxBytes` per partition, ≤ `fetchMaxBytes` in all);
- * 2 MiB keeps two 1 MiB responses of a partition, so the next fetch goes out while one is handed out. 8 MiB cost
- * ~30 MiB more Buffers and ~10 MiB more old-generation heap for parallelism 3, at the same throughput and CPU.
+ * How readers fetch by default (measured with `npm run bench:memory`, docs/benchmarks.md "Memory under full load").
+ * A reader holds at most `maxBufferedBytes` plus one fetch response (≤ `partitionMaxBytes` per partition,
+ * ≤ `fetchMaxBytes` in all); 2 MiB keeps two 1 MiB responses of a partition, so the next fetch goes out while one is
+ * handed out. 8 MiB cost ~30 MiB more Buffers and ~10 MiB more old-generation heap at parallelism 3, for no less CPU
+ * per record.
  */
 export const DEFAULT_KAFKA_READER_TUNING: KafkaReaderTuning = {
   fetchMaxWaitMs: 500,
