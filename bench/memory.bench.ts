@@ -127,8 +127,12 @@ async function measure(bench: Bench, variant: Variant, input: string): Promise<s
       copied: copied === undefined ? 'not counted' : copied.toLocaleString('en'),
     });
   } finally {
-    await bench.admin.deleteTopics({ topics: [output], timeout: 30_000 }).catch(() => undefined);
-    bench.topics.splice(bench.topics.indexOf(output), 1);
+    // deleted now, for its disk space; one that could not be deleted stays listed for the final attempt
+    const deleted = await bench.admin.deleteTopics({ topics: [output], timeout: 30_000 }).then(
+      () => true,
+      (error: unknown) => (progress(`warning: could not delete ${output} yet: ${(error as Error).message}`), false),
+    );
+    if (deleted) bench.topics.splice(bench.topics.indexOf(output), 1);
     await rm(dir, { recursive: true, force: true });
   }
 }
