@@ -1,5 +1,5 @@
 import { applyConfigSchema, configSchemaCheck, testPluginContext, validatedConfig } from '../../../core/testing';
-import { KafkaSource } from './kafka-source';
+import { DEFAULT_KAFKA_READER_TUNING, KafkaSource } from './kafka-source';
 import { kafkaSourcePlugin } from './kafka-source-plugin';
 
 describe('kafka source config', () => {
@@ -84,5 +84,12 @@ describe('kafka source config', () => {
     expect(() => new KafkaSource({ ...valid, topics: undefined, topicPattern: '[' }, context)).toThrow(
       expect.objectContaining({ code: 'LS_CONFIG_INVALID' }),
     );
+  });
+
+  it('buffers a bounded amount per reader by default, with room for the next fetch while one response is handed out', () => {
+    const { maxBufferedBytes, partitionMaxBytes, fetchMaxBytes } = DEFAULT_KAFKA_READER_TUNING;
+    expect(maxBufferedBytes).toBeLessThanOrEqual(2 * 1024 * 1024);
+    expect(maxBufferedBytes).toBeGreaterThanOrEqual(2 * partitionMaxBytes);
+    expect(fetchMaxBytes).toBeGreaterThanOrEqual(partitionMaxBytes);
   });
 });

@@ -22,11 +22,18 @@ import { KafkaRecordDecoder } from './record-decoding';
 import { KafkaEnumeratorStateSerializer } from './serializers/kafka-enumerator-state-serializer';
 import { KafkaSplitSerializer } from './serializers/kafka-split-serializer';
 
+/**
+ * How readers fetch by default (measured with `npm run bench:memory`, docs/benchmarks.md "Memory under full load").
+ * A reader holds at most `maxBufferedBytes` plus one fetch response (≤ `partitionMaxBytes` per partition,
+ * ≤ `fetchMaxBytes` in all); 2 MiB keeps two 1 MiB responses of a partition, so the next fetch goes out while one is
+ * handed out. 8 MiB cost ~30 MiB more Buffers and ~10 MiB more old-generation heap at parallelism 3, for no less CPU
+ * per record.
+ */
 export const DEFAULT_KAFKA_READER_TUNING: KafkaReaderTuning = {
   fetchMaxWaitMs: 500,
   fetchMaxBytes: 16 * 1024 * 1024,
   partitionMaxBytes: 1024 * 1024,
-  maxBufferedBytes: 8 * 1024 * 1024,
+  maxBufferedBytes: 2 * 1024 * 1024,
   retry: DEFAULT_KAFKA_RETRY,
 };
 

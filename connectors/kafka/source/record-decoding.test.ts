@@ -54,6 +54,18 @@ describe('kafka record decoding', () => {
     expect(Buffer.isBuffer(record.key)).toBe(true);
   });
 
+  it('makes no text of key and value under the bytes format (the text form is only for a RecordError)', () => {
+    const decoder = new KafkaRecordDecoder({ keyFormat: 'bytes', valueFormat: 'bytes' });
+    const toText = jest.spyOn(Buffer.prototype, 'toString');
+    try {
+      const record = decoder.decode('t', 0, message({ value: Buffer.alloc(1024, 0x61) }));
+      expect((record.value as Buffer).length).toBe(1024);
+      expect(toText).not.toHaveBeenCalled();
+    } finally {
+      toText.mockRestore();
+    }
+  });
+
   it('keeps a null value (tombstone) and leaves out a null key', () => {
     const decoder = new KafkaRecordDecoder({ keyFormat: 'json', valueFormat: 'json' });
     const record = decoder.decode('t', 1, message({ key: null, value: null }));

@@ -20,30 +20,35 @@ export class KafkaRecordDecoder {
    * under the json format; its record carries the text as it was, so a dead-letter sink can keep it.
    */
   decode(topic: string, partition: number, message: FetchedMessage): LockstepRecord {
-    const origin = kafkaOrigin(topic, partition, message.offset);
     const headers = decodeHeaders(message.headers);
     const timestamp = Number(message.timestamp);
-    const raw: LockstepRecord = {
-      value: message.value === null ? null : message.value.toString('utf8'),
-      ...(message.key === null ? {} : { key: message.key.toString('utf8') }),
+    const meta = {
       ...(headers === undefined ? {} : { headers }),
       ...(Number.isFinite(timestamp) && timestamp >= 0 ? { timestamp } : {}),
-      origin,
+      origin: kafkaOrigin(topic, partition, message.offset),
     };
+    // The record as text is built only for a RecordError: under the bytes format the key and value stay slices of the
+    // fetched bytes, with no string made per record (a 1 KiB record would make 1 KiB of garbage).
+    const raw = (): LockstepRecord => ({
+      value: message.value === null ? null : message.value.toString('utf8'),
+      ...(message.key === null ? {} : { key: message.key.toString('utf8') }),
+      ...meta,
+    });
     const key = message.key === null ? undefined : decodeField(message.key, this.formats.keyFormat, raw, 'key');
     const value = message.value === null ? null : decodeField(message.value, this.formats.valueFormat, raw, 'value');
-    return { ...raw, value, ...(key === undefined ? {} : { key }) };
+    return { value, ...(key === undefined ? {} : { key }), ...meta };
   }
 }
 
-function decodeField(bytes: Buffer, format: KafkaSourceFormat, raw: LockstepRecord, field: 'key' | 'value'): unknown {
+function decodeField(bytes: Buffer, format: KafkaSourceFormat, raw: () => LockstepRecord, field: 'key' | 'value'): unknown {
   if (format === 'bytes') return bytes;
   const text = bytes.toString('utf8');
   if (format === 'string') return text;
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
-    throw new RecordError(`${raw.origin ?? ''}: ${field} is not valid JSON (${(cause as Error).message})`, raw, {
+    const record = raw();
+    throw new RecordError(`${record.origin ?? ''}: ${field} is not valid JSON (${(cause as Error).message})`, record, {
       code: field === 'key' ? 'LS_KAFKA_KEY_NOT_JSON' : 'LS_KAFKA_VALUE_NOT_JSON',
       cause,
       field,
