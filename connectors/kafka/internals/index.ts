@@ -14,3 +14,4 @@ export { KafkaTransaction } from './transactions';
 export type { TransactionHandle, TransactionOptions } from './transactions';
 export { describeTransaction, endTransaction, initTransactionalId, listTransactions } from './transaction-admin';
 export type { ListedTransaction, TransactionDescription } from './transaction-codec';
+export { BATCH_HEADER_BYTES, sizeOfVarLong } from './record-batch';

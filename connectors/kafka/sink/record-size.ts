@@ -3,25 +3,16 @@
  * broker refuses a batch whose size (header included) is over the topic's `max.message.bytes` with MESSAGE_TOO_LARGE.
  */
 
+import { BATCH_HEADER_BYTES, sizeOfVarLong as varintSize } from '../internals';
+
 /** Bytes of a record batch besides its records: base offset, length, epoch, magic, CRC, attributes, offsets… */
-export const RECORD_BATCH_OVERHEAD = 61;
+export const RECORD_BATCH_OVERHEAD = BATCH_HEADER_BYTES;
 
 /**
  * What a record may take more in a batch with others than alone: its timestamp and offset deltas, 0 (one byte each)
  * for the first record of a batch, take up to 10 and 5 bytes as varints.
  */
 export const DELTA_SLACK = 9 + 4;
-
-/** Bytes of `value` as a zigzag varint (Kafka's varint and varlong). */
-function varintSize(value: number): number {
-  let zigzag = value >= 0 ? value * 2 : -value * 2 - 1;
-  let bytes = 1;
-  while (zigzag >= 128) {
-    zigzag = Math.floor(zigzag / 128);
-    bytes += 1;
-  }
-  return bytes;
-}
 
 /** A length-prefixed byte field (`null`: length -1 and no bytes). */
 function fieldSize(bytes: number | null): number {
