@@ -60,6 +60,13 @@ export interface SupportsCommitter<Committable, WriterState = unknown> {
   createWriter(init: SinkWriterInitContext<Committable>, restoredState: WriterState | undefined): CommittingSinkWriter<Committable>;
   createCommitter(init: InitContext): Committer<Committable>;
   readonly committableSerializer: VersionedSerializer<Committable>;
+  /**
+   * True when a writer may pre-commit the next checkpoint while the committer still commits an earlier one (the
+   * sink never reuses a transaction or a name that is being committed, e.g. Kafka's pool of ids takes one that is not
+   * busy). Otherwise (the default) the engine calls `prepareCommit` only after the commits of every checkpoint
+   * completed before were tried, which puts the commit on the path of the next checkpoint.
+   */
+  readonly preCommitsWhileCommitting?: boolean;
 }
 
 /** A sink that commits in two phases (docs/design.md §1). */

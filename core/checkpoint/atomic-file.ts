@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -35,6 +36,42 @@ export async function writeFileAtomic(path: string, content: string, tempDir?: s
     throw error;
   }
   await fsyncDirectory(dir);
+}
+
+/** {@link fsyncDirectory}, blocking. */
+export function fsyncDirectorySync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * {@link writeFileAtomic} with blocking calls, for the checkpoint store's writes on the checkpoint's path: there the
+ * eight steps of the asynchronous version each waited for a turn of an event loop busy with records (tens of ms each
+ * under full load, the whole save 0.3–0.6 s), where blocking costs only the file system's own time (about a
+ * millisecond per fsync on an idle disk).
+ */
+export function writeFileAtomicSync(path: string, content: string, tempDir?: string): void {
+  const dir = dirname(path);
+  const temp = tempDir === undefined ? tempPathFor(path) : join(tempDir, basename(tempPathFor(path)));
+  try {
+    const fd = openSync(temp, 'w');
+    try {
+      const bytes = Buffer.from(content, 'utf8');
+      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  fsyncDirectorySync(dir);
 }
 
 /** A fresh temp file name beside `path` (`.<name>.<hex>.tmp`), the form {@link removeTempFiles} recognises. */

@@ -136,8 +136,9 @@ export class CheckpointCoordinator {
     if (this.inFlight !== undefined) {
       throw new LockstepError(`checkpoint ${this.inFlight.id} is still in flight`, { code: 'LS_CHECKPOINT_BUSY' });
     }
-    // The previous checkpoint's completion (its counter write, its committables joining the pending ones) first.
-    await this.completing;
+    // The previous checkpoint's record is durable and reserved this id (see CheckpointStore.save); the rest of its
+    // completion (the store's id counter, its committables joining the pending ones) runs on while this one aligns,
+    // and ends before this one's record is built.
     const id = await this.options.store.reserveCheckpointId();
     const triggeredAt = Date.now();
     const outcome = new Promise<DurableCheckpoint | AbortedCheckpoint | Error>((resolve) => {
@@ -200,6 +201,16 @@ export class CheckpointCoordinator {
     if (this.aborted.has(checkpointId) && snapshot.kind === 'writer') this.carry(checkpointId, snapshot);
   }
 
+  /** Forgets the carried-over committables that a durable record now lists (not those carried since it was built). */
+  private dropCarried(listed: ReadonlyMap<string, readonly PersistedCommittable[]>): void {
+    for (const [sinkId, carried] of [...this.carryOver]) {
+      const done = new Set(listed.get(sinkId) ?? []);
+      const left = carried.filter((entry) => !done.has(entry));
+      if (left.length === 0) this.carryOver.delete(sinkId);
+      else this.carryOver.set(sinkId, left);
+    }
+  }
+
   private carry(checkpointId: number, ack: WriterSnapshot): void {
     const list = this.carryOver.get(ack.sinkId) ?? [];
     for (const committable of ack.committables) list.push({ checkpointId, committable, attempts: 0 });
@@ -210,6 +221,9 @@ export class CheckpointCoordinator {
     clearTimeout(flight.timer);
     try {
       const alignMs = Date.now() - flight.triggeredAt;
+      // The previous checkpoint's completion first: its committables are pending, and this record lists them.
+      await this.completing;
+      if (this.inFlight !== flight) return;
       const { record, added } = this.buildRecord(flight);
       const recordBytes = Buffer.byteLength(JSON.stringify(record));
       const saveStart = Date.now();
@@ -232,7 +246,7 @@ export class CheckpointCoordinator {
         this.lastCompletedId = flight.id;
         // The record lists what was pending before (some of it may be committing right now) and these.
         for (const [sinkId, committables] of added) this.options.pendingCommits.add(sinkId, committables);
-        this.carryOver.clear();
+        this.dropCarried(added);
         for (const reader of this.options.readers) reader.notifyCheckpointComplete(flight.id);
       })();
       this.completing = finishing.catch(() => undefined);

@@ -59,7 +59,7 @@ describe('LocalCheckpointStore', () => {
     expect(await second.reserveCheckpointId()).toBe(3);
   });
 
-  it('never goes below the newest stored record even if the counter is lost', async () => {
+  it('never hands out the id of the newest stored record, nor the one it reserved, even if the counter is lost', async () => {
     const store = new LocalCheckpointStore(dir, 3);
     await store.open();
     await store.reserveCheckpointId();
@@ -68,7 +68,8 @@ describe('LocalCheckpointStore', () => {
     await rm(join(dir, 'checkpoint-id.json'));
     const reopened = new LocalCheckpointStore(dir, 3);
     await reopened.open();
-    expect(await reopened.reserveCheckpointId()).toBe(42);
+    // Checkpoint 42 may have been triggered on the reservation of record 41 before the counter was written.
+    expect(await reopened.reserveCheckpointId()).toBe(43);
   });
 
   it('keeps the last N records and returns the newest', async () => {

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { LockstepError } from '../errors';
 import { removeTempFiles } from './atomic-file';
@@ -42,6 +43,8 @@ export class LocalCheckpointStore implements CheckpointStore {
    * (one counter write per checkpoint, not two): `reserveCheckpointId` hands it out without writing.
    */
   private reservedAhead: number | undefined;
+  /** The counter write in progress (see {@link writeCounter}). */
+  private counterWrites: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly dir: string,
@@ -112,22 +115,25 @@ export class LocalCheckpointStore implements CheckpointStore {
     // A zombie's write fails once its scratch folder is gone (see StoreOwnership); one that landed just before the
     // takeover is seen by the new owner. A takeover right after the write is caught here.
     await this.verifyOwner();
+    this.lastCompleted = Math.max(this.lastCompleted, record.checkpointId);
+    // The durable record reserves the id after its own (`refresh` never hands out ids below the newest record's + 2):
+    // the next checkpoint can be triggered at once, without waiting for the counter write below.
+    this.reservedAhead = undefined;
+    if (this.nextId <= record.checkpointId + 1) {
+      this.nextId = record.checkpointId + 2;
+      this.reservedAhead = record.checkpointId + 1;
+    }
     // Restorable from here on: `latest()` and the id checks read the records as well as the counter.
     onDurable?.();
-    this.lastCompleted = Math.max(this.lastCompleted, record.checkpointId);
     // Before anything of the checkpoint is committed, the counter knows it completed: a record removed later (by hand)
-    // is then seen as missing, not silently skipped. The same write reserves the next checkpoint's id, when no later id
-    // was handed out yet.
-    const reserveNext = this.nextId <= record.checkpointId + 1;
-    this.reservedAhead = undefined;
-    await this.writeCounter(Math.max(this.nextId, record.checkpointId + (reserveNext ? 2 : 1)));
-    if (reserveNext) this.reservedAhead = record.checkpointId + 1;
+    // is then seen as missing, not silently skipped. It also carries the reservation above.
+    await this.writeCounter(this.nextId);
     // Retention counts only records up to the one just written (this owner's newest): a record with a higher id
     // is none of this owner's and is left alone, and the record this owner now depends on is never pruned.
     const prunable = (await this.recordIds()).filter((id) => id <= record.checkpointId).slice(this.retain);
     if (prunable.length === 0) return;
     await this.verifyOwner();
-    await Promise.all(prunable.map((id) => rm(join(this.dir, checkpointFileName(id)), { force: true })));
+    for (const id of prunable) rmSync(join(this.dir, checkpointFileName(id)), { force: true });
   }
 
   async latest(): Promise<CheckpointRecord | undefined> {
@@ -211,13 +217,21 @@ export class LocalCheckpointStore implements CheckpointStore {
     return sealJson({ ...record, formatVersion: CHECKPOINT_FORMAT_VERSION, ownerEpoch: this.ownership?.epoch });
   }
 
-  /** Writes the counter with `next` (never below the in-memory next id) and what the store knows of its past. */
-  private async writeCounter(next: number): Promise<void> {
+  /**
+   * Writes the counter with `next` (never below the in-memory next id) and what the store knows of its past. Writes
+   * run one after another, each with the state as of its turn, so a slower earlier write never lands last.
+   */
+  private writeCounter(next: number): Promise<void> {
     this.nextId = Math.max(this.nextId, next);
-    const reset = this.resetThrough > 0 ? { resetThrough: this.resetThrough } : {};
-    const body = { next: this.nextId, lastCompleted: this.lastCompleted, ...reset, ownerEpoch: this.ownership?.epoch };
-    await this.write(join(this.dir, COUNTER_FILE), sealJson(body));
-    this.empty = false;
+    const write = async (): Promise<void> => {
+      const reset = this.resetThrough > 0 ? { resetThrough: this.resetThrough } : {};
+      const body = { next: this.nextId, lastCompleted: this.lastCompleted, ...reset, ownerEpoch: this.ownership?.epoch };
+      await this.write(join(this.dir, COUNTER_FILE), sealJson(body));
+      this.empty = false;
+    };
+    const turn = this.counterWrites.then(write, write);
+    this.counterWrites = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Owner epoch of the newest readable record (0 when none): a damaged one is reported by `latest()`, not here. */
@@ -236,24 +250,34 @@ export class LocalCheckpointStore implements CheckpointStore {
   private async refresh(): Promise<{ counterFound: boolean; newest: number }> {
     const counter = await this.readCounter();
     const [newest = 0] = await this.recordIds();
-    this.nextId = Math.max(this.nextId, counter?.next ?? 1, newest + 1);
+    // A record reserves the id after its own (see `save`).
+    this.nextId = Math.max(this.nextId, counter?.next ?? 1, newest === 0 ? 1 : newest + 2);
     this.lastCompleted = Math.max(this.lastCompleted, counter?.lastCompleted ?? 0, newest);
     this.resetThrough = Math.max(this.resetThrough, counter?.resetThrough ?? 0);
     return { counterFound: counter !== undefined, newest };
   }
 
+  // readCounter and recordIds block, like the writes (see StoreOwnership.write): they run at every trigger and save.
   private async readCounter(): Promise<CounterState | undefined> {
     const path = join(this.dir, COUNTER_FILE);
-    const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
-    });
-    return text === undefined ? undefined : checkCounter(path, text);
+    }
+    return checkCounter(path, text);
   }
 
   /** Ids of the stored checkpoint records, newest first. */
   private async recordIds(): Promise<number[]> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      names = [];
+    }
     return names
       .map((name) => RECORD_PATTERN.exec(name)?.[1])
       .filter((id): id is string => id !== undefined)

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LockstepError } from '../errors';
-import { fsyncDirectory, tempPathFor, writeFileAtomic } from './atomic-file';
+import { fsyncDirectory, tempPathFor, writeFileAtomicSync } from './atomic-file';
 import { corrupt, sealJson, unsealJson } from './checkpoint-validation';
 
 const OWNER_PATTERN = /^owner-(\d{12})\.json$/;
@@ -69,7 +70,11 @@ async function ownerAlive(owner: OwnerRecord): Promise<boolean> {
 
 /** Epochs named by the entries of `dir` that match `pattern`, newest first. */
 async function epochsIn(dir: string, pattern: RegExp): Promise<number[]> {
-  const names = await readdir(dir);
+  return newestFirst(await readdir(dir), pattern);
+}
+
+/** The epochs in `names` that match `pattern`, newest first. */
+function newestFirst(names: readonly string[], pattern: RegExp): number[] {
   return names
     .flatMap((name) => {
       const match = pattern.exec(name);
@@ -79,8 +84,13 @@ async function epochsIn(dir: string, pattern: RegExp): Promise<number[]> {
 }
 
 async function readOwner(dir: string, epoch: number): Promise<OwnerRecord> {
+  return ownerRecord(dir, epoch, await readFile(join(dir, ownerFileName(epoch)), 'utf8'));
+}
+
+/** The owner record of `epoch` in `text`. @throws LS_CHECKPOINT_CORRUPT when it is not a valid one. */
+function ownerRecord(dir: string, epoch: number, text: string): OwnerRecord {
   const path = join(dir, ownerFileName(epoch));
-  const { body } = unsealJson(path, await readFile(path, 'utf8'));
+  const { body } = unsealJson(path, text);
   const valid = body.epoch === epoch && Number.isSafeInteger(body.pid) && typeof body.host === 'string' && typeof body.since === 'string';
   if (!valid) throw corrupt(path, 'not an owner record');
   return body as unknown as OwnerRecord;
@@ -164,16 +174,23 @@ export class StoreOwnership {
     return join(this.dir, scratchDirName(this.epoch));
   }
 
-  /** Writes `content` to `path` atomically through this owner's scratch folder (fails once it was taken over). */
+  /**
+   * Writes `content` to `path` atomically through this owner's scratch folder (fails once it was taken over). Blocking
+   * calls, like {@link verify}'s: they lie on the checkpoint's path (see {@link writeFileAtomicSync}).
+   */
   async write(path: string, content: string): Promise<void> {
-    await writeFileAtomic(path, content, this.scratchDir);
+    writeFileAtomicSync(path, content, this.scratchDir);
   }
 
   /** @throws LS_CHECKPOINT_FENCED when another owner took the store over (then for good). */
   async verify(): Promise<void> {
+    this.verifyNow();
+  }
+
+  private verifyNow(): void {
     if (this.released) throw new LockstepError(`checkpoint store ${this.dir} was closed`, { code: 'LS_INTERNAL' });
     if (!this.fenced) {
-      if (await this.isCurrent()) return;
+      if (this.isCurrent()) return;
       this.fenced = true;
     }
     throw new LockstepError(
@@ -187,17 +204,20 @@ export class StoreOwnership {
   async release(): Promise<void> {
     if (this.fenced || this.released) return;
     this.released = true;
-    if (!(await this.isCurrent())) return;
+    if (!this.isCurrent()) return;
     await this.write(join(this.dir, ownerFileName(this.epoch)), sealJson({ ...this.owner, released: true }));
     await rm(this.scratchDir, { recursive: true, force: true });
   }
 
   /** The newest owner file is this owner's (same epoch and token). */
-  private async isCurrent(): Promise<boolean> {
-    const [newest] = await epochsIn(this.dir, OWNER_PATTERN);
+  private isCurrent(): boolean {
+    const [newest] = newestFirst(readdirSync(this.dir), OWNER_PATTERN);
     if (newest !== this.epoch) return false;
-    const current = await readOwner(this.dir, newest).catch(() => undefined);
-    return current?.token === this.owner.token;
+    try {
+      return ownerRecord(this.dir, newest, readFileSync(join(this.dir, ownerFileName(newest)), 'utf8')).token === this.owner.token;
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -40,9 +40,10 @@ export interface CheckpointDriverOptions {
 
 /**
  * Drives the checkpoints of one execution: periodic ones until the input ends (then a final checkpoint) or a stop is
- * requested (then a savepoint), and settles the commits of the checkpoint that ends the run. The next periodic
- * checkpoint is triggered `intervalMs` after the previous one completed (its record durable), while that one's commits
- * may still run; a commit that fails fails the run.
+ * requested (then a savepoint), and settles the commits of the checkpoint that ends the run. Periodic checkpoints are
+ * triggered `intervalMs` apart, trigger to trigger (Flink's checkpoint interval, with no minimum pause): one that took
+ * longer than the interval is followed at once by the next, while its commits may still run. One checkpoint is in
+ * flight at a time; a commit that fails fails the run.
  */
 export class CheckpointDriver {
   private failCommit!: (error: unknown) => void;
@@ -61,11 +62,15 @@ export class CheckpointDriver {
     void inputEnded.then(() => (ended = true));
     let failed = false;
     void halted.then(() => (failed = true));
+    let lastTrigger = Date.now();
     for (;;) {
-      if (intervalMs > 0) await Promise.race([delayOrUntil(intervalMs, stopRequested, inputEnded, halted), this.commitFailed]);
-      else await Promise.race([stopRequested, inputEnded, halted, this.commitFailed]);
+      if (intervalMs > 0) {
+        const wait = Math.max(0, lastTrigger + intervalMs - Date.now());
+        await Promise.race([delayOrUntil(wait, stopRequested, inputEnded, halted), this.commitFailed]);
+      } else await Promise.race([stopRequested, inputEnded, halted, this.commitFailed]);
       if (failed) return HALTED;
       if (stop || ended) break;
+      lastTrigger = Date.now();
       await Promise.race([this.checkpoint('periodic'), this.commitFailed]);
     }
     const kind: CheckpointKind = ended && !stop ? 'final' : 'savepoint';

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { InitContext } from '../api/init-context';
+import { supportsCommitter } from '../api/sink';
 import type { CheckpointRecord } from '../checkpoint/checkpoint-record';
 import type { SinkRecovery } from '../checkpoint/sink-recovery';
 import type { SinkWriterHandle } from '../checkpoint/sink-writer-handle';
@@ -19,6 +20,8 @@ import { WriterTask } from './writer-task';
 function weighElement(element: StreamElement): number {
   return element.kind === 'records' ? element.records.length : 0;
 }
+
+const settled = (): Promise<void> => Promise.resolve();
 
 type SourceEntry = PipelineComponents['sources'][number];
 type SinkEntry = PipelineComponents['sinks'][number];
@@ -152,7 +155,8 @@ export class ExecutionGraph {
       // The dead-letter sink itself has nowhere to send refused records: they fail the pipeline.
       errorPolicy: (deadLetter) => (isDlq ? new ErrorPolicy({ policy: 'fail' }, init.log, undefined) : this.policy(deadLetter)),
       acknowledge: this.options.acknowledge,
-      commitsSettled: this.options.commitsSettled,
+      // A sink that pre-commits beside its commits does not wait for them (the next checkpoint does not pay them).
+      commitsSettled: supportsCommitter(entry.sink) && entry.sink.preCommitsWhileCommitting === true ? settled : this.options.commitsSettled,
       metrics: this.options.metrics,
       log: init.log,
     });

@@ -94,6 +94,8 @@ abstract class KafkaSinkBase implements SupportsCommittedOutput {
 export class KafkaSink extends KafkaSinkBase implements CommittingSink<TransactionHandle, KafkaWriterState>, SupportsTraceInspection {
   readonly guarantee = 'exactly-once' as const;
   readonly mechanism = 'two-phase-commit' as const;
+  /** A writer's next transaction takes a pool id that is not busy (transaction-pool.ts): commits need not be waited for. */
+  readonly preCommitsWhileCommitting = true;
   readonly committableSerializer = new KafkaCommittableSerializer();
   readonly writerStateSerializer = new KafkaWriterStateSerializer();
   readonly tracesNameCheckpoints = false;

@@ -43,8 +43,15 @@ export class MemorySink implements CommittingSink<MemoryCommittable, never>, Sup
   readonly mechanism = 'two-phase-commit' as const;
   readonly committableSerializer = identity<MemoryCommittable>();
   readonly tracesNameCheckpoints: boolean = true;
+  /** Its transactions are named by checkpoint id, never reused: it can pre-commit while commits run when told so. */
+  readonly preCommitsWhileCommitting: boolean;
 
-  constructor(readonly store: MemorySinkStore) {}
+  constructor(
+    readonly store: MemorySinkStore,
+    options: { readonly preCommitsWhileCommitting?: boolean } = {},
+  ) {
+    this.preCommitsWhileCommitting = options.preCommitsWhileCommitting === true;
+  }
 
   createWriter(init: SinkWriterInitContext<MemoryCommittable>): CommittingSinkWriter<MemoryCommittable> {
     const { store } = this;
