@@ -23,7 +23,7 @@ export interface PipelineDocument {
   readonly guarantee?: 'exactly-once' | 'at-least-once';
   readonly checkpoint: {
     /**
-     * Time between periodic checkpoints; 0 or off disables them (only bounded inputs, which end with a checkpoint, can run so). Sinks make data visible at checkpoints.
+     * Time between the triggers of periodic checkpoints (one that takes longer is followed at once; one is in flight at a time); 0 or off disables them (only bounded inputs, which end with a checkpoint, can run so). Sinks make data visible at checkpoints.
      */
     readonly interval: number;
     /**
