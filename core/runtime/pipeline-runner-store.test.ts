@@ -48,10 +48,12 @@ describe('runPipeline and its checkpoint store', () => {
     const out = new MemorySinkStore();
     const metrics = new PipelineMetrics();
     const run = runPipeline({ ...options, components: components(out, 100_000, 5), store: new LocalCheckpointStore(dir, 3), metrics });
+    // The run may fail before the write below returns (the store checks its owner with blocking calls).
+    const failed = expect(run).rejects.toThrow(/FAILED \(fatal: LS_CHECKPOINT_FENCED\)/);
     while (metrics.checkpointsCompleted < 2) await sleep(10);
     // Another process decided this owner was dead (a paused VM, a partition) and took the store over: epoch 2.
     await writeFile(join(dir, ownerFileName(2)), sealJson({ epoch: 2, pid: 1, host: 'elsewhere', since: new Date().toISOString() }));
-    await expect(run).rejects.toThrow(/FAILED \(fatal: LS_CHECKPOINT_FENCED\)/);
+    await failed;
     expect(metrics.restarts).toBe(0);
   }, 30_000);
 });
