@@ -128,7 +128,8 @@ describe('kafka sink transactional id pool', () => {
       handles.push(handle);
     }
     const ids = [...new Set(handles.map((handle) => handle.transactionalId))].sort();
-    expect(ids).toEqual([`${prefix}-0-0`, `${prefix}-0-1`, `${prefix}-0-2`]);
+    // four ids: the one written to, the spare opened ahead, the one pre-committed, the one committed but still named
+    expect(ids).toEqual([`${prefix}-0-0`, `${prefix}-0-1`, `${prefix}-0-2`, `${prefix}-0-3`]);
     const brokerStates: string[] = [];
     for (const id of ids) {
       const mine = handles.filter((handle) => handle.transactionalId === id);
@@ -136,8 +137,8 @@ describe('kafka sink transactional id pool', () => {
       // one producer per id, a strictly increasing epoch per transaction
       expect(new Set(mine.map((handle) => handle.producerId)).size).toBe(1);
       mine.slice(1).forEach((handle, i) => expect(handle.producerEpoch).toBeGreaterThan((mine[i] as TransactionHandle).producerEpoch));
-      // Kafka's own view of the id: the last transaction's producer and epoch, committed — or, for the id the writer
-      // has opened its next transaction on, the epoch after it, nothing sent yet
+      // Kafka's own view of the id: the last transaction's producer and epoch, committed — or, for the ids the writer
+      // has opened its next transaction and the spare on, the epoch after it, nothing sent yet
       const last = mine.at(-1) as TransactionHandle;
       const broker = await describeWithKafkaTool(id);
       expect([
@@ -146,7 +147,7 @@ describe('kafka sink transactional id pool', () => {
       ]).toContainEqual(broker);
       brokerStates.push(broker.state);
     }
-    expect(brokerStates.filter((state) => state === 'Empty')).toHaveLength(1);
+    expect(brokerStates.filter((state) => state === 'Empty')).toHaveLength(2);
     await committer.close();
     expect(await committedIds()).toEqual(range(0, 80));
   });
@@ -163,11 +164,11 @@ describe('kafka sink transactional id pool', () => {
     const six = await checkpoint(writer, undefined, 6, range(50, 60));
     await writer.write(range(60, 70).map((id) => ({ key: id, value: { id } })));
     await writer.flush(false);
-    // Open at the crash: checkpoint 5's and 6's pre-committed transactions, on ids reused from earlier checkpoints, and
-    // the transaction after them (on a new id: the pool grew, every other id was still busy).
-    expect(used).toEqual(expect.arrayContaining([five.handle.transactionalId, six.handle.transactionalId]));
+    // Open at the crash: checkpoint 5's and 6's pre-committed transactions and the transaction after them, all on ids
+    // reused from earlier checkpoints (the spare opened ahead, on a new id as the others were busy, holds nothing).
+    expect(used).toEqual(expect.arrayContaining([five.handle.transactionalId, six.handle.transactionalId, `${prefix}-0-2`]));
     expect((await openTransactionsWithKafkaTool(prefix)).sort()).toEqual(
-      [five.handle.transactionalId, six.handle.transactionalId, `${prefix}-0-3`].sort(),
+      [five.handle.transactionalId, six.handle.transactionalId, `${prefix}-0-2`].sort(),
     );
 
     // The next process: a new sink, its committer commits checkpoint 5's committable, its writer starts from
@@ -194,18 +195,20 @@ describe('kafka sink transactional id pool', () => {
     const committer = committerOf(sink);
     const first = await checkpoint(writer, committer, 1, range(0, 10));
     expect(first.state.busy).toEqual([first.handle]);
-    // Checkpoints 2 and 3 free the first id again; the transaction after checkpoint 3 is opened on it and written to.
+    // Checkpoints 2 to 4 free the first id again; the transaction after checkpoint 4 (the spare opened at checkpoint 3)
+    // is on it and written to.
     await checkpoint(writer, committer, 2, range(10, 20));
     await checkpoint(writer, committer, 3, range(20, 30));
-    await writer.write(range(30, 40).map((id) => ({ key: id, value: { id } })));
+    await checkpoint(writer, committer, 4, range(30, 40));
+    await writer.write(range(40, 50).map((id) => ({ key: id, value: { id } })));
     await writer.flush(false);
     expect(await openTransactionsWithKafkaTool(prefix)).toEqual([first.handle.transactionalId]);
     // A restart from checkpoint 1's state, which names the id busy under its old epoch: what is open on it now was
     // opened after that checkpoint, and is aborted.
-    await writerOf(sinkOf(), first.state, { restoredCheckpointId: 1, firstCheckpointId: 4 });
+    await writerOf(sinkOf(), first.state, { restoredCheckpointId: 1, firstCheckpointId: 5 });
     expect(await openTransactionsWithKafkaTool(prefix)).toEqual([]);
     await committer.close();
-    expect(await committedIds()).toEqual(range(0, 30));
+    expect(await committedIds()).toEqual(range(0, 40));
   });
 
   it('still fences a zombie whose pooled id is taken over: its sends fail and it opens no transaction any more', async () => {

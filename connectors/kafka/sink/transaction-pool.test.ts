@@ -3,11 +3,15 @@ import { TransactionPool, TransactionRegistry } from './transaction-pool';
 
 const handle = (n: number, epoch: number, subtask = 0): TransactionHandle => ({ transactionalId: `p-${subtask}-${n}`, producerId: '7', producerEpoch: epoch });
 
-/** Drives one subtask's pool through checkpoints as the engine does: pre-commit at the barrier, commit after the record. */
-function cycle(registry: TransactionRegistry, pool: TransactionPool, checkpoints: number): string[] {
+/**
+ * Drives one subtask's pool through checkpoints as the engine does: pre-commit at the barrier, commit after the record;
+ * with `spare`, as the writer does, with the next transaction opened one checkpoint ahead.
+ */
+function cycle(registry: TransactionRegistry, pool: TransactionPool, checkpoints: number, spare = false): string[] {
   const ids: string[] = [];
   let pending: { handle: TransactionHandle; checkpointId: number }[] = [];
   let open = pool.take();
+  let next = spare ? pool.take() : undefined;
   const epochs = new Map<number, number>();
   for (let checkpointId = 1; checkpointId <= checkpoints; checkpointId += 1) {
     const epoch = (epochs.get(open) ?? 0) + 1;
@@ -16,7 +20,8 @@ function cycle(registry: TransactionRegistry, pool: TransactionPool, checkpoints
     ids.push(h.transactionalId);
     pool.preCommitted(h);
     registry.preCommitted(h);
-    open = pool.take();
+    if (next === undefined) open = pool.take();
+    else [open, next] = [next, pool.take()];
     // record saved with what is pending plus this checkpoint's committable, then one commit call with exactly those
     pending = [...pending, { handle: h, checkpointId }];
     registry.commitCall(pending, pending.map((request) => request.handle));
@@ -33,6 +38,18 @@ describe('TransactionPool and TransactionRegistry', () => {
     const ids = cycle(registry, pool, 8);
     expect(new Set(ids)).toEqual(new Set(['p-0-0', 'p-0-1', 'p-0-2']));
     expect(pool.size).toBe(3);
+  });
+
+  it('reuse four ids with a spare opened ahead: two open, one pre-committed, one committed but still in the newest record', () => {
+    const registry = new TransactionRegistry('p');
+    const pool = new TransactionPool('p', 0, 0, 0);
+    registry.register(0, pool);
+    const ids = cycle(registry, pool, 12, true);
+    expect(new Set(ids)).toEqual(new Set(['p-0-0', 'p-0-1', 'p-0-2', 'p-0-3']));
+    expect(pool.size).toBe(4);
+    // the two open ids are never handed out again while open
+    const taken = [pool.take(), pool.take()];
+    expect(new Set(taken).size).toBe(2);
   });
 
   it('keeps an id busy while a commit call still lists its transaction, and frees it after a later record without it', () => {

@@ -6,16 +6,19 @@ import { parseTransactionalId, transactionalId } from './kafka-sink-config';
  * The transactional ids of one writer subtask: `<prefix>-<subtask>-<n>` for n in `base … base + size − 1`, reused
  * across checkpoints (Flink 2.0's pooling naming strategy). An id is *busy* from the barrier that pre-committed its
  * transaction until its committer released it (see {@link TransactionRegistry.commitCall}); the next transaction takes
- * the lowest id that is neither busy nor open, and the pool grows by one id only when every id is busy. In the steady
- * state a subtask cycles through three ids: one open, one pre-committed for the checkpoint in flight, one committed
- * but still named by the newest checkpoint record.
+ * the lowest id that is neither busy nor open, and the pool grows by one id only when every id is busy or open. A
+ * writer keeps two open: the one it writes to and a spare, initialized ahead so that the next checkpoint's first
+ * records need not wait for its `InitProducerId`. In the steady state a subtask cycles through four or five ids: two
+ * open, one or two pre-committed (the checkpoint in flight, the one being committed), one committed but still named by
+ * the newest checkpoint record.
  *
  * Every transaction begins with `InitProducerId` on its id, which bumps the id's producer epoch: a committable
  * (`transactionalId`, producer id, epoch) names one transaction only, never a later one on the same id.
  */
 export class TransactionPool {
   private readonly busy = new Map<number, TransactionHandle>();
-  private open: number | undefined;
+  /** Ids taken for transactions that are open (written to, or the spare), not pre-committed. */
+  private readonly opened = new Set<number>();
 
   constructor(
     private readonly prefix: string,
@@ -45,12 +48,12 @@ export class TransactionPool {
     return Array.from({ length: this.sizeNow }, (_, i) => this.base + i);
   }
 
-  /** Takes the id of the next transaction: the lowest one neither busy nor open, or a new one. */
+  /** Takes the id of a new transaction: the lowest one neither busy nor open, or a new one. */
   take(): number {
     let n = this.base;
-    while (n < this.base + this.sizeNow && (this.busy.has(n) || this.open === n)) n += 1;
+    while (n < this.base + this.sizeNow && (this.busy.has(n) || this.opened.has(n))) n += 1;
     if (n === this.base + this.sizeNow) this.sizeNow += 1;
-    this.open = n;
+    this.opened.add(n);
     return n;
   }
 
@@ -66,12 +69,12 @@ export class TransactionPool {
       throw new LockstepError(`kafka sink: transactional id ${handle.transactionalId} is not in the pool of subtask ${this.subtask}`, { code: 'LS_INTERNAL' });
     }
     this.busy.set(n, handle);
-    if (this.open === n) this.open = undefined;
+    this.opened.delete(n);
   }
 
-  /** The open transaction ended without a committable (aborted, or nothing written): its id is free again. */
+  /** Open transactions ended without a committable (aborted, or nothing written): their ids are free again. */
   closeOpen(): void {
-    this.open = undefined;
+    this.opened.clear();
   }
 
   /** Marks `handle`'s id busy (restored from a checkpoint). */
