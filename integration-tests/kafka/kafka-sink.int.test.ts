@@ -82,7 +82,8 @@ describe('kafka sink', () => {
     await zombie.write([{ value: { id: 'zombie-1' } }]);
     await zombie.flush(false);
     const zombieState = supportsWriterState<KafkaWriterState>(zombie) ? zombie.snapshotState(1) : undefined;
-    expect(zombieState).toEqual({ subtask: 0, base: 0, size: 1, busy: [] });
+    // two ids: the open transaction and the spare opened ahead for the next checkpoint
+    expect(zombieState).toEqual({ subtask: 0, base: 0, size: 2, busy: [] });
 
     // The newer instance starts from the same (empty) checkpoint: its init fences the zombie's transaction.
     const newer = await writerOf(sinkOf({ transactionTimeout: 60_000 }));
@@ -160,9 +161,10 @@ describe('kafka sink', () => {
       // The next transaction is opened by its first send, then outlives its timeout too: the next send is refused.
       await writer.write([{ value: { id: 'timed-out-2' } }]);
       await writer.flush(false);
-      // the first id is still busy (its commit was not followed by a later checkpoint's): the second one is open
+      // the first id is still busy (its commit was not followed by a later checkpoint's): the second one is open (the
+      // spare until the first pre-commit), the third is the next spare
       const snapshot = supportsWriterState<KafkaWriterState>(writer) ? writer.snapshotState(2) : undefined;
-      expect(snapshot).toMatchObject({ size: 2, busy: [prepared] });
+      expect(snapshot).toMatchObject({ size: 3, busy: [prepared] });
       const next = await describeTransaction(cluster, `${prefix}-0-1`);
       if (next === undefined) throw new Error('the second transaction is unknown to the broker');
       await waitFor(abortedByBroker({ transactionalId: next.transactionalId, producerId: next.producerId, producerEpoch: next.producerEpoch }));
