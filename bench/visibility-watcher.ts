@@ -48,17 +48,31 @@ type FromWorker =
 /** Starts watching `topic`; resolves once the first poll is done, so offsets appended after that are all timed. */
 export function startVisibilityWatcher(options: WatchOptions): Promise<VisibilityWatch> {
   const worker = new Worker(__filename, { workerData: options });
-  const cpuWaiters: ((ms: number) => void)[] = [];
+  const cpuWaiters: { resolve: (ms: number) => void; reject: (error: Error) => void }[] = [];
   let finish: ((result: WatchResult) => void) | undefined;
-  let fail: ((error: Error) => void) | undefined;
+  // Before it is ready: the start fails; after: the next stop() does (a watcher that died early has no result).
+  let failure: Error | undefined;
+  let fail = (error: Error): void => {
+    failure = error;
+  };
+  let done = false;
   return new Promise((resolveStart, rejectStart) => {
     fail = rejectStart;
-    worker.on('error', (error) => fail?.(error));
+    worker.on('error', (error) => fail(error));
+    worker.on('exit', (code) => {
+      if (!done) fail(new Error(`the visibility watcher exited (${code}) before it was done`));
+    });
     worker.on('message', (message: FromWorker) => {
-      if (message.type === 'ready') resolveStart(watch);
-      else if (message.type === 'cpu') cpuWaiters.shift()?.(message.ms);
-      else if (message.type === 'failed') fail?.(new Error(`the visibility watcher failed: ${message.message}`));
+      if (message.type === 'ready') {
+        fail = (error) => {
+          failure = error;
+          for (const waiter of cpuWaiters.splice(0)) waiter.reject(error);
+        };
+        resolveStart(watch);
+      } else if (message.type === 'cpu') cpuWaiters.shift()?.resolve(message.ms);
+      else if (message.type === 'failed') fail(new Error(`the visibility watcher failed: ${message.message}`));
       else {
+        done = true;
         const polls = message.polls;
         finish?.({
           partitions: polls.map(partitionLatencies),
@@ -73,12 +87,14 @@ export function startVisibilityWatcher(options: WatchOptions): Promise<Visibilit
     const send = (message: ToWorker): void => worker.postMessage(message);
     const watch: VisibilityWatch = {
       cpuMs: () =>
-        new Promise((resolve) => {
-          cpuWaiters.push(resolve);
+        new Promise((resolve, reject) => {
+          if (failure !== undefined) return reject(failure);
+          cpuWaiters.push({ resolve, reject });
           send({ type: 'cpu' });
         }),
       stop: () =>
         new Promise((resolve, reject) => {
+          if (failure !== undefined) return reject(failure);
           finish = resolve;
           fail = reject;
           send({ type: 'stop' });
