@@ -41,7 +41,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      roots: ['<rootDir>/core', '<rootDir>/connectors', '<rootDir>/cli', '<rootDir>/service', '<rootDir>/integration-tests/env', '<rootDir>/integration-tests/chaos/campaign', '<rootDir>/tools'],
+      roots: ['<rootDir>/core', '<rootDir>/connectors', '<rootDir>/cli', '<rootDir>/service', '<rootDir>/integration-tests/env', '<rootDir>/integration-tests/chaos/campaign', '<rootDir>/tools', '<rootDir>/bench'],
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/'],
       moduleNameMapper,

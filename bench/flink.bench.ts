@@ -12,11 +12,15 @@
  * time its process used (on a loaded machine a JVM's many threads get more of the CPU than Node's one: this figure
  * shows what each copy costs regardless), the checkpoints completed and their durations, and an exactly-once check
  * of the output: kcat (librdkafka) reads it under read_committed and every id must be there once, at its full size.
+ * Visibility at saturation: a watcher thread (bench/visibility-watcher.ts) polls the output topic's high watermark and
+ * last stable offset every BENCH_VISIBILITY_POLL_MS, and times each output record from appended (first poll with the
+ * high watermark above its offset) to visible to read_committed readers (first poll with the stable offset above it).
  * The order alternates between rounds.
  * Prints a table with lockstep ÷ Flink ratios on stdout; progress on stderr. Exits non-zero if a check fails.
  *   LOCKSTEP_KAFKA_BROKERS (host:port,…; unset: a local Kafka 3.9 broker is started for the run and stopped after it)
  *   BENCH_RECORDS (default 1,000,000)   BENCH_ROUNDS (default 2)   BENCH_INTERVALS (default 1s,100ms)
  *   BENCH_LOG_LEVEL (lockstep's log, and the Flink JVM's output, to stderr; default silent)
+ *   BENCH_VISIBILITY_POLL_MS (the watcher's poll interval, default 15; 0: no watcher, to measure what it costs)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -30,11 +34,16 @@ import { percentile } from '../core/runtime/pipeline-metrics';
 import { cacheDir } from '../integration-tests/env/choose-provider';
 import { progress } from './bench-services';
 import { createTopic, kafkaBrokers, PARTITIONS, produceInput, RECORD_BYTES, startPipelineCopy, type Bench } from './kafka.bench';
+import { summarize, type VisibilitySummary } from './visibility';
+import { startVisibilityWatcher, type VisibilityWatch, type WatchResult } from './visibility-watcher';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const INTERVALS = (process.env.BENCH_INTERVALS ?? '1s,100ms').split(',').map((interval) => interval.trim()).filter((interval) => interval !== '');
 const VERBOSE = (process.env.BENCH_LOG_LEVEL ?? 'silent') !== 'silent';
+const VISIBILITY_POLL_MS = Number(process.env.BENCH_VISIBILITY_POLL_MS ?? 15);
+/** Issue 17's goal for visibility at saturation: p99 ≤ the checkpoint interval + this. */
+const VISIBILITY_SLACK_MS = 1000;
 const FLINK_DIR = join(__dirname, 'flink');
 /** Output topics stamp each batch with the time the broker appended it: the steady rate is read from those stamps. */
 const LOG_APPEND_TIME = [{ name: 'message.timestamp.type', value: 'LogAppendTime' }];
@@ -59,11 +68,13 @@ interface RunResult {
   readonly startedAt: number;
   /** Epoch ms: the run ended, its final checkpoint's transactions committed. */
   readonly finishedAt: number;
-  /** CPU time (user + system, all threads) the system's process used from the start to the end. */
+  /** CPU time (user + system, all threads) the system's process used from the start to the end, the watcher's not counted. */
   readonly cpuMs: number;
   readonly checkpointsCompleted: number;
   readonly checkpointDurations: readonly number[];
   readonly output: OutputCheck;
+  /** What the visibility watcher saw of the output topic (none when BENCH_VISIBILITY_POLL_MS is 0). */
+  readonly visibility?: WatchResult;
 }
 
 /** What a read_committed reader found in an output topic. */
@@ -183,13 +194,16 @@ async function runFlink(bench: Bench, classpath: string, input: string, output: 
   }
 }
 
-async function runLockstep(bench: Bench, input: string, output: string, interval: string): Promise<Omit<RunResult, 'round' | 'output'>> {
+async function runLockstep(bench: Bench, input: string, output: string, interval: string, watch?: VisibilityWatch): Promise<Omit<RunResult, 'round' | 'output'>> {
+  // The watcher's thread is in this process: its CPU time is taken out of lockstep's.
+  const watcherCpuAtStart = (await watch?.cpuMs()) ?? 0;
   const startedAt = Date.now();
   const cpuAtStart = process.cpuUsage();
   const copy = startPipelineCopy(bench, input, output, interval, true);
   await copy.finished;
   const finishedAt = Date.now();
   const cpu = process.cpuUsage(cpuAtStart);
+  const watcherCpuMs = ((await watch?.cpuMs()) ?? 0) - watcherCpuAtStart;
   const metrics = copy.metrics;
   if (metrics === undefined) throw new Error('the lockstep copy kept no metrics');
   return {
@@ -197,7 +211,7 @@ async function runLockstep(bench: Bench, input: string, output: string, interval
     interval,
     startedAt,
     finishedAt,
-    cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuMs: (cpu.user + cpu.system) / 1000 - watcherCpuMs,
     checkpointsCompleted: metrics.checkpointsCompleted,
     checkpointDurations: [...metrics.checkpointDurations],
   };
@@ -257,19 +271,52 @@ function ratioText(lockstep: readonly number[], flink: readonly number[]): strin
   return `${ratio(Math.min(...perRound))}–${ratio(Math.max(...perRound))} (medians ${ratio(median(lockstep) / median(flink))})`;
 }
 
+/** The append → visible latencies of the runs' output offsets pooled; undefined if none was watched. */
+function visibilityOf(results: readonly RunResult[]): VisibilitySummary | undefined {
+  const watched = results.flatMap((result) => (result.visibility === undefined ? [] : [result.visibility]));
+  return watched.length === 0 ? undefined : summarize(watched.flatMap((watch) => watch.partitions));
+}
+
+const visibilityText = (summary: VisibilitySummary | undefined): string =>
+  summary === undefined ? '-' : `${ms(summary.p50Ms)} / ${ms(summary.p99Ms)} / ${ms(summary.maxMs)}`;
+
+function visibilityGoal(summary: VisibilitySummary | undefined, interval: string): string {
+  if (summary?.p99Ms === undefined) return '-';
+  return `${summary.p99Ms <= intervalMs(interval) + VISIBILITY_SLACK_MS ? 'met' : 'NOT met'} (p99 ${ms(summary.p99Ms)})`;
+}
+
+/** One line on the watcher itself: its resolution, its cost, and what it could not see. */
+function watcherNote(results: readonly RunResult[]): string {
+  const watched = results.flatMap((result) => (result.visibility === undefined ? [] : [result.visibility]));
+  if (watched.length === 0) return '\nNo visibility watcher (BENCH_VISIBILITY_POLL_MS=0).\n';
+  const gaps = watched.flatMap((watch) => [...watch.pollGapsMs]);
+  const cpus = watched.map((watch) => watch.cpuMs / 1000);
+  const summary = visibilityOf(results);
+  return (
+    `\nVisibility watcher: ListOffsets (read_uncommitted and read_committed) every ${VISIBILITY_POLL_MS} ms; time between polls ` +
+    `p50 / p99 / max ${ms(percentile(gaps, 50))} / ${ms(percentile(gaps, 99))} / ${ms(Math.max(...gaps))} ms over ${gaps.length + watched.length} polls; ` +
+    `its thread's CPU ${Math.min(...cpus).toFixed(2)}–${Math.max(...cpus).toFixed(2)} s per run (not counted in lockstep's CPU time); ` +
+    `${watched.reduce((sum, watch) => sum + watch.errors, 0)} failed polls; ${summary?.records ?? 0} output offsets timed, ` +
+    `${summary?.notVisible ?? 0} never seen visible, ${summary?.appendedBeforeWatch ?? 0} appended before the watch.\n`
+  );
+}
+
 function report(bench: Bench, results: readonly RunResult[], inputRate: number): void {
   const out = process.stdout;
   out.write(`\nKafka → Kafka exactly-once, lockstep vs Flink 2.0.1 (MiniCluster, flink-connector-kafka 4.0.1-2.0): `);
   out.write(`${RECORDS.toLocaleString('en')} records of ${RECORD_BYTES} B, ${PARTITIONS} partitions, parallelism ${PARTITIONS}, `);
   out.write(`brokers ${bench.brokers.join(',')}; input produced at ${Math.round(inputRate)} records/s\n\n`);
-  out.write('| round | system | checkpoints every | steady rec/s | wall s | start → first output s | CPU s | checkpoints completed | checkpoint p50 / p99 ms | output (read_committed) |\n');
-  out.write('|---|---|---|---|---|---|---|---|---|---|\n');
+  out.write(
+    '| round | system | checkpoints every | steady rec/s | wall s | start → first output s | CPU s | checkpoints completed | checkpoint p50 / p99 ms | ' +
+      'append → visible p50 / p99 / max ms | output (read_committed) |\n',
+  );
+  out.write('|---|---|---|---|---|---|---|---|---|---|---|\n');
   for (const result of results) {
     const durations = result.checkpointDurations;
     out.write(
       `| ${result.round} | ${result.system} | ${result.interval} | ${Math.round(steadyRate(result))} | ${round1(wallSeconds(result))} | ` +
         `${round1((result.output.firstAppendAt - result.startedAt) / 1000)} | ${round1(result.cpuMs / 1000)} | ${result.checkpointsCompleted} | ` +
-        `${ms(percentile(durations, 50))} / ${ms(percentile(durations, 99))} | ${outputVerdict(result.output)} |\n`,
+        `${ms(percentile(durations, 50))} / ${ms(percentile(durations, 99))} | ${visibilityText(visibilityOf([result]))} | ${outputVerdict(result.output)} |\n`,
     );
   }
   out.write('\n| checkpoints every | measure | Flink | lockstep | lockstep ÷ Flink, per round (of medians) |\n|---|---|---|---|---|\n');
@@ -297,16 +344,36 @@ function report(bench: Bench, results: readonly RunResult[], inputRate: number):
     out.write(`| ${interval} | checkpoints completed per second of wall time | ${perSecond(flink)} | ${perSecond(lockstep)} | |\n`);
     const firstOutput = (list: RunResult[]): number[] => list.map((result) => (result.output.firstAppendAt - result.startedAt) / 1000);
     out.write(`| ${interval} | start → first output record, s | ${range(firstOutput(flink), 1)} | ${range(firstOutput(lockstep), 1)} | |\n`);
+    const [flinkVisibility, lockstepVisibility] = [visibilityOf(flink), visibilityOf(lockstep)];
+    out.write(
+      `| ${interval} | append → visible to read_committed, p50 / p99 / max ms (all rounds, per record) | ${visibilityText(flinkVisibility)} | ` +
+        `${visibilityText(lockstepVisibility)} | |\n`,
+    );
+    out.write(
+      `| ${interval} | goal: visibility p99 ≤ ${intervalMs(interval) + VISIBILITY_SLACK_MS} ms (interval + 1 s) | ${visibilityGoal(flinkVisibility, interval)} | ` +
+        `${visibilityGoal(lockstepVisibility, interval)} | |\n`,
+    );
   }
+  out.write(watcherNote(results));
 }
 
 async function copyAndCheck(bench: Bench, classpath: string, input: string, system: System, interval: string, round: number): Promise<RunResult> {
   const output = await createTopic(bench, `out-${system}-${interval}`, LOG_APPEND_TIME);
   progress(`round ${round}: ${system}, checkpoints every ${interval}…`);
-  const copied = system === 'flink' ? await runFlink(bench, classpath, input, output, interval) : await runLockstep(bench, input, output, interval);
+  const watch =
+    VISIBILITY_POLL_MS > 0
+      ? await startVisibilityWatcher({ brokers: bench.brokers, topic: output, partitions: PARTITIONS, pollMs: VISIBILITY_POLL_MS, graceMs: 10_000 })
+      : undefined;
+  let copied: Omit<RunResult, 'round' | 'output'>;
+  let visibility: WatchResult | undefined;
+  try {
+    copied = system === 'flink' ? await runFlink(bench, classpath, input, output, interval) : await runLockstep(bench, input, output, interval, watch);
+  } finally {
+    visibility = await watch?.stop();
+  }
   progress(`  done in ${((copied.finishedAt - copied.startedAt) / 1000).toFixed(1)} s; reading the output back under read_committed…`);
-  const result: RunResult = { ...copied, round, output: await checkOutput(bench, output) };
-  progress(`  ${Math.round(steadyRate(result))} records/s steady; ${outputVerdict(result.output)}`);
+  const result: RunResult = { ...copied, round, output: await checkOutput(bench, output), visibility };
+  progress(`  ${Math.round(steadyRate(result))} records/s steady; append → visible p50 / p99 / max ${visibilityText(visibilityOf([result]))} ms; ${outputVerdict(result.output)}`);
   // 1 GiB per output: drop it now rather than at the end.
   await bench.admin.deleteTopics({ topics: [output], timeout: 30_000 });
   bench.topics.splice(bench.topics.indexOf(output), 1);
@@ -332,6 +399,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(RECORDS) || RECORDS < 1) throw new Error(`BENCH_RECORDS must be a positive integer, not '${process.env.BENCH_RECORDS}'`);
   if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`BENCH_ROUNDS must be a positive integer, not '${process.env.BENCH_ROUNDS}'`);
   INTERVALS.forEach(intervalMs);
+  if (!Number.isFinite(VISIBILITY_POLL_MS) || VISIBILITY_POLL_MS < 0) throw new Error(`BENCH_VISIBILITY_POLL_MS must be 0 or more, not '${process.env.BENCH_VISIBILITY_POLL_MS}'`);
   if ((process.env.BENCH_COMPRESSION ?? 'none') !== 'none') throw new Error('BENCH_COMPRESSION: bench:flink compares uncompressed copies only');
   const startedAt = Date.now();
   let stopBroker = (): Promise<void> => Promise.resolve();
