@@ -13,7 +13,7 @@
  *   BENCH_RECORDS (default 10,000,000)   BENCH_KAFKA (kafka3 = Kafka 3.9, default; kafka = 4.x)
  *   LOCKSTEP_KAFKA_BROKERS (host:port,…; unset: a local broker is started for the run)
  *   BENCH_VARIANTS (comma-separated, default raw,lockstep,lockstep-tuned: the CLI again with BENCH_TUNED_NODE_OPTIONS,
- *     default --max-semi-space-size=8, and BENCH_TUNED_ENV, NAME=value pairs, default none)
+ *     default --max-semi-space-size=4, and BENCH_TUNED_ENV, NAME=value pairs, default none)
  *   BENCH_INTERVAL (checkpoint interval, default 1s)
  *   BENCH_NODE_OPTIONS (extra node flags for every measured child, e.g. --max-semi-space-size=16)
  *   BENCH_SAMPLES (a folder: keep each child's samples there as <variant>.jsonl)   BENCH_VERIFY (0: skip the count)
@@ -41,10 +41,10 @@ type Variant = 'raw' | 'lockstep' | 'lockstep-tuned';
 
 /**
  * What `lockstep-tuned` adds to the node flags and environment of `lockstep` (the CLI as a user starts it, which
- * starts itself with --max-semi-space-size=16: bin/lockstep.js): the memory-tight settings docs/benchmarks.md
+ * starts itself with --max-semi-space-size=8: bin/lockstep.js): the memory-tight settings docs/benchmarks.md
  * ("Memory under full load") measures.
  */
-const TUNED_NODE_OPTIONS = (process.env.BENCH_TUNED_NODE_OPTIONS ?? '--max-semi-space-size=8').split(' ').filter((flag) => flag !== '');
+const TUNED_NODE_OPTIONS = (process.env.BENCH_TUNED_NODE_OPTIONS ?? '--max-semi-space-size=4').split(' ').filter((flag) => flag !== '');
 const TUNED_ENV: NodeJS.ProcessEnv = Object.fromEntries(
   (process.env.BENCH_TUNED_ENV ?? '')
     .split(' ')

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * bin/lockstep.js starts itself again with V8's young generation capped (--max-semi-space-size=16) unless the user
+ * bin/lockstep.js starts itself again with V8's young generation capped (--max-semi-space-size=8) unless the user
  * gave a size. Run as a process with a preloaded probe that prints the process id and node flags of each process
  * image and stands in for the compiled CLI (dist/ need not be built).
  */
@@ -42,14 +42,14 @@ describe('bin/lockstep.js', () => {
 
   const canExecve = typeof (process as { execve?: unknown }).execve === 'function';
 
-  (canExecve ? it : it.skip)('replaces its process with one started with --max-semi-space-size=16, keeping the flags, arguments and exit code', () => {
+  (canExecve ? it : it.skip)('replaces its process with one started with --max-semi-space-size=8, keeping the flags, arguments and exit code', () => {
     const ran = images(['--no-warnings']);
     expect(ran.code).toBe(2);
     expect(ran.images).toHaveLength(2);
     const [first, second] = ran.images;
     expect(second?.pid).toBe(first?.pid);
     expect(first?.execArgv).toEqual(['--no-warnings', '--require', probe]);
-    expect(second?.execArgv).toEqual(['--no-warnings', '--require', probe, '--max-semi-space-size=16']);
+    expect(second?.execArgv).toEqual(['--no-warnings', '--require', probe, '--max-semi-space-size=8']);
   });
 
   it('leaves a size the user gave on the command line or in NODE_OPTIONS alone', () => {
