@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type ITopicConfig, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type Message } from 'kafkajs';
 import pino from 'pino';
 import { builtinRegistry } from '../cli/builtin-registry';
 import { KAFKA_COMPRESSIONS, type KafkaCompression } from '../connectors/kafka/compression';
@@ -27,6 +27,7 @@ import { createComponents } from '../core/runtime/create-components';
 import { PipelineMetrics, percentile } from '../core/runtime/pipeline-metrics';
 import { runPipeline } from '../core/runtime/pipeline-runner';
 import { benchService, progress } from './bench-services';
+import { rawProducer, startRawCopy } from './raw-copy';
 import { createTestTopics } from '../integration-tests/support/test-kafka';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
@@ -86,10 +87,6 @@ export async function createTopic(bench: Bench, role: string, configEntries?: IT
   return topic;
 }
 
-function rawProducer(kafka: Kafka): Producer {
-  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-}
-
 /** A JSON record of exactly {@link RECORD_BYTES} bytes with a unique id (its key too) and the time it was produced. */
 function benchMessage(seq: number, sentAt: number): Message {
   const head = JSON.stringify({ id: `r-${seq}`, seq, sentAt, pad: '' });
@@ -117,49 +114,6 @@ export async function produceInput(bench: Bench, topic: string, records: number)
     await producer.disconnect();
   }
   return records / (Number(process.hrtime.bigint() - started) / 1e9);
-}
-
-/**
- * The raw loop: one kafkajs consumer (fresh group, all partitions at once, no offset commits) whose every fetched
- * batch is sent to `output` by a plain producer (acks from all replicas) before the next one is fetched. Ends by
- * itself once `until` records are copied, if given.
- */
-function startRawCopy(bench: Bench, input: string, output: string, until?: number): RunningCopy {
-  const consumer = bench.kafka.consumer({ groupId: `bench-raw-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  const producer = rawProducer(bench.kafka);
-  let copied = 0;
-  let reachedEnd: () => void = () => undefined;
-  const ended = new Promise<void>((resolve, reject) => {
-    reachedEnd = resolve;
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) reject(payload.error);
-    });
-  });
-  const run = async (): Promise<void> => {
-    await Promise.all([consumer.connect(), producer.connect()]);
-    await consumer.subscribe({ topic: input, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: PARTITIONS,
-      eachBatch: async ({ batch }) => {
-        if (batch.messages.length === 0) return;
-        const messages = batch.messages.map((message) => ({ key: message.key, value: message.value }));
-        await producer.send({ topic: output, acks: -1, compression: compressionType(COMPRESSION), messages });
-        copied += messages.length;
-        if (until !== undefined && copied >= until) reachedEnd();
-      },
-    });
-    await ended;
-  };
-  const disconnect = () => Promise.all([consumer.disconnect(), producer.disconnect()]).then(() => undefined);
-  const finished = run().finally(disconnect);
-  return {
-    finished,
-    stop: async () => {
-      reachedEnd();
-      await finished;
-    },
-  };
 }
 
 function pipelineText(bench: Bench, dir: string, input: string, output: string, interval: string, bounded: boolean): string {
@@ -209,7 +163,7 @@ export function startPipelineCopy(bench: Bench, input: string, output: string, i
 
 function startCopy(bench: Bench, variant: Variant, input: string, output: string, records?: number): RunningCopy {
   return variant === 'raw'
-    ? startRawCopy(bench, input, output, records)
+    ? startRawCopy(bench.kafka, { input, output, partitions: PARTITIONS, until: records, compression: compressionType(COMPRESSION) })
     : startPipelineCopy(bench, input, output, INTERVALS[variant], records !== undefined);
 }
 

@@ -12,8 +12,9 @@
  * ~1.05 KiB per record on disk, and so does each output while it is counted: check `df -h /tmp` for 10M records.
  *   BENCH_RECORDS (default 10,000,000)   BENCH_KAFKA (kafka3 = Kafka 3.9, default; kafka = 4.x)
  *   LOCKSTEP_KAFKA_BROKERS (host:port,…; unset: a local broker is started for the run)
- *   BENCH_VARIANTS (comma-separated, default raw,lockstep,lockstep-tuned: the CLI again with TUNED_NODE_OPTIONS and
- *     TUNED_ENV below)   BENCH_INTERVAL (checkpoint interval, default 1s)
+ *   BENCH_VARIANTS (comma-separated, default raw,lockstep,lockstep-tuned: the CLI again with BENCH_TUNED_NODE_OPTIONS,
+ *     default --max-semi-space-size=4, and BENCH_TUNED_ENV, NAME=value pairs, default none)
+ *   BENCH_INTERVAL (checkpoint interval, default 1s)
  *   BENCH_NODE_OPTIONS (extra node flags for every measured child, e.g. --max-semi-space-size=16)
  *   BENCH_SAMPLES (a folder: keep each child's samples there as <variant>.jsonl)   BENCH_VERIFY (0: skip the count)
  *   BENCH_INPUT (an input topic of BENCH_RECORDS bench records to reuse, with LOCKSTEP_KAFKA_BROKERS; kept after)
@@ -39,11 +40,17 @@ const ROOT = join(__dirname, '..');
 type Variant = 'raw' | 'lockstep' | 'lockstep-tuned';
 
 /**
- * What `lockstep-tuned` adds to the node flags and environment of `lockstep`: the settings docs/benchmarks.md
- * ("Memory under full load") recommends for a long saturated run, measured there.
+ * What `lockstep-tuned` adds to the node flags and environment of `lockstep` (the CLI as a user starts it, which
+ * starts itself with --max-semi-space-size=8: bin/lockstep.js): the memory-tight settings docs/benchmarks.md
+ * ("Memory under full load") measures.
  */
-const TUNED_NODE_OPTIONS = ['--max-semi-space-size=16'];
-const TUNED_ENV: NodeJS.ProcessEnv = {};
+const TUNED_NODE_OPTIONS = (process.env.BENCH_TUNED_NODE_OPTIONS ?? '--max-semi-space-size=4').split(' ').filter((flag) => flag !== '');
+const TUNED_ENV: NodeJS.ProcessEnv = Object.fromEntries(
+  (process.env.BENCH_TUNED_ENV ?? '')
+    .split(' ')
+    .filter((entry) => entry.includes('='))
+    .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+);
 
 
 interface ChildRun {
@@ -85,7 +92,7 @@ async function runMeasured(dir: string, variant: Variant, args: string[], env: N
 
 const LABELS: Record<Variant, string> = {
   raw: 'raw kafkajs loop (under tsx)',
-  lockstep: `lockstep CLI, ${INTERVAL} checkpoints`,
+  lockstep: `lockstep CLI, ${INTERVAL} checkpoints, as started`,
   'lockstep-tuned': `lockstep CLI, ${INTERVAL} checkpoints, ${[...TUNED_NODE_OPTIONS, ...Object.entries(TUNED_ENV).map(([name, value]) => `${name}=${value ?? ''}`)].join(' ')}`,
 };
 

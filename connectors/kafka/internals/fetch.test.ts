@@ -33,6 +33,27 @@ describe('decodePartition', () => {
     expect(fetched.nextOffset).toBe(3);
   });
 
+  it('copies keys, values and header values out of the response, so no record keeps the response alive', () => {
+    const response = Buffer.from('key-1value-1h-1h-2h-3');
+    const slice = (from: number, to: number) => response.subarray(from, to);
+    const message = { ...record(0, null, { first: 0, lastDelta: 0 }), key: slice(0, 5), value: slice(5, 12), headers: { a: slice(12, 15), b: [slice(15, 18), null, slice(18, 21)] } };
+    const fetched = decodePartition(entry(0), partition([message, record(1, null, { first: 0, lastDelta: 1 })]));
+    response.fill(0);
+    const [first, second] = fetched.messages;
+    expect(first?.key?.toString()).toBe('key-1');
+    expect(first?.value?.toString()).toBe('value-1');
+    expect(first?.headers).toEqual({ a: Buffer.from('h-1'), b: [Buffer.from('h-2'), null, Buffer.from('h-3')] });
+    expect([first?.offset, first?.timestamp]).toEqual(['0', '1700000000000']);
+    expect([second?.key, second?.value]).toEqual([null, null]);
+    expect(Object.keys(second ?? {}).sort()).toEqual(['headers', 'key', 'offset', 'timestamp', 'value']);
+  });
+
+  it('keeps an empty key or value a Buffer, not null', () => {
+    const message = { ...record(0, '', { first: 0, lastDelta: 0 }), key: Buffer.alloc(0) };
+    const [fetched] = decodePartition(entry(0), partition([message])).messages;
+    expect([fetched?.key, fetched?.value]).toEqual([Buffer.alloc(0), Buffer.alloc(0)]);
+  });
+
   it('skips aborted transactions and control records but moves past them', () => {
     const aborted = { first: 0, lastDelta: 1, producerId: '7', tx: true };
     const abortMarker = { first: 2, lastDelta: 0, producerId: '7', tx: true, control: true };

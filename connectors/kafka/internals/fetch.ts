@@ -156,8 +156,9 @@ export function decodePartition(entry: PartitionFetch, data: KafkaFetchPartition
   for (const batch of batches) {
     if (filter.verdict(batch) !== 'deliver') continue;
     // only a batch that starts before the fetch offset (a compressed one is returned whole) holds records to drop
-    if (batch.firstOffset >= fetchOffset) messages.push(...batch.records);
-    else messages.push(...batch.records.filter((message) => BigInt(message.offset) >= fetchOffset));
+    for (const message of batch.records) {
+      if (batch.firstOffset >= fetchOffset || BigInt(message.offset) >= fetchOffset) messages.push(detached(message));
+    }
   }
   const last = batches.at(-1);
   return {
@@ -169,6 +170,39 @@ export function decodePartition(entry: PartitionFetch, data: KafkaFetchPartition
     highWatermark: Number(data.highWatermark),
     lastStableOffset: Number(data.lastStableOffset),
   };
+}
+
+/**
+ * `message` with its key, value and header values copied out of the Fetch response. kafkajs decodes them as slices of
+ * the response's one Buffer (~`partitionMaxBytes` per partition, 1 MiB by default), so a single record still waiting
+ * in the source's buffer or downstream would keep the whole response alive; copied, the response is garbage as soon
+ * as it is decoded. Key and value share one allocation, which Node takes from its 8 KiB Buffer pool for small records.
+ */
+function detached(message: FetchedMessage): FetchedMessage {
+  const { key, value } = message;
+  const keyLength = key === null ? 0 : key.length;
+  const bytes = Buffer.allocUnsafe(keyLength + (value === null ? 0 : value.length));
+  if (key !== null) key.copy(bytes, 0);
+  if (value !== null) value.copy(bytes, keyLength);
+  return {
+    offset: message.offset,
+    key: key === null ? null : bytes.subarray(0, keyLength),
+    value: value === null ? null : bytes.subarray(keyLength),
+    headers: copiedHeaders(message.headers),
+    timestamp: message.timestamp,
+  };
+}
+
+function copiedHeaders(headers: FetchedMessage['headers']): FetchedMessage['headers'] {
+  const names = Object.keys(headers);
+  if (names.length === 0) return headers;
+  const copy = (bytes: Buffer | null): Buffer | null => (Buffer.isBuffer(bytes) ? Buffer.from(bytes) : bytes);
+  const result: Record<string, Buffer | null | readonly (Buffer | null)[]> = {};
+  for (const name of names) {
+    const value = headers[name] as Buffer | null | readonly (Buffer | null)[];
+    result[name] = Array.isArray(value) ? (value as readonly (Buffer | null)[]).map(copy) : copy(value as Buffer | null);
+  }
+  return result;
 }
 
 /** A record batch of a Fetch response, rebuilt from kafkajs' flat list of decoded records. */
