@@ -6,7 +6,7 @@ import { join } from 'node:path';
 /**
  * bin/lockstep.js starts itself again with V8's young generation capped (--max-semi-space-size=8) unless the user
  * gave a size. Run as a process with a preloaded probe that prints the process id and node flags of each process
- * image and stands in for the compiled CLI (dist/ need not be built).
+ * image and stands in for the compiled CLI (dist/ need not be built: the probe resolves its path to the stub).
  */
 const BIN = join(__dirname, '..', 'bin', 'lockstep.js');
 const PROBE = `
@@ -18,6 +18,12 @@ stub.filename = main;
 stub.loaded = true;
 stub.exports = { runCli: (args) => Promise.resolve(args.length), exitWhenDone: (code) => process.exit(code) };
 require.cache[main] = stub;
+// resolved to the stub also when dist/ was never built (require resolves the file before it looks at the cache)
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, parent, ...rest) {
+  if (parent && parent.filename && path.resolve(path.dirname(parent.filename), request) === main) return main;
+  return resolve.call(this, request, parent, ...rest);
+};
 process.stderr.write(JSON.stringify({ pid: process.pid, execArgv: process.execArgv }) + '\\n');
 `;
 
