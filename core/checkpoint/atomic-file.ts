@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { open, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** fsyncs a directory, so a rename or unlink inside it survives a power loss. */
@@ -13,33 +13,8 @@ export async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
-/**
- * Replaces `path` with `content` atomically and durably: write a temp file (`.<name>.<hex>.tmp`) in the same folder,
- * or in `tempDir` (on the same file system), fsync it, rename it over `path`, fsync the folder. Readers (and a process
- * restarted after a crash) see the old or the new content. When any step before the rename fails (ENOSPC, EIO), the
- * temp file is removed.
- */
-export async function writeFileAtomic(path: string, content: string, tempDir?: string): Promise<void> {
-  const dir = dirname(path);
-  const temp = tempDir === undefined ? tempPathFor(path) : join(tempDir, basename(tempPathFor(path)));
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await fsyncDirectory(dir);
-}
-
 /** {@link fsyncDirectory}, blocking. */
-export function fsyncDirectorySync(dir: string): void {
+function fsyncDirectorySync(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
@@ -49,12 +24,17 @@ export function fsyncDirectorySync(dir: string): void {
 }
 
 /**
- * {@link writeFileAtomic} with blocking calls, for the checkpoint store's writes on the checkpoint's path: there the
- * eight steps of the asynchronous version each waited for a turn of an event loop busy with records (tens of ms each
- * under full load, the whole save 0.3–0.6 s), where blocking costs only the file system's own time (about a
+ * Replaces `path` with `content` atomically and durably: write a temp file (`.<name>.<hex>.tmp`) in the same folder,
+ * or in `tempDir` (on the same file system), fsync it, rename it over `path`, fsync the folder. Readers (and a process
+ * restarted after a crash) see the old or the new content. When any step before the rename fails (ENOSPC, EIO), the
+ * temp file is removed.
+ *
+ * The calls block (the promise is settled when it returns): this is the checkpoint store's write, on the checkpoint's
+ * path, where each of the eight steps done asynchronously waited for a turn of an event loop busy with records (tens
+ * of ms each under full load, the whole save 0.3–0.6 s); blocking costs only the file system's own time (about a
  * millisecond per fsync on an idle disk).
  */
-export function writeFileAtomicSync(path: string, content: string, tempDir?: string): void {
+export async function writeFileAtomic(path: string, content: string, tempDir?: string): Promise<void> {
   const dir = dirname(path);
   const temp = tempDir === undefined ? tempPathFor(path) : join(tempDir, basename(tempPathFor(path)));
   try {

@@ -43,8 +43,6 @@ export class LocalCheckpointStore implements CheckpointStore {
    * (one counter write per checkpoint, not two): `reserveCheckpointId` hands it out without writing.
    */
   private reservedAhead: number | undefined;
-  /** The counter write in progress (see {@link writeCounter}). */
-  private counterWrites: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly dir: string,
@@ -218,20 +216,15 @@ export class LocalCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * Writes the counter with `next` (never below the in-memory next id) and what the store knows of its past. Writes
-   * run one after another, each with the state as of its turn, so a slower earlier write never lands last.
+   * Writes the counter with `next` (never below the in-memory next id) and what the store knows of its past. The write
+   * blocks (see StoreOwnership.write), so two counter writes never overlap and the later one always lands last.
    */
-  private writeCounter(next: number): Promise<void> {
+  private async writeCounter(next: number): Promise<void> {
     this.nextId = Math.max(this.nextId, next);
-    const write = async (): Promise<void> => {
-      const reset = this.resetThrough > 0 ? { resetThrough: this.resetThrough } : {};
-      const body = { next: this.nextId, lastCompleted: this.lastCompleted, ...reset, ownerEpoch: this.ownership?.epoch };
-      await this.write(join(this.dir, COUNTER_FILE), sealJson(body));
-      this.empty = false;
-    };
-    const turn = this.counterWrites.then(write, write);
-    this.counterWrites = turn.catch(() => undefined);
-    return turn;
+    const reset = this.resetThrough > 0 ? { resetThrough: this.resetThrough } : {};
+    const body = { next: this.nextId, lastCompleted: this.lastCompleted, ...reset, ownerEpoch: this.ownership?.epoch };
+    await this.write(join(this.dir, COUNTER_FILE), sealJson(body));
+    this.empty = false;
   }
 
   /** Owner epoch of the newest readable record (0 when none): a damaged one is reported by `latest()`, not here. */

@@ -4,7 +4,7 @@ import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LockstepError } from '../errors';
-import { fsyncDirectory, tempPathFor, writeFileAtomicSync } from './atomic-file';
+import { fsyncDirectory, tempPathFor, writeFileAtomic } from './atomic-file';
 import { corrupt, sealJson, unsealJson } from './checkpoint-validation';
 
 const OWNER_PATTERN = /^owner-(\d{12})\.json$/;
@@ -176,18 +176,14 @@ export class StoreOwnership {
 
   /**
    * Writes `content` to `path` atomically through this owner's scratch folder (fails once it was taken over). Blocking
-   * calls, like {@link verify}'s: they lie on the checkpoint's path (see {@link writeFileAtomicSync}).
+   * calls, like {@link verify}'s: they lie on the checkpoint's path (see {@link writeFileAtomic}).
    */
   async write(path: string, content: string): Promise<void> {
-    writeFileAtomicSync(path, content, this.scratchDir);
+    await writeFileAtomic(path, content, this.scratchDir);
   }
 
-  /** @throws LS_CHECKPOINT_FENCED when another owner took the store over (then for good). */
+  /** @throws LS_CHECKPOINT_FENCED when another owner took the store over (then for good). Blocking calls. */
   async verify(): Promise<void> {
-    this.verifyNow();
-  }
-
-  private verifyNow(): void {
     if (this.released) throw new LockstepError(`checkpoint store ${this.dir} was closed`, { code: 'LS_INTERNAL' });
     if (!this.fenced) {
       if (this.isCurrent()) return;
